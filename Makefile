@@ -1,0 +1,53 @@
+# The two commands a new user needs: `make demo` and `make test` (see README.md).
+PY := .venv/bin/python
+PIP := .venv/bin/pip
+SHARED_DATA_DIR ?= $(abspath ../shared/data)
+export SHARED_DATA_DIR
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install browser lint bench serve
+
+.venv/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+install: .venv/.installed node_modules/.installed
+
+# Debian's Chromium for the browser tests (test tools cannot download their own browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@if [ -d "$(SHARED_DATA_DIR)" ]; then \
+	  $(PY) manage.py import_airspace "$(SHARED_DATA_DIR)/airspace/airspace.yaml" "$(SHARED_DATA_DIR)/airspace/rat.yaml" && \
+	  $(PY) manage.py import_aerodromes "$(SHARED_DATA_DIR)/aerodromes/runways-EG.csv" && \
+	  $(PY) manage.py load_demo_survey "$(SHARED_DATA_DIR)"; \
+	else echo "No shared data at $(SHARED_DATA_DIR): skipping airspace import and the demo survey"; fi
+	$(PY) manage.py demo_logins
+	@echo "Starting the job runner and the web app on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
+	@$(PY) manage.py run_jobs & JOBS=$$!; trap "kill $$JOBS 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install browser
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/mypy policy/core processing/core
+
+bench: install
+	$(PY) -m bench.policy
+	$(PY) -m bench.tiles
+	$(PY) -m bench.orthomosaic
