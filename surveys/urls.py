@@ -1,3 +1,13 @@
 """Web pages of this app (mounted at the site root by config/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    path("surveys/", views.survey_list, name="list"),
+    path("surveys/<int:pk>/", views.survey_detail, name="detail"),
+    path("surveys/<int:pk>/deliver/", views.survey_deliver, name="deliver"),
+]

@@ -1,0 +1,77 @@
+"""Email to whoever must act next (console backend by default), sent after the transaction commits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+
+from .models import FlightRequest, OrderStatus, RequestStatus, Role
+
+#: Who must act (or needs to know) once a request reaches a state.
+NEXT_ACTOR: dict[str, tuple[str, ...]] = {
+    RequestStatus.REFERRED: ("policy_officers",),
+    RequestStatus.BLOCKED: ("requester",),
+    RequestStatus.REFUSED: ("requester",),
+    RequestStatus.APPROVED: ("procurement", "requester"),
+    RequestStatus.ORDERED: ("supplier",),
+    RequestStatus.CONFIRMED: ("supplier", "requester"),
+    RequestStatus.SCHEDULED: ("requester", "supplier"),
+    RequestStatus.FLOWN: ("supplier",),
+    RequestStatus.DELIVERED: ("requester",),
+    RequestStatus.REWORK: ("supplier",),
+    RequestStatus.COMPLETED: ("procurement", "supplier"),
+    RequestStatus.CANCELLED: ("requester", "supplier", "procurement"),
+}
+
+
+def _role_emails(role: str) -> set[str]:
+    users = get_user_model().objects.filter(profile__role=role, is_active=True).exclude(email="")
+    return set(users.values_list("email", flat=True))
+
+
+def recipients(*, flight_request: FlightRequest, state: str) -> list[str]:
+    emails: set[str] = set()
+    for who in NEXT_ACTOR.get(state, ()):
+        if who == "requester" and flight_request.requester.email:
+            emails.add(flight_request.requester.email)
+        elif who == "policy_officers":
+            emails |= _role_emails(Role.POLICY_OFFICER)
+        elif who == "procurement":
+            emails |= _role_emails(Role.PROCUREMENT)
+        elif who == "supplier":
+            order = (
+                flight_request.orders.filter(status__in=[*OrderStatus.live(), OrderStatus.CANCELLED])
+                .select_related("supplier")
+                .order_by("-created_at")
+                .first()
+            )
+            if order is not None:
+                if order.supplier.email:
+                    emails.add(order.supplier.email)
+                users = get_user_model().objects.filter(
+                    profile__role=Role.CONTRACTOR, profile__supplier=order.supplier, is_active=True
+                )
+                emails |= {u.email for u in users if u.email}
+    return sorted(emails)
+
+
+def notify_transition(*, flight_request: FlightRequest, action: str, state: str, reason: str = "") -> None:
+    """Queue one email about the transition for after the commit (nothing is sent on rollback)."""
+    to = recipients(flight_request=flight_request, state=state)
+    if not to:
+        return
+    label = RequestStatus(state).label if state in RequestStatus.values else state
+    subject = f"[{flight_request.reference}] {flight_request.site_name}: {label}"
+    lines = [
+        f"Request {flight_request.reference} ({flight_request.site_name}) is now: {label}.",
+        f"Action: {action.replace('_', ' ')}.",
+    ]
+    if reason:
+        lines.append(f"Reason: {reason}")
+    lines.append(f"{settings.SITE_URL}/requests/{flight_request.reference}/")
+    body = "\n".join(lines)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+    )

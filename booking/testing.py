@@ -1,0 +1,185 @@
+"""A fixed cast for tests of every app: `make_cast()` creates (idempotently within a test database)
+users per role, two organisations, a framework with a lot, two suppliers with full compliance records,
+rate cards and budget codes. Use inside a test with database access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from .models import (
+    Aircraft,
+    AuthorisationType,
+    BudgetCode,
+    ClassMark,
+    Framework,
+    InsuranceCertificate,
+    Lot,
+    LotSupplier,
+    OperationalAuthorisation,
+    OperatorRegistration,
+    Organisation,
+    OrganisationKind,
+    Pilot,
+    Profile,
+    RateCard,
+    Role,
+    Supplier,
+)
+
+PASSWORD = "test-pass-123"
+#: A small real polygon: the Oban North Pier / seafront area (WGS84, drawn from OpenStreetMap tiles).
+OBAN_SEAFRONT = {
+    "type": "Polygon",
+    "coordinates": [[[-5.4745, 56.4148], [-5.4712, 56.4148], [-5.4712, 56.4170], [-5.4745, 56.4170],
+                     [-5.4745, 56.4148]]],
+}  # fmt: skip
+
+
+@dataclass
+class Cast:
+    requester: Any
+    policy_officer: Any
+    procurement: Any
+    contractor: Any
+    planner: Any
+    admin: Any
+    outsider: Any  # a requester from another service
+    other_contractor: Any  # a contractor of another supplier
+    organisation: Organisation
+    other_organisation: Organisation
+    partner: Organisation
+    supplier: Supplier
+    other_supplier: Supplier
+    framework: Framework
+    lot: Lot
+    budget_code: BudgetCode
+    other_budget_code: BudgetCode
+    pilot: Pilot
+    aircraft: Aircraft
+    other_pilot: Pilot
+    other_aircraft: Aircraft
+
+    def request_fields(self, *, now: datetime | None = None, **overrides: Any) -> dict:
+        """Valid fields for `booking.services.flight_request_create`, a week after `now`."""
+        now = now or timezone.now()
+        start = (now + timedelta(days=7)).replace(hour=10, minute=0, second=0, microsecond=0)
+        fields = {
+            "site_name": "Oban seafront",
+            "area": OBAN_SEAFRONT,
+            "purpose": "mapping",
+            "deliverables": ["photos", "orthomosaic"],
+            "window_start": start,
+            "window_end": start + timedelta(days=5, hours=6),
+            "max_height_m": 90,
+            "budget_code": self.budget_code,
+        }
+        fields.update(overrides)
+        return fields
+
+
+def add_supplier(*, name: str, email: str, lot: Lot, rank: int, today: date, insurance_days: int = 300) -> Supplier:
+    """A supplier with complete compliance records, one pilot, one aircraft and a rate card on `lot`."""
+    supplier, _ = Supplier.objects.get_or_create(name=name, defaults={"email": email})
+    slug = "".join(c for c in name.upper() if c.isalnum())[:8]
+    OperatorRegistration.objects.get_or_create(
+        operator_id=f"GBR-OP-{slug}", defaults={"supplier": supplier, "holder_name": name,
+                                                "expires_on": today + timedelta(days=330)},
+    )  # fmt: skip
+    OperationalAuthorisation.objects.get_or_create(
+        reference=f"UK-OA-{slug}",
+        defaults={"supplier": supplier, "kind": AuthorisationType.PDRA01, "expires_on": today + timedelta(days=250),
+                  "limits": {"max_height_m": 120, "max_distance_m": 500, "night": True, "max_mass_g": 25000}},
+    )  # fmt: skip
+    if not supplier.insurance_certificates.exists():
+        InsuranceCertificate.objects.create(
+            supplier=supplier, insurer="Coverdrone (UK) Ltd", policy_number=f"CD-{slug}",
+            cover_amount=Decimal("5000000"), public_liability_amount=Decimal("10000000"),
+            starts_on=today - timedelta(days=30), expires_on=today + timedelta(days=insurance_days),
+            named_operator=name,
+        )  # fmt: skip
+    if not supplier.pilots.exists():
+        Pilot.objects.create(
+            supplier=supplier, name=f"{name} pilot", flyer_id=f"GBR-RP-{slug}",
+            flyer_id_expires_on=today + timedelta(days=1500), a2_cofc_reference=f"A2-{slug}",
+            a2_cofc_expires_on=today + timedelta(days=1500), gvc_reference=f"GVC-{slug}",
+            gvc_expires_on=today + timedelta(days=1200),
+        )  # fmt: skip
+    Aircraft.objects.get_or_create(
+        supplier=supplier, serial_number=f"SN-{slug}-1",
+        defaults={"name": "DJI Mavic 3 Enterprise", "class_mark": ClassMark.UK2, "takeoff_mass_g": 915,
+                  "camera": True, "thermal_camera": True, "remote_id": True, "green_light": True,
+                  "low_speed_mode": True, "max_wind_ms": 12.0, "max_gust_ms": 12.0, "ip_rating": "IP43",
+                  "min_temp_c": -10, "max_temp_c": 40},
+    )  # fmt: skip
+    LotSupplier.objects.get_or_create(lot=lot, supplier=supplier, defaults={"rank": rank})
+    RateCard.objects.get_or_create(
+        supplier=supplier, lot=lot,
+        defaults={"per_session": Decimal("550.00"), "per_hectare": Decimal("40.00"),
+                  "per_extra_deliverable": Decimal("120.00"), "included_deliverables": ["photos"]},
+    )  # fmt: skip
+    return supplier
+
+
+def _user(username: str, *, role: str, organisation=None, supplier=None, superuser: bool = False):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.org", "is_superuser": superuser,
+                                     "is_staff": superuser},
+    )  # fmt: skip
+    if created:
+        user.set_password(PASSWORD)
+        user.save()
+    Profile.objects.get_or_create(user=user, defaults={"role": role, "organisation": organisation, "supplier": supplier})
+    return user
+
+
+def make_cast(*, today: date | None = None) -> Cast:
+    today = today or timezone.localdate()
+    org, _ = Organisation.objects.get_or_create(name="Estates", defaults={"kind": OrganisationKind.SERVICE})
+    other, _ = Organisation.objects.get_or_create(name="Roads", defaults={"kind": OrganisationKind.SERVICE})
+    partner, _ = Organisation.objects.get_or_create(name="NHS Highland", defaults={"kind": OrganisationKind.PARTNER})
+    budget, _ = BudgetCode.objects.get_or_create(
+        code="EST-001", defaults={"name": "Estates surveys", "organisation": org, "annual_budget": Decimal("20000")}
+    )
+    other_budget, _ = BudgetCode.objects.get_or_create(
+        code="RDS-001", defaults={"name": "Roads surveys", "organisation": other, "annual_budget": Decimal("20000")}
+    )
+    BudgetCode.objects.get_or_create(
+        code="NHS-001", defaults={"name": "NHS estates", "organisation": partner, "annual_budget": Decimal("10000")}
+    )
+    framework, _ = Framework.objects.get_or_create(
+        reference="TEST-FW-1",
+        defaults={"title": "Drone services (test)", "start_date": today - timedelta(days=100),
+                  "end_date": today + timedelta(days=900), "ceiling_value": Decimal("500000")},
+    )  # fmt: skip
+    lots = [
+        Lot.objects.get_or_create(framework=framework, number=n, defaults={"title": t})[0]
+        for n, t in ((1, "Aerial photography and video"), (2, "Mapping and orthomosaic"), (3, "Inspection"))
+    ]
+    lot = lots[1]
+    supplier = other_supplier = None
+    for each in lots:
+        supplier = add_supplier(name="Skyview Surveys Ltd", email="ops@skyview.example", lot=each, rank=1, today=today)
+        other_supplier = add_supplier(name="Hebridean Drones Ltd", email="ops@hebdrones.example", lot=each, rank=2,
+                                      today=today)  # fmt: skip
+    assert supplier is not None and other_supplier is not None
+    return Cast(
+        requester=_user("requester", role=Role.REQUESTER, organisation=org),
+        policy_officer=_user("policy", role=Role.POLICY_OFFICER),
+        procurement=_user("procurement", role=Role.PROCUREMENT),
+        contractor=_user("contractor", role=Role.CONTRACTOR, supplier=supplier),
+        planner=_user("planner", role=Role.PLANNER),
+        admin=_user("admin", role=Role.ADMIN, superuser=True),
+        outsider=_user("outsider", role=Role.REQUESTER, organisation=other),
+        other_contractor=_user("other_contractor", role=Role.CONTRACTOR, supplier=other_supplier),
+        organisation=org, other_organisation=other, partner=partner, supplier=supplier,
+        other_supplier=other_supplier, framework=framework, lot=lot, budget_code=budget,
+        other_budget_code=other_budget, pilot=supplier.pilots.first(), aircraft=supplier.aircraft.first(),
+        other_pilot=other_supplier.pilots.first(), other_aircraft=other_supplier.aircraft.first(),
+    )  # fmt: skip

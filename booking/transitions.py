@@ -1,0 +1,167 @@
+"""The workflow's transition table, the one function that moves a request between states (with its
+audit event and email), and the policy-check hook."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import FieldError, NotAllowedError, TransitionError
+from .flightplan import build_flight_plan
+from .models import AuditEvent, Flight, FlightRequest, PolicyOutcome, RequestStatus, Role
+from .notifications import notify_transition
+from .permissions import organisation_id_of, role_of, supplier_id_of
+
+S = RequestStatus
+BEFORE_FLIGHT = frozenset(
+    {S.DRAFT, S.SUBMITTED, S.REFERRED, S.BLOCKED, S.REFUSED, S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED}
+)
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    targets: frozenset[str]
+    roles: frozenset[str]
+    reason_required: bool = False
+
+
+def _t(sources, targets, roles, reason_required: bool = False) -> Transition:
+    return Transition(frozenset(sources), frozenset(targets), frozenset({*roles, Role.ADMIN}), reason_required)
+
+
+REQ, POL, PROC, CON = Role.REQUESTER, Role.POLICY_OFFICER, Role.PROCUREMENT, Role.CONTRACTOR
+
+#: action -> where it may start, where it may end, who may take it.
+TRANSITIONS: dict[str, Transition] = {
+    "submit": _t({S.DRAFT}, {S.SUBMITTED}, {REQ}),
+    "policy_check": _t({S.SUBMITTED}, {S.APPROVED, S.REFERRED, S.BLOCKED}, {REQ}),
+    "approve": _t({S.REFERRED}, {S.APPROVED}, {POL}),
+    "refuse": _t({S.REFERRED}, {S.REFUSED}, {POL}, reason_required=True),
+    "revise": _t({S.BLOCKED, S.REFUSED}, {S.DRAFT}, {REQ}),
+    "order": _t({S.APPROVED}, {S.ORDERED}, {PROC}),
+    "accept": _t({S.ORDERED}, {S.CONFIRMED}, {CON}),
+    "decline": _t({S.ORDERED}, {S.ORDERED, S.APPROVED}, {CON}, reason_required=True),
+    "schedule": _t({S.CONFIRMED}, {S.SCHEDULED}, {CON, PROC}),
+    "reschedule": _t({S.SCHEDULED}, {S.SCHEDULED}, {CON, PROC, REQ}, reason_required=True),
+    "preflight_check": _t({S.SCHEDULED}, {S.SCHEDULED}, {CON}),
+    "record_flight": _t({S.SCHEDULED}, {S.FLOWN}, {CON}),
+    "deliver": _t({S.FLOWN, S.REWORK}, {S.DELIVERED}, {CON}),
+    "accept_delivery": _t({S.DELIVERED}, {S.COMPLETED}, {REQ}),
+    "return_delivery": _t({S.DELIVERED}, {S.REWORK}, {REQ}, reason_required=True),
+    "cancel": _t(BEFORE_FLIGHT, {S.CANCELLED}, {REQ, PROC}, reason_required=True),
+}
+
+
+def allowed_actions(*, flight_request: FlightRequest, user: Any) -> list[str]:
+    """Actions this user could take on the request now (for pages and the API)."""
+    result = []
+    for action, transition in TRANSITIONS.items():
+        if action == "policy_check" or flight_request.status not in transition.sources:
+            continue
+        try:
+            check_actor(action=action, flight_request=flight_request, actor=user)
+        except NotAllowedError:
+            continue
+        result.append(action)
+    return result
+
+
+def check_actor(*, action: str, flight_request: FlightRequest, actor: Any) -> None:
+    """Role and relationship checks: requesters act for their organisation, contractors for the
+    supplier holding the current order, and an officer never approves their own request."""
+    transition = TRANSITIONS[action]
+    role = role_of(actor)
+    if role not in transition.roles:
+        raise NotAllowedError(f"a {role or 'user without a role'} cannot {action.replace('_', ' ')} a request")
+    if role == Role.REQUESTER and organisation_id_of(actor) != flight_request.organisation_id:
+        raise NotAllowedError("only the requesting organisation can do that")
+    if role == Role.CONTRACTOR:
+        order = flight_request.current_order
+        if order is None or order.supplier_id != supplier_id_of(actor):
+            raise NotAllowedError("only the supplier holding the current order can do that")
+    if action in {"approve", "refuse"} and actor is not None and actor.pk == flight_request.requester_id:
+        raise NotAllowedError("the requester cannot approve or refuse their own request")
+
+
+def apply_transition(
+    *,
+    flight_request: FlightRequest,
+    action: str,
+    actor: Any,
+    now: datetime,
+    target: str | None = None,
+    reason: str = "",
+    data: dict | None = None,
+    check: bool = True,
+) -> AuditEvent:
+    """Move the request (already locked by the caller's transaction), write the audit event and queue
+    the email. Raises TransitionError for an illegal move, NotAllowedError for the wrong actor."""
+    ensure_allowed(flight_request=flight_request, action=action, actor=actor, check=check)
+    transition = TRANSITIONS[action]
+    source = flight_request.status
+    reason = (reason or "").strip()
+    if transition.reason_required and not reason:
+        raise FieldError("reason", f"a reason is required to {action.replace('_', ' ')}")
+    if target is None:
+        if len(transition.targets) != 1:
+            raise ValueError(f"{action} needs an explicit target")
+        (target,) = transition.targets
+    if target not in transition.targets:
+        raise ValueError(f"{action} cannot lead to {target}")
+    flight_request.status = target
+    flight_request.updated_at = now
+    flight_request.save(update_fields=["status", "updated_at", "policy_outcome"])
+    event = AuditEvent.objects.create(
+        flight_request=flight_request,
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+        action=action,
+        from_state=source,
+        to_state=target,
+        reason=reason,
+        data=data or {},
+    )
+    if target != source or action in {"reschedule", "decline"}:
+        notify_transition(flight_request=flight_request, action=action, state=target, reason=reason)
+    return event
+
+
+def ensure_allowed(*, flight_request: FlightRequest, action: str, actor: Any, check: bool = True) -> None:
+    """Raise TransitionError when the request's state does not allow the action, NotAllowedError when
+    this actor may not take it. Services call it before any other validation."""
+    transition = TRANSITIONS[action]
+    source = flight_request.status
+    if source not in transition.sources:
+        allowed = ", ".join(sorted(transition.sources))
+        raise TransitionError(
+            f"cannot {action.replace('_', ' ')} request {flight_request.reference}: it is {source}; "
+            f"this action is allowed only when it is {allowed}",
+            data={"status": source, "action": action},
+        )
+    if check:
+        check_actor(action=action, flight_request=flight_request, actor=actor)
+
+
+def run_policy_check(
+    *, flight_request: FlightRequest, stage: str, now: datetime, flight: Flight | None = None
+) -> tuple[str, dict]:
+    """The hook into the policy engine. Returns the outcome and a summary for the audit trail; while the
+    policy app is not installed it records "not yet checked"."""
+    plan = build_flight_plan(flight_request=flight_request, flight=flight)
+    try:
+        from policy.services import check_flight_request
+    except ImportError:
+        return PolicyOutcome.NOT_CHECKED, {"stage": stage, "outcome": PolicyOutcome.NOT_CHECKED}
+    try:
+        result = check_flight_request(flight_request=flight_request, plan=plan, stage=stage, now=now)
+    except ValueError as exc:  # policy.core.PlanError: the request holds something the engine cannot read
+        raise FieldError(getattr(exc, "field", None) or "area", f"the policy engine cannot read the plan: {exc}") from exc
+    findings = [
+        {"rule": f.get("rule"), "severity": f.get("severity"), "message": f.get("message")}
+        for f in (result.findings or [])
+        if f.get("severity") in {"block", "approval"}
+    ]
+    summary = {"stage": stage, "outcome": result.outcome, "policy_check_id": result.pk, "findings": findings}
+    return result.outcome, summary

@@ -1,0 +1,498 @@
+"""Server-rendered pages of the booking workflow. Thin: reads go through booking.selectors, every
+change through booking.services; a service's refusal becomes a message (or a field error), never a 500."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import forms, selectors, services
+from .errors import BookingError
+from .models import (
+    BudgetCode,
+    Flight,
+    FlightRequest,
+    FlightStatus,
+    Framework,
+    OrderStatus,
+    Organisation,
+    OrganisationKind,
+    RequestStatus,
+    Role,
+    Supplier,
+)
+from .money import financial_year, spend_summary
+from .permissions import organisation_id_of, role_of, supplier_id_of
+from .transitions import allowed_actions
+
+S = RequestStatus
+ACTIVE_FOR_REQUESTER = [S.DRAFT, S.SUBMITTED, S.REFERRED, S.BLOCKED, S.REFUSED, S.APPROVED, S.ORDERED,
+                        S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK]  # fmt: skip
+
+
+def _url_or_none(name: str, *args: Any, **kwargs: Any) -> str | None:
+    try:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def _upcoming_flights(user: Any, now) -> Any:
+    return (
+        selectors.visible_flights(user)
+        .filter(status=FlightStatus.SCHEDULED, scheduled_end__gte=now)
+        .order_by("scheduled_start")[:10]
+    )
+
+
+def _visible_surveys(user: Any):
+    """The surveys app's own visibility rule, when that app provides it."""
+    try:
+        from surveys.selectors import visible_surveys
+    except ImportError:
+        return None
+    return visible_surveys(user)
+
+
+# ---- dashboard -------------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user, now = request.user, timezone.now()
+    role = role_of(user)
+    requests_qs = selectors.visible_requests(user)
+    ctx: dict[str, Any] = {"role": role, "upcoming": _upcoming_flights(user, now), "now": now}
+    if role == Role.REQUESTER:
+        counts = Counter(requests_qs.values_list("status", flat=True))
+        ctx["state_counts"] = [(value, label, counts[value]) for value, label in S.choices if counts[value]]
+        ctx["active"] = requests_qs.filter(status__in=ACTIVE_FOR_REQUESTER)[:50]
+        ctx["my_drafts"] = requests_qs.filter(status=S.DRAFT, requester=user)
+        ctx["needs_me"] = requests_qs.filter(status__in=[S.DELIVERED, S.BLOCKED, S.REFUSED])
+    elif role == Role.POLICY_OFFICER:
+        ctx["awaiting"] = requests_qs.filter(status=S.REFERRED).order_by("updated_at")
+        ctx["recent"] = requests_qs.filter(status__in=[S.APPROVED, S.REFUSED, S.BLOCKED]).order_by("-updated_at")[:10]
+    elif role == Role.PROCUREMENT:
+        ctx["to_order"] = requests_qs.filter(status=S.APPROVED).order_by("updated_at")
+        ctx["orders"] = (
+            selectors.visible_orders(user)
+            .filter(status__in=[OrderStatus.OFFERED, OrderStatus.ACCEPTED, OrderStatus.DELIVERED])
+            .order_by("-created_at")[:20]
+        )
+        ctx["spend"] = _spend(now)
+    elif role == Role.CONTRACTOR:
+        orders = selectors.visible_orders(user)
+        ctx["offered"] = orders.filter(status=OrderStatus.OFFERED).order_by("created_at")
+        ctx["to_schedule"] = requests_qs.filter(status=S.CONFIRMED, orders__supplier_id=supplier_id_of(user),
+                                                orders__status=OrderStatus.ACCEPTED)  # fmt: skip
+        ctx["to_fly"] = requests_qs.filter(status=S.SCHEDULED, orders__supplier_id=supplier_id_of(user),
+                                           orders__status=OrderStatus.ACCEPTED)  # fmt: skip
+        ctx["to_deliver"] = requests_qs.filter(status__in=[S.FLOWN, S.REWORK], orders__supplier_id=supplier_id_of(user),
+                                               orders__status__in=[OrderStatus.ACCEPTED])  # fmt: skip
+    elif role == Role.PLANNER:
+        ctx["approved"] = requests_qs.filter(status__in=[S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED])[:30]
+        ctx["delivered"] = requests_qs.filter(status__in=[S.DELIVERED, S.COMPLETED])[:30]
+    elif role == Role.ADMIN:
+        counts = Counter(requests_qs.values_list("status", flat=True))
+        ctx["state_counts"] = [(value, label, counts[value]) for value, label in S.choices if counts[value]]
+    if role in {Role.PLANNER, Role.REQUESTER, Role.PROCUREMENT}:
+        surveys = _visible_surveys(user)
+        ctx["surveys"] = surveys[:10] if surveys is not None else None
+    return render(request, "dashboard.html", ctx)
+
+
+# ---- requests --------------------------------------------------------------------------------------
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    form = forms.RequestFilterForm(request.GET or None)
+    qs = selectors.visible_requests(request.user)
+    if form.is_valid():
+        d = form.cleaned_data
+        if d.get("status"):
+            qs = qs.filter(status=d["status"])
+        if d.get("purpose"):
+            qs = qs.filter(purpose=d["purpose"])
+        if d.get("q"):
+            qs = qs.filter(Q(reference__icontains=d["q"]) | Q(site_name__icontains=d["q"]))
+        if d.get("mine"):
+            qs = qs.filter(requester=request.user)
+    can_create = role_of(request.user) in {Role.REQUESTER, Role.ADMIN}
+    return render(request, "booking/request_list.html",
+                  {"form": form, "requests": qs[:200], "can_create": can_create})  # fmt: skip
+
+
+def _budget_codes_for(user: Any):
+    codes = BudgetCode.objects.filter(active=True).select_related("organisation")
+    org_id = organisation_id_of(user)
+    return codes.filter(organisation_id=org_id) if org_id else codes
+
+
+@login_required
+def request_create(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) not in {Role.REQUESTER, Role.ADMIN}:
+        raise Http404("only requesters create flight requests")
+    budget_codes = _budget_codes_for(request.user)
+    form = forms.FlightRequestForm(request.POST or None, request.FILES or None, budget_codes=budget_codes)
+    if request.method == "POST" and form.is_valid():
+        try:
+            flight_request = services.flight_request_create(
+                actor=request.user, now=timezone.now(), **form.service_kwargs()
+            )
+        except BookingError as exc:
+            forms.attach_error(form, exc.field, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Saved {flight_request.reference} as a draft. Estimated cost £{flight_request.estimated_cost}: "
+                "check the details and submit it for the policy check.",
+            )
+            return redirect("booking:request_detail", pk=flight_request.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "booking/request_form.html", {"form": form, "editing": None}, status=status)
+
+
+@login_required
+def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    flight_request = get_object_or_404(selectors.visible_requests(request.user), pk=pk)
+    if flight_request.status != S.DRAFT or "submit" not in allowed_actions(
+        flight_request=flight_request, user=request.user
+    ):
+        messages.error(request, "Only a draft can be edited, by its requesting service.")
+        return redirect("booking:request_detail", pk=pk)
+    initial = {
+        "site_name": flight_request.site_name, "purpose": flight_request.purpose,
+        "description": flight_request.description, "deliverables": flight_request.deliverables,
+        "window_start": timezone.localtime(flight_request.window_start),
+        "window_end": timezone.localtime(flight_request.window_end),
+        "max_height_m": flight_request.max_height_m, "people_in_view": flight_request.people_in_view,
+        "sessions": flight_request.sessions, "budget_code": flight_request.budget_code,
+        "area": forms.json.dumps(flight_request.area),
+        "frz_permission": next((p.get("reference", "") for p in flight_request.permissions or []
+                                if isinstance(p, dict) and p.get("kind") == "frz"), ""),
+        **{f"doc_{k}": (flight_request.documents or {}).get(k, "") for k in forms.DOCUMENT_KEYS},
+    }  # fmt: skip
+    form = forms.FlightRequestForm(
+        request.POST or None, request.FILES or None, initial=initial,
+        budget_codes=BudgetCode.objects.filter(organisation_id=flight_request.organisation_id, active=True),
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flight_request_update(
+                actor=request.user, flight_request=flight_request, now=timezone.now(), **form.service_kwargs()
+            )
+        except BookingError as exc:
+            forms.attach_error(form, exc.field, exc.message)
+        else:
+            messages.success(request, f"Saved {flight_request.reference}.")
+            return redirect("booking:request_detail", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "booking/request_form.html", {"form": form, "editing": flight_request}, status=status)
+
+
+def _latest_policy_check(flight_request: FlightRequest):
+    """The policy app's latest stored check of this request, when that app provides one."""
+    try:
+        from policy.models import PolicyCheck
+    except ImportError:
+        return None
+    try:
+        return PolicyCheck.objects.filter(flight_request=flight_request).order_by("-created_at", "-id").first()
+    except Exception:  # noqa: BLE001 - a policy app still being built must not break the request page
+        return None
+
+
+def _action_forms(flight_request: FlightRequest, actions: list[str]) -> list[tuple[str, ActionSpec, Any]]:
+    """(action, spec, unbound form) for each action the user may take now, in workflow order."""
+    order = flight_request.current_order
+    return [
+        (action, ACTIONS[action], ACTIONS[action].form(flight_request=flight_request, order=order, data=None))
+        for action in actions
+        if action in ACTIONS
+    ]
+
+
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+@login_required
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    flight_request = get_object_or_404(selectors.visible_requests(user), pk=pk)
+    actions = allowed_actions(flight_request=flight_request, user=user)
+    if role_of(user) == Role.CONTRACTOR:
+        orders = flight_request.orders.filter(supplier_id=supplier_id_of(user))
+    else:
+        orders = flight_request.orders.all()
+    surveys = _visible_surveys(user)
+    if surveys is not None and hasattr(flight_request, "surveys"):
+        surveys = surveys.filter(flight_request=flight_request)
+    else:
+        surveys = None
+    ctx = {
+        "fr": flight_request,
+        "timeline": _timeline(flight_request),
+        "orders": orders.select_related("supplier", "lot", "budget_code"),
+        "current_order": flight_request.current_order,
+        "flights": flight_request.flights.select_related("pilot", "aircraft", "supplier"),
+        "check": _latest_policy_check(flight_request),
+        "action_forms": _action_forms(flight_request, actions),
+        "check_template": "policy/_check.html" if _template_exists("policy/_check.html") else None,
+        "actions": actions,
+        "surveys": surveys,
+        "can_edit": flight_request.status == S.DRAFT and "submit" in actions,
+        "deliverable_labels": _deliverable_labels(flight_request.deliverables),
+    }
+    return render(request, "booking/request_detail.html", ctx)
+
+
+ACTION_LABELS = {
+    "create": "Created", "update": "Edited", "submit": "Submitted", "policy_check": "Policy check",
+    "approve": "Approved", "refuse": "Refused", "revise": "Revised", "order": "Order placed",
+    "accept": "Order accepted", "decline": "Order declined", "schedule": "Scheduled", "reschedule": "Rescheduled",
+    "preflight_check": "Day-of-flight check", "record_flight": "Flight recorded", "deliver": "Delivered",
+    "accept_delivery": "Delivery accepted", "return_delivery": "Returned for rework", "cancel": "Cancelled",
+}  # fmt: skip
+
+
+def _timeline(flight_request: FlightRequest) -> list[Any]:
+    """The audit trail with readable action and state names."""
+    states = dict(S.choices)
+    events = list(selectors.audit_trail(flight_request=flight_request))
+    for event in events:
+        event.label = ACTION_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
+        event.from_label = states.get(event.from_state, event.from_state or "new")
+        event.to_label = states.get(event.to_state, event.to_state)
+    return events
+
+
+def _deliverable_labels(codes: list[str]) -> list[str]:
+    from .models import Deliverable
+
+    labels = dict(Deliverable.choices)
+    return [labels.get(c, c) for c in codes or []]
+
+
+@login_required
+@require_POST
+def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Take one workflow action; the services decide whether it is allowed."""
+    user = request.user
+    flight_request = get_object_or_404(selectors.visible_requests(user), pk=pk)
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404("unknown action")
+    form = spec.form(flight_request=flight_request, order=flight_request.current_order, data=request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{spec.title}: {label + ': ' if label else ''}{error}")
+        return redirect("booking:request_detail", pk=pk)
+    try:
+        note = spec.run(user=user, flight_request=flight_request, data=form.cleaned_data, form=form)
+    except BookingError as exc:
+        messages.error(request, f"{spec.title} refused: {exc.message}")
+        return redirect("booking:request_detail", pk=pk)
+    messages.success(request, note)
+    if not selectors.visible_requests(user).filter(pk=pk).exists():
+        return redirect("booking:dashboard")
+    return redirect("booking:request_detail", pk=pk)
+
+
+# ---- money and profile -----------------------------------------------------------------------------
+
+
+def _spend(now) -> dict:
+    summary = spend_summary(
+        budget_codes=BudgetCode.objects.select_related("organisation").order_by("organisation__name", "code"),
+        frameworks=Framework.objects.all(),
+        now=now,
+    )
+    for row in summary["budgets"] + summary["frameworks"]:
+        limit, total = float(row["limit"]), float(row["limit"]) - float(row["remaining"])
+        row["used"] = f"{total:.2f}"
+        row["percent"] = min(100, round(100 * total / limit)) if limit > 0 else 100
+        row["over"] = total > limit
+    return summary
+
+
+@login_required
+def spend(request: HttpRequest) -> HttpResponse:
+    if role_of(request.user) not in {Role.PROCUREMENT, Role.ADMIN}:
+        raise Http404("spend is for procurement")
+    now = timezone.now()
+    orders = selectors.visible_orders(request.user).order_by("-created_at")[:100]
+    partners = Organisation.objects.filter(kind=OrganisationKind.PARTNER).order_by("name")
+    recharge = [(org, _url_or_none("booking-recharge", organisation_id=org.pk)) for org in partners]
+    financial_year_start = financial_year(now)[0].date()
+    return render(request, "booking/spend.html", {
+        "spend": _spend(now), "orders": orders, "recharge": [r for r in recharge if r[1]],
+        "period_start": financial_year_start, "period_end": timezone.localdate(now),
+    })  # fmt: skip
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    prof = getattr(user, "profile", None) if hasattr(user, "profile") else None
+    feed_url = None
+    if prof is not None:
+        path = _url_or_none("booking-calendar", token=prof.calendar_token)
+        feed_url = request.build_absolute_uri(path) if path else None
+    flights: Any = Flight.objects.none()
+    if prof is not None:
+        flights = selectors.calendar_flights(user).order_by("scheduled_start")[:20]
+    return render(request, "booking/profile.html", {"profile": prof, "feed_url": feed_url, "flights": flights})
+
+
+# ---- the workflow actions offered on the request page ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One button/form on the request page: its form, the service call and the success message."""
+
+    title: str
+    form: Callable[..., Any]
+    run: Callable[..., str]
+    button: str = ""
+    style: str = ""
+    help: str = ""
+
+
+def _plain(form_class):
+    return lambda *, flight_request, order, data: form_class(data)
+
+
+def _order_form(*, flight_request, order, data):
+    suppliers = Supplier.objects.none()
+    if flight_request.lot_id:
+        suppliers = Supplier.objects.filter(lot_places__lot_id=flight_request.lot_id, active=True).order_by(
+            "lot_places__rank"
+        )
+    return forms.PlaceOrderForm(data, suppliers=suppliers, quotes=flight_request.quotes.select_related("supplier"))
+
+
+def _schedule_form(*, flight_request, order, data):
+    return forms.ScheduleForm(data, supplier_id=order.supplier_id if order else None)
+
+
+def _now() -> Any:
+    return timezone.now()
+
+
+def _run_order(*, user, flight_request, data, form) -> str:
+    order = services.flight_request_order(
+        actor=user, flight_request=flight_request, now=_now(), supplier=data.get("supplier"),
+        quote=data.get("quote"), override_reason=data.get("override_reason", ""),
+    )  # fmt: skip
+    return f"Order {order.po_number} (£{order.value}) offered to {order.supplier}."
+
+
+def _run_decline(*, user, flight_request, data, form) -> str:
+    new_order = services.order_decline(actor=user, flight_request=flight_request, now=_now(), reason=data["reason"])
+    if new_order is None:
+        return "Order declined; procurement will decide what happens next."
+    return f"Order declined; it passes to the next supplier on the lot ({new_order.po_number})."
+
+
+def _run_schedule(*, user, flight_request, data, form) -> str:
+    flight = services.flight_schedule(
+        actor=user, flight_request=flight_request, now=_now(), scheduled_start=data["scheduled_start"],
+        scheduled_end=data["scheduled_end"], pilot=data["pilot"], aircraft=data["aircraft"],
+    )  # fmt: skip
+    when = timezone.localtime(flight.scheduled_start)
+    return f"Flight scheduled for {when:%d %b %Y %H:%M} with {flight.pilot.name} and {flight.aircraft.name}."
+
+
+def _run_reschedule(*, user, flight_request, data, form) -> str:
+    flight = services.flight_reschedule(
+        actor=user, flight_request=flight_request, now=_now(), scheduled_start=data["scheduled_start"],
+        scheduled_end=data["scheduled_end"], reason=data["reason"],
+    )  # fmt: skip
+    return f"Flight moved to {timezone.localtime(flight.scheduled_start):%d %b %Y %H:%M}."
+
+
+def _run_preflight(*, user, flight_request, data, form) -> str:
+    summary = services.flight_preflight_check(
+        actor=user, flight_request=flight_request, now=_now(), weather=form.weather()
+    )
+    return f"Day-of-flight check recorded: {summary.get('outcome', 'not checked')}."
+
+
+def _run_record(*, user, flight_request, data, form) -> str:
+    services.flight_record(
+        actor=user, flight_request=flight_request, now=_now(), flight_log=form.flight_log(), weather=form.weather()
+    )
+    return "Flight recorded as flown."
+
+
+def _simple(service: Callable[..., Any], message: str, *, reason_kw: str | None = "reason"):
+    def run(*, user, flight_request, data, form) -> str:
+        kwargs = {reason_kw: data.get("reason", "")} if reason_kw else {}
+        service(actor=user, flight_request=flight_request, now=_now(), **kwargs)
+        return message
+
+    return run
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "submit": ActionSpec(
+        "Submit", _plain(forms.EmptyForm), _simple(services.flight_request_submit, "Submitted.", reason_kw=None),
+        button="Submit for the policy check",
+        help="The policy check runs at once: a pass approves it; anything needing sign-off goes to a policy officer.",
+    ),
+    "approve": ActionSpec("Approve", _plain(forms.OptionalReasonForm),
+                          _simple(services.flight_request_approve, "Approved."), button="Approve"),
+    "refuse": ActionSpec("Refuse", _plain(forms.ReasonForm),
+                         _simple(services.flight_request_refuse, "Refused."), button="Refuse", style="danger"),
+    "revise": ActionSpec("Revise", _plain(forms.OptionalReasonForm),
+                         _simple(services.flight_request_revise, "Back to draft: edit and submit again."),
+                         button="Revise as a draft", style="secondary"),
+    "order": ActionSpec("Place order", _order_form, _run_order, button="Place call-off order",
+                        help="Over a budget or the framework ceiling is refused unless you give an override reason."),
+    "accept": ActionSpec("Accept order", _plain(forms.EmptyForm),
+                         _simple(services.order_accept, "Order accepted.", reason_kw=None), button="Accept order"),
+    "decline": ActionSpec("Decline order", _plain(forms.ReasonForm), _run_decline, button="Decline",
+                          style="danger"),
+    "schedule": ActionSpec("Schedule", _schedule_form, _run_schedule, button="Schedule flight",
+                           help="The policy check runs again for the date, pilot and aircraft."),
+    "reschedule": ActionSpec("Reschedule", _plain(forms.RescheduleForm), _run_reschedule, button="Reschedule",
+                             style="secondary"),
+    "preflight_check": ActionSpec("Day-of-flight check", _plain(forms.WeatherForm), _run_preflight,
+                                  button="Record conditions and check", style="secondary"),
+    "record_flight": ActionSpec("Record flight", _plain(forms.RecordFlightForm), _run_record,
+                                button="Record flight"),
+    "deliver": ActionSpec("Deliver", _plain(forms.OptionalReasonForm),
+                          _simple(services.flight_request_deliver, "Marked as delivered.", reason_kw="note"),
+                          button="Mark delivered",
+                          help="Upload the imagery on the survey page; this tells the requester it is ready."),
+    "accept_delivery": ActionSpec("Accept delivery", _plain(forms.OptionalReasonForm),
+                                  _simple(services.flight_request_accept_delivery, "Delivery accepted."),
+                                  button="Accept delivery"),
+    "return_delivery": ActionSpec("Return for rework", _plain(forms.ReasonForm),
+                                  _simple(services.flight_request_return_delivery, "Returned for rework."),
+                                  button="Return for rework", style="danger"),
+    "cancel": ActionSpec("Cancel request", _plain(forms.ReasonForm),
+                         _simple(services.flight_request_cancel, "Request cancelled."), button="Cancel request",
+                         style="danger"),
+}  # fmt: skip

@@ -1,0 +1,103 @@
+"""Daylight and night by civil twilight (sun more than `depression` degrees below the horizon).
+
+Night follows the rule catalogue (LGT-01): the sun more than 6 degrees below the horizon, the
+stricter of the UK's two definitions (the other being half an hour after sunset to half an hour
+before sunrise). At 56 N in June the sun barely sets, so everything is computed for the place and date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from astral import Observer
+from astral.sun import dawn, dusk, elevation, sunrise, sunset
+
+
+@dataclass(frozen=True)
+class DaylightWindow:
+    day: date
+    dawn: datetime | None  # start of civil twilight; None when the sun never gets that low
+    sunrise: datetime | None
+    sunset: datetime | None
+    dusk: datetime | None
+    all_day_light: bool = False  # twilight all night (high summer)
+    all_day_dark: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        def iso(v: datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return {
+            "date": self.day.isoformat(), "dawn": iso(self.dawn), "sunrise": iso(self.sunrise),
+            "sunset": iso(self.sunset), "dusk": iso(self.dusk),
+            "all_day_light": self.all_day_light, "all_day_dark": self.all_day_dark,
+            "light_hours": round(self.light_hours(), 2),
+        }
+
+    def light_hours(self) -> float:
+        if self.all_day_light:
+            return 24.0
+        if self.all_day_dark or not self.dawn or not self.dusk:
+            return 0.0
+        return (self.dusk - self.dawn).total_seconds() / 3600
+
+
+def daylight_window(lat: float, lon: float, day: date, depression: float = 6.0) -> DaylightWindow:
+    """Civil dawn/dusk and sunrise/sunset for one UTC date at a place."""
+    obs = Observer(latitude=lat, longitude=lon)
+    try:
+        d0 = dawn(obs, day, depression=depression, tzinfo=timezone.utc)
+        d1 = dusk(obs, day, depression=depression, tzinfo=timezone.utc)
+    except ValueError:
+        noon = datetime.combine(day, time(12), tzinfo=timezone.utc) - timedelta(hours=lon / 15)
+        light = elevation(obs, noon) > -depression
+        return DaylightWindow(day, None, _safe(sunrise, obs, day), _safe(sunset, obs, day), None,
+                              all_day_light=light, all_day_dark=not light)
+    if d1 < d0:  # astral can return the next day's dusk wrapped; keep the same day's order
+        d1 += timedelta(days=1)
+    return DaylightWindow(day, d0, _safe(sunrise, obs, day), _safe(sunset, obs, day), d1)
+
+
+def _safe(fn: Any, obs: Observer, day: date) -> datetime | None:
+    try:
+        return fn(obs, day, tzinfo=timezone.utc)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+def daylight_windows(lat: float, lon: float, first: date, last: date,
+                     depression: float = 6.0) -> list[DaylightWindow]:
+    days = (last - first).days
+    return [daylight_window(lat, lon, first + timedelta(days=i), depression) for i in range(days + 1)]
+
+
+def night_periods(lat: float, lon: float, start: datetime, end: datetime,
+                  depression: float = 6.0) -> list[tuple[datetime, datetime]]:
+    """The parts of [start, end) when the sun is more than `depression` degrees below the horizon."""
+    start_u, end_u = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    light: list[tuple[datetime, datetime]] = []
+    day = start_u.date() - timedelta(days=1)
+    while day <= end_u.date() + timedelta(days=1):
+        w = daylight_window(lat, lon, day, depression)
+        midnight = datetime.combine(day, time(0), tzinfo=timezone.utc)
+        if w.all_day_light:
+            light.append((midnight, midnight + timedelta(days=1)))
+        elif w.dawn and w.dusk:
+            light.append((w.dawn, w.dusk))
+        day += timedelta(days=1)
+    light.sort()
+    nights: list[tuple[datetime, datetime]] = []
+    cursor = start_u
+    for a, b in light:
+        if b <= cursor:
+            continue
+        if a > cursor:
+            nights.append((cursor, min(a, end_u)))
+        cursor = max(cursor, b)
+        if cursor >= end_u:
+            break
+    if cursor < end_u:
+        nights.append((cursor, end_u))
+    return [(a, b) for a, b in nights if b > a]

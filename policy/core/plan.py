@@ -1,0 +1,418 @@
+"""Flight plan JSON -> Plan, with errors that name the field (schema in docs/policy.md).
+
+Missing credentials are not errors (the rules report them); a plan is malformed only when the engine
+cannot tell where, when or how high the flight is, or a value has the wrong type.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Callable, Mapping, TypeVar
+
+from shapely.geometry import Point, Polygon, shape
+from shapely.validation import explain_validity
+
+from .types import (
+    Aircraft,
+    Authorisation,
+    Documents,
+    Insurance,
+    Obstacle,
+    Operation,
+    Operator,
+    Permission,
+    Pilot,
+    Plan,
+    Site,
+    Weather,
+)
+
+# Generous bounds of the UK and its waters (WGS84 lon/lat) for catching swapped coordinates.
+UK_BOUNDS = (-10.0, 49.0, 3.0, 61.5)
+
+T = TypeVar("T")
+
+
+class PlanError(ValueError):
+    """A malformed flight plan; `field` is the dotted path of the offending key."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+    def to_json(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+def _obj(data: Any, path: str) -> Mapping[str, Any]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise PlanError(path, "must be an object")
+    return data
+
+
+def _str(data: Mapping[str, Any], key: str, path: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise PlanError(f"{path}{key}", "must be a string")
+    return str(value).strip()
+
+
+def _ref(data: Mapping[str, Any], key: str, path: str) -> str:
+    """A document/qualification reference: a string, or true meaning 'held, no reference given'."""
+    value = data.get(key)
+    if value is True:
+        return "held"
+    if value is False:
+        return ""
+    return _str(data, key, path)
+
+
+def _bool(data: Mapping[str, Any], key: str, path: str, default: bool = False) -> bool:
+    value = data.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise PlanError(f"{path}{key}", "must be true or false")
+    return value
+
+
+def _num(data: Mapping[str, Any], key: str, path: str, *, minimum: float | None = None) -> float | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise PlanError(f"{path}{key}", "must be a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise PlanError(f"{path}{key}", "must be a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise PlanError(f"{path}{key}", "must be a finite number")
+    if minimum is not None and number < minimum:
+        raise PlanError(f"{path}{key}", f"must be at least {minimum:g}")
+    return number
+
+
+def _date(data: Mapping[str, Any], key: str, path: str) -> date | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise PlanError(f"{path}{key}", "must be a date (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise PlanError(f"{path}{key}", f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _datetime(data: Mapping[str, Any], key: str, path: str, *, required: bool = False) -> datetime | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise PlanError(f"{path}{key}", "is required (ISO 8601 date and time with a UTC offset)")
+        return None
+    if not isinstance(value, str):
+        raise PlanError(f"{path}{key}", "must be an ISO 8601 date and time with a UTC offset")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise PlanError(f"{path}{key}", f"{value!r} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise PlanError(f"{path}{key}", "needs a UTC offset, e.g. 2026-06-01T10:00:00+01:00")
+    return parsed
+
+
+def _strs(data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        raise PlanError(f"{path}{key}", "must be a list of strings")
+    return tuple(str(v).strip() for v in value)
+
+
+def _list(data: Mapping[str, Any], key: str, path: str, parse: Callable[[Any, str], T]) -> tuple[T, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise PlanError(f"{path}{key}", "must be a list")
+    return tuple(parse(item, f"{path}{key}[{i}].") for i, item in enumerate(value))
+
+
+def parse_area(value: Any, path: str = "area") -> Polygon:
+    """A GeoJSON Polygon (WGS84 [lon, lat]) that is valid and lies in the UK."""
+    if value is None:
+        raise PlanError(path, "is required (a GeoJSON Polygon in WGS84)")
+    if not isinstance(value, Mapping):
+        raise PlanError(path, "must be a GeoJSON Polygon object")
+    if value.get("type") == "Feature":
+        value = value.get("geometry") or {}
+        if not isinstance(value, Mapping):
+            raise PlanError(path, "the Feature has no geometry")
+    if value.get("type") != "Polygon":
+        raise PlanError(path, f"must be a GeoJSON Polygon, not {value.get('type')!r}")
+    coords = value.get("coordinates")
+    if not isinstance(coords, list) or not coords or not isinstance(coords[0], list):
+        raise PlanError(path, "coordinates must be a list of linear rings")
+    try:
+        for ring in coords:
+            for pos in ring:
+                if len(pos) < 2 or not all(isinstance(c, (int, float)) for c in pos[:2]):
+                    raise ValueError
+        polygon = shape(value)
+    except (ValueError, TypeError, AttributeError, IndexError):
+        raise PlanError(path, "coordinates must be [longitude, latitude] number pairs") from None
+    if len(coords[0]) < 4 or polygon.is_empty or polygon.area == 0:
+        raise PlanError(path, "the polygon is empty: it needs at least three distinct corners")
+    if not polygon.is_valid:
+        raise PlanError(path, f"the polygon is not valid ({explain_validity(polygon)}); "
+                              "its edges must not cross")
+    minx, miny, maxx, maxy = polygon.bounds
+    if not (UK_BOUNDS[0] <= minx and maxx <= UK_BOUNDS[2] and UK_BOUNDS[1] <= miny and maxy <= UK_BOUNDS[3]):
+        hint = ""
+        if UK_BOUNDS[1] <= minx <= UK_BOUNDS[3] and UK_BOUNDS[0] <= miny <= UK_BOUNDS[2]:
+            hint = " (longitude and latitude look swapped: GeoJSON is [longitude, latitude])"
+        raise PlanError(path, f"the area lies outside the UK{hint}")
+    return polygon
+
+
+def _aircraft(data: Any, path: str) -> Aircraft | None:
+    if data is None:
+        return None
+    d = _obj(data, path.rstrip("."))
+    ip = _str(d, "ip_rating", path).upper().replace("IP", "")
+    ip_rating = None
+    if ip:
+        if not ip[:2].isdigit():
+            raise PlanError(f"{path}ip_rating", "must look like IP54")
+        ip_rating = int(ip[:2])
+    return Aircraft(
+        model=_str(d, "model", path),
+        class_mark=_str(d, "class_mark", path).upper().replace("-", "_").replace(" ", "_"),
+        mass_g=_num(d, "mass_g", path, minimum=0),
+        placed_on_market=_date(d, "placed_on_market", path),
+        camera=_bool(d, "camera", path, default=True),
+        remote_id=_bool(d, "remote_id", path),
+        green_light=_bool(d, "green_light", path),
+        low_speed_mode=_bool(d, "low_speed_mode", path),
+        max_wind_ms=_num(d, "max_wind_ms", path, minimum=0),
+        max_gust_ms=_num(d, "max_gust_ms", path, minimum=0),
+        min_temp_c=_num(d, "min_temp_c", path),
+        max_temp_c=_num(d, "max_temp_c", path),
+        ip_rating=ip_rating,
+    )
+
+
+def _operation(data: Any, path: str) -> Operation:
+    d = _obj(data, path.rstrip("."))
+    category = _str(d, "category", path).upper() or None
+    if category not in (None, "A1", "A2", "A3", "SPECIFIC"):
+        raise PlanError(f"{path}category", "must be A1, A2, A3 or specific")
+    obstacle = None
+    if d.get("obstacle") is not None:
+        o = _obj(d.get("obstacle"), f"{path}obstacle")
+        height = _num(o, "height_m", f"{path}obstacle.", minimum=0)
+        distance = _num(o, "distance_m", f"{path}obstacle.", minimum=0)
+        if height is None or distance is None:
+            raise PlanError(f"{path}obstacle", "needs height_m and distance_m")
+        obstacle = Obstacle(height, distance, _bool(o, "owner_request", f"{path}obstacle."))
+    return Operation(
+        category=category,
+        vlos=_bool(d, "vlos", path, default=True),
+        max_distance_from_pilot_m=_num(d, "max_distance_from_pilot_m", path, minimum=0),
+        min_distance_people_m=_num(d, "min_distance_people_m", path, minimum=0),
+        min_distance_people_takeoff_m=_num(d, "min_distance_people_takeoff_m", path, minimum=0),
+        min_distance_built_up_m=_num(d, "min_distance_built_up_m", path, minimum=0),
+        overflies_assemblies=_bool(d, "overflies_assemblies", path),
+        obstacle=obstacle,
+        night_procedures=_bool(d, "night_procedures", path),
+        rtk_survey=_bool(d, "rtk_survey", path),
+    )
+
+
+def _operator(data: Any, path: str) -> Operator:
+    d = _obj(data, path.rstrip("."))
+    auth = None
+    if d.get("authorisation") is not None:
+        a = _obj(d.get("authorisation"), f"{path}authorisation")
+        p = f"{path}authorisation."
+        night = a.get("night")
+        auth = Authorisation(
+            type=_str(a, "type", p).upper(),
+            reference=_str(a, "reference", p),
+            expiry=_date(a, "expiry", p),
+            pilots=_strs(a, "pilots", p),
+            aircraft=_strs(a, "aircraft", p),
+            max_height_m=_num(a, "max_height_m", p, minimum=0),
+            max_distance_m=_num(a, "max_distance_m", p, minimum=0),
+            night=None if night is None else _bool(a, "night", p),
+            max_mass_g=_num(a, "max_mass_g", p, minimum=0),
+            area_types=tuple(s.lower() for s in _strs(a, "area_types", p)),
+            bvlos=_bool(a, "bvlos", p),
+        )
+    age = _num(d, "holder_age", path, minimum=0)
+    return Operator(
+        name=_str(d, "name", path),
+        operator_id=_str(d, "operator_id", path),
+        operator_id_expiry=_date(d, "operator_id_expiry", path),
+        holder_age=None if age is None else int(age),
+        authorisation=auth,
+        pfco_reference=_str(d, "pfco_reference", path),
+    )
+
+
+def _pilot(data: Any, path: str) -> Pilot:
+    d = _obj(data, path.rstrip("."))
+    return Pilot(
+        name=_str(d, "name", path),
+        flyer_id=_str(d, "flyer_id", path),
+        flyer_id_expiry=_date(d, "flyer_id_expiry", path),
+        a2_cofc=_ref(d, "a2_cofc", path),
+        a2_cofc_expiry=_date(d, "a2_cofc_expiry", path),
+        gvc=_ref(d, "gvc", path),
+        gvc_expiry=_date(d, "gvc_expiry", path),
+    )
+
+
+def _insurance(data: Any, path: str) -> Insurance | None:
+    if data is None:
+        return None
+    d = _obj(data, path.rstrip("."))
+    return Insurance(
+        insurer=_str(d, "insurer", path),
+        policy_number=_str(d, "policy_number", path),
+        named_operator=_str(d, "named_operator", path),
+        third_party_cover_sdr=_num(d, "third_party_cover_sdr", path, minimum=0),
+        third_party_cover_gbp=_num(d, "third_party_cover_gbp", path, minimum=0),
+        public_liability_gbp=_num(d, "public_liability_gbp", path, minimum=0),
+        commercial_use=_bool(d, "commercial_use", path),
+        aircraft=_strs(d, "aircraft", path),
+        start=_date(d, "start", path),
+        expiry=_date(d, "expiry", path),
+    )
+
+
+def _documents(data: Any, path: str) -> Documents:
+    d = _obj(data, path.rstrip("."))
+    n = _obj(d.get("notifications"), f"{path}notifications")
+    np_ = f"{path}notifications."
+    retention = _num(d, "retention_days", path, minimum=0)
+    return Documents(
+        rams=_ref(d, "rams", path),
+        dpia=_ref(d, "dpia", path),
+        landowner_consent=_ref(d, "landowner_consent", path),
+        roads_consent=_ref(d, "roads_consent", path),
+        parks_consent=_ref(d, "parks_consent", path),
+        hes_permission=_ref(d, "hes_permission", path),
+        naturescot_consent=_ref(d, "naturescot_consent", path),
+        species_licence=_ref(d, "species_licence", path),
+        ripsa_authorisation=_ref(d, "ripsa_authorisation", path),
+        retention_days=None if retention is None else int(retention),
+        blurring=_bool(d, "blurring", path),
+        notify_police=_bool(n, "police", np_),
+        notify_residents=_bool(n, "residents", np_),
+        notify_aerodrome=_bool(n, "aerodrome", np_),
+        flight_log_commitment=_bool(d, "flight_log_commitment", path),
+    )
+
+
+def _permission(data: Any, path: str) -> Permission:
+    d = _obj(data, path.rstrip("."))
+    kind = _str(d, "kind", path).lower()
+    if not kind:
+        raise PlanError(f"{path}kind", "is required (frz, restricted, danger, controlled or other)")
+    return Permission(
+        kind=kind,
+        zone=_str(d, "zone", path),
+        reference=_str(d, "reference", path),
+        valid_from=_date(d, "valid_from", path),
+        valid_to=_date(d, "valid_to", path),
+    )
+
+
+def _site(data: Any, path: str) -> Site:
+    d = _obj(data, path.rstrip("."))
+    return Site(
+        built_up=_bool(d, "built_up", path),
+        residential_nearby=_bool(d, "residential_nearby", path),
+        roads=_bool(d, "roads", path),
+        parks=_bool(d, "parks", path),
+        assembly_nearby=_bool(d, "assembly_nearby", path),
+        country=_str(d, "country", path).lower(),
+        land_owner=_str(d, "land_owner", path).lower(),
+    )
+
+
+def _weather(data: Any, path: str) -> Weather | None:
+    if data is None:
+        return None
+    d = _obj(data, path.rstrip("."))
+    moisture = d.get("moisture")
+    return Weather(
+        mean_wind_ms=_num(d, "mean_wind_ms", path, minimum=0),
+        gust_ms=_num(d, "gust_ms", path, minimum=0),
+        precipitation_mmh=_num(d, "precipitation_mmh", path, minimum=0),
+        temperature_c=_num(d, "temperature_c", path),
+        visibility_km=_num(d, "visibility_km", path, minimum=0),
+        cloud_base_m=_num(d, "cloud_base_m", path, minimum=0),
+        kp=_num(d, "kp", path, minimum=0),
+        moisture=None if moisture is None else _bool(d, "moisture", path),
+        observed_at=_datetime(d, "observed_at", path),
+        source=_str(d, "source", path),
+    )
+
+
+def _point(data: Any, path: str) -> tuple[float, float]:
+    if (not isinstance(data, list) or len(data) < 2
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in data[:2])):
+        raise PlanError(path.rstrip("."), "must be a [longitude, latitude] pair")
+    return (float(data[0]), float(data[1]))
+
+
+def parse_plan(data: Any) -> Plan:
+    """Validate and type a flight plan; raises PlanError(field, message)."""
+    if not isinstance(data, Mapping):
+        raise PlanError("plan", "must be a JSON object")
+    area = parse_area(data.get("area"))
+    height = _num(data, "max_height_m", "", minimum=0)
+    if height is None:
+        raise PlanError("max_height_m", "is required (metres above the ground)")
+    start = _datetime(data, "start", "", required=True)
+    end = _datetime(data, "end", "", required=True)
+    assert start is not None and end is not None
+    if end <= start:
+        raise PlanError("end", "must be after start")
+    takeoff = _list(data, "takeoff_points", "", _point)
+    for i, (lon, lat) in enumerate(takeoff):
+        if not area.buffer(1e-6).contains(Point(lon, lat)):
+            raise PlanError(f"takeoff_points[{i}]", "must lie inside the area")
+    return Plan(
+        area=area,
+        max_height_m=height,
+        start=start,
+        end=end,
+        reference=_str(data, "reference", ""),
+        takeoff_points=takeoff,
+        contingency_buffer_m=_num(data, "contingency_buffer_m", "", minimum=0),
+        purpose=_str(data, "purpose", "").lower(),
+        people_in_view=_bool(data, "people_in_view", ""),
+        covert_surveillance=_bool(data, "covert_surveillance", ""),
+        submitted_at=_datetime(data, "submitted_at", ""),
+        requester=_str(data, "requester", ""),
+        approver=_str(data, "approver", ""),
+        aircraft=_aircraft(data.get("aircraft"), "aircraft."),
+        operation=_operation(data.get("operation"), "operation."),
+        operator=_operator(data.get("operator"), "operator."),
+        pilots=_list(data, "pilots", "", _pilot),
+        insurance=_insurance(data.get("insurance"), "insurance."),
+        documents=_documents(data.get("documents"), "documents."),
+        permissions=_list(data, "permissions", "", _permission),
+        site=_site(data.get("site"), "site."),
+        weather=_weather(data.get("weather"), "weather."),
+    )

@@ -1,0 +1,176 @@
+"""CAT: operating category, mass, height, range, separations, authorisation limits."""
+
+from __future__ import annotations
+
+from ..types import Severity
+from ..zones import ZoneKind
+from .base import OPEN, SPECIFIC, Assessment
+
+B = Severity.BLOCK
+C_MARKS_OPEN_A1 = ("C0", "C1")
+
+
+def a1_eligible(a: Assessment) -> tuple[bool, str]:
+    s, mass, cls = a.s, a.mass, a.class_mark
+    if mass is not None and mass < s.a1_any_below_g:
+        return True, f"under {s.a1_any_below_g:.0f} g"
+    if cls in ("UK0", "UK1"):
+        return True, f"class {cls}"
+    if cls in C_MARKS_OPEN_A1:
+        if a.end_date <= s.c_class_accepted_until:
+            return True, f"class {cls} (accepted until {s.c_class_accepted_until})"
+        return False, f"class {cls} is no longer accepted after {s.c_class_accepted_until}"
+    if cls in ("LEGACY", ""):
+        placed = a.plan.aircraft.placed_on_market if a.plan.aircraft else None
+        if mass is not None and mass < s.a1_legacy_max_mass_g and placed and placed < s.a1_legacy_market_cutoff:
+            return True, f"legacy under {s.a1_legacy_max_mass_g:.0f} g placed on the market {placed}"
+    return False, f"class {cls or 'unknown'} of {mass if mass is not None else 'unknown'} g is not A1-eligible"
+
+
+def a2_separation(a: Assessment) -> tuple[float | None, str]:
+    """The A2 separation this aircraft needs, or None when it cannot fly A2."""
+    s, cls, mass = a.s, a.class_mark, a.mass
+    craft = a.plan.aircraft
+    if cls == "UK2" or (cls == "C2" and a.end_date <= s.c_class_accepted_until):
+        if craft and craft.low_speed_mode:
+            return s.a2_low_speed_separation_m, f"class {cls} in low-speed mode"
+        return s.a2_separation_m, f"class {cls}"
+    if cls in ("LEGACY", "") and mass is not None and mass < s.a2_legacy_max_mass_g:
+        return s.a2_legacy_separation_m, f"legacy under {s.a2_legacy_max_mass_g:.0f} g"
+    return None, f"class {cls or 'unknown'} cannot fly in A2"
+
+
+def _has_cofc(a: Assessment) -> bool:
+    return bool(a.plan.pilots) and all(p.a2_cofc for p in a.plan.pilots)
+
+
+def a3_problems(a: Assessment) -> list[str]:
+    s, op = a.s, a.plan.operation
+    problems = []
+    if op.min_distance_built_up_m is None or op.min_distance_built_up_m < s.a3_built_up_separation_m:
+        problems.append(f"separation from built-up areas {op.min_distance_built_up_m} m is under "
+                        f"{s.a3_built_up_separation_m:.0f} m")
+    if op.min_distance_people_m is None or op.min_distance_people_m < s.a3_people_separation_m:
+        problems.append(f"separation from people {op.min_distance_people_m} m is under "
+                        f"{s.a3_people_separation_m:.0f} m")
+    near = [h for h in a.hits_of(ZoneKind.BUILT_UP, s.a3_built_up_separation_m)
+            if h.distance_m < s.a3_built_up_separation_m]
+    if near:
+        problems.append(f"built-up area {near[0].zone.name} is {near[0].distance_m:.0f} m away")
+    if a.plan.site.built_up:
+        problems.append("the site is in a built-up area")
+    return problems
+
+
+def derive_category(a: Assessment) -> str:
+    """CAT-01: the requested category, else the first Open subcategory the flight fits, else Specific."""
+    op = a.plan.operation
+    if op.category:
+        return op.category
+    if not op.vlos:
+        return SPECIFIC
+    if a1_eligible(a)[0]:
+        return "A1"
+    sep, _ = a2_separation(a)
+    if sep is not None and _has_cofc(a) and op.min_distance_people_m is not None and op.min_distance_people_m >= sep:
+        return "A2"
+    if (a.mass is not None and a.mass < a.s.max_mass_g) and not a3_problems(a):
+        return "A3"
+    return SPECIFIC
+
+
+def check(a: Assessment) -> None:
+    s, plan, op, cat = a.s, a.plan, a.plan.operation, a.category
+    auth = plan.operator.authorisation
+    a.check("CAT-01", "CAT-02", "CAT-03", "CAT-04", "CAT-09")
+    if cat == SPECIFIC and not (auth and auth.reference):
+        a.add("CAT-01", B, "The flight does not fit an Open subcategory, so it is Specific and needs an "
+              "Operational Authorisation; none is on file.", category="Specific")
+
+    # CAT-02 mass
+    mass = a.mass
+    bespoke_mass = auth is not None and auth.type == "BESPOKE" and auth.max_mass_g is not None
+    if mass is not None and mass >= s.max_mass_g and not (cat == SPECIFIC and bespoke_mass
+                                                          and mass <= (auth.max_mass_g or 0)):
+        a.add("CAT-02", B, f"Take-off mass {mass:.0f} g is not under {s.max_mass_g:.0f} g.",
+              mass_g=mass, limit_g=s.max_mass_g)
+
+    # CAT-03 height, with the tall-obstacle allowance
+    limit = s.max_height_m
+    ob = op.obstacle
+    if ob and ob.owner_request and ob.height_m > s.obstacle_min_height_m and ob.distance_m <= s.obstacle_radius_m:
+        limit = max(limit, ob.height_m + s.obstacle_allowance_m)
+    if plan.max_height_m > limit:
+        a.add("CAT-03", B, f"Maximum height {plan.max_height_m:g} m is above the {limit:g} m limit.",
+              max_height_m=plan.max_height_m, limit_m=limit)
+
+    # CAT-04 VLOS and PDRA01 range
+    if not op.vlos and not (cat == SPECIFIC and auth and auth.bvlos):
+        a.add("CAT-04", B, "Beyond visual line of sight needs a bespoke authorisation that allows it.")
+    if cat == SPECIFIC and (auth is None or auth.type in ("PDRA01", "")):
+        dist = op.max_distance_from_pilot_m
+        if dist is None or dist > s.pdra01_max_distance_m:
+            a.add("CAT-04", B, f"PDRA01 flights stay within {s.pdra01_max_distance_m:.0f} m of the remote pilot; "
+                  f"planned distance {dist if dist is not None else 'not stated'}.",
+                  distance_m=dist, limit_m=s.pdra01_max_distance_m)
+
+    # CAT-06..08 Open subcategories
+    if cat == "A1":
+        a.check("CAT-06")
+        ok, why = a1_eligible(a)
+        if not ok:
+            a.add("CAT-06", B, f"Not eligible for A1: {why}.", class_mark=a.class_mark, mass_g=mass)
+    if cat == "A2":
+        a.check("CAT-07")
+        sep, why = a2_separation(a)
+        if sep is None:
+            a.add("CAT-07", B, f"Not eligible for A2: {why}.", class_mark=a.class_mark, mass_g=mass)
+        elif op.min_distance_people_m is None or op.min_distance_people_m < sep:
+            a.add("CAT-07", B, f"A2 needs {sep:g} m from uninvolved people ({why}); planned "
+                  f"{op.min_distance_people_m if op.min_distance_people_m is not None else 'not stated'}.",
+                  required_m=sep, planned_m=op.min_distance_people_m)
+    if cat == "A3":
+        a.check("CAT-08")
+        for problem in a3_problems(a):
+            a.add("CAT-08", B, f"A3 separation: {problem}.")
+
+    # CAT-09 assemblies
+    if op.overflies_assemblies and (cat in OPEN or cat == SPECIFIC):
+        a.add("CAT-09", B, "Assemblies of people are never overflown.")
+
+    if cat == SPECIFIC:
+        a.check("CAT-10", "CAT-11")
+        if auth is None or auth.type in ("PDRA01", ""):
+            d, t = op.min_distance_people_m, op.min_distance_people_takeoff_m
+            if d is None or d < s.pdra01_people_separation_m:
+                a.add("CAT-10", B, f"PDRA01 needs {s.pdra01_people_separation_m:.0f} m from uninvolved people; "
+                      f"planned {d if d is not None else 'not stated'}.", required_m=s.pdra01_people_separation_m,
+                      planned_m=d)
+            if t is not None and t < s.pdra01_takeoff_separation_m:
+                a.add("CAT-10", B, f"PDRA01 needs {s.pdra01_takeoff_separation_m:.0f} m from people during take-off "
+                      f"and landing; planned {t:g} m.", required_m=s.pdra01_takeoff_separation_m, planned_m=t)
+        if auth is not None:
+            _within_authorisation(a)
+
+
+def _within_authorisation(a: Assessment) -> None:
+    auth = a.plan.operator.authorisation
+    assert auth is not None
+    plan, op = a.plan, a.plan.operation
+    if auth.max_height_m is not None and plan.max_height_m > auth.max_height_m:
+        a.add("CAT-11", B, f"Height {plan.max_height_m:g} m exceeds the authorisation's {auth.max_height_m:g} m.",
+              reference=auth.reference)
+    if (auth.max_distance_m is not None and op.max_distance_from_pilot_m is not None
+            and op.max_distance_from_pilot_m > auth.max_distance_m):
+        a.add("CAT-11", B, f"Distance {op.max_distance_from_pilot_m:g} m exceeds the authorisation's "
+              f"{auth.max_distance_m:g} m.", reference=auth.reference)
+    if auth.night is False and a.night:
+        a.add("CAT-11", B, "Part of the window is night and the authorisation is for day only.",
+              reference=auth.reference)
+    if auth.max_mass_g is not None and a.mass is not None and a.mass > auth.max_mass_g:
+        a.add("CAT-11", B, f"Mass {a.mass:.0f} g exceeds the authorisation's {auth.max_mass_g:.0f} g.",
+              reference=auth.reference)
+    congested = a.plan.site.built_up or bool(a.hits_of(ZoneKind.BUILT_UP))
+    if auth.area_types and congested and "congested" not in auth.area_types:
+        a.add("CAT-11", B, "The area is built-up (congested) and the authorisation does not cover congested areas.",
+              reference=auth.reference, area_types=list(auth.area_types))

@@ -1,0 +1,73 @@
+"""GOV: completeness, RAMS, consents, sign-off, notice, notifications, flight log."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from ..types import Severity
+from ..zones import ZoneKind
+from .base import Assessment
+
+B, A, W = Severity.BLOCK, Severity.APPROVAL, Severity.WARN
+
+
+def working_days_between(first: date, last: date) -> int:
+    """Working days (Mon-Fri) after `first` up to and including `last`."""
+    days, d = 0, first
+    while d < last:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            days += 1
+    return days
+
+
+def check(a: Assessment) -> None:
+    s, plan, docs = a.s, a.plan, a.plan.documents
+    a.check("GOV-01", "GOV-02", "GOV-03", "GOV-04", "GOV-05", "GOV-06", "GOV-07", "GOV-08")
+    missing = []
+    if not plan.takeoff_points:
+        missing.append("take-off/landing points")
+    if plan.contingency_buffer_m is None:
+        missing.append("contingency buffer")
+    if plan.aircraft is None or not plan.aircraft.class_mark or plan.aircraft.mass_g is None:
+        missing.append("aircraft class mark and mass")
+    if not plan.pilots:
+        missing.append("remote pilot")
+    if missing:
+        a.add("GOV-01", B, "The application is incomplete: " + ", ".join(missing) + " missing.", missing=missing)
+    if not docs.rams:
+        a.add("GOV-02", B, "No site-specific RAMS is on file.")
+    if not docs.landowner_consent:
+        a.add("GOV-03", A, "No written landowner consent for take-off and landing is on file.",
+              land_owner=plan.site.land_owner or None)
+    if s.officer_signoff_required:
+        if not plan.approver:
+            a.add("GOV-04", A, "Needs sign-off by an authorised officer.")
+        elif plan.requester and plan.approver.strip().lower() == plan.requester.strip().lower():
+            a.add("GOV-04", A, "The approver cannot be the requester.", approver=plan.approver)
+    roads = a.hits_of(ZoneKind.ROAD, s.road_park_buffer_m)
+    parks = a.hits_of(ZoneKind.PARK, s.road_park_buffer_m)
+    if (roads or plan.site.roads) and not docs.roads_consent:
+        a.add("GOV-05", A, "The area is over or next to a road: roads team consent is needed.",
+              zones=[h.zone.name for h in roads])
+    if (parks or plan.site.parks) and not docs.parks_consent:
+        a.add("GOV-05", A, "The area is over or next to a park: parks team consent is needed.",
+              zones=[h.zone.name for h in parks])
+    asked = (plan.submitted_at or a.ctx.now).date()
+    notice = working_days_between(asked, a.flight_date)
+    if notice < s.notice_working_days:
+        a.add("GOV-06", W, f"{notice} working days' notice; the policy asks for {s.notice_working_days}.",
+              working_days=notice, required=s.notice_working_days)
+    urban = plan.site.built_up or bool(a.hits_of(ZoneKind.BUILT_UP))
+    if s.notify_police_urban and urban and not docs.notify_police:
+        a.add("GOV-07", W, "Public-facing urban work: tell Police Scotland on 101 before the flight.")
+    if s.notify_residents and (plan.site.residential_nearby or urban) and not docs.notify_residents:
+        a.add("GOV-07", W, "Residents nearby should be told about the flight.")
+    near = a.ctx.zones.aerodromes_near(a.area_m, s.notify_aerodrome_within_m)
+    if near and not docs.notify_aerodrome:
+        aero, dist = near[0]
+        a.add("GOV-07", W, f"Aerodrome {aero.name or aero.ident} is {dist:.0f} m away: tell it about the flight.",
+              aerodrome=aero.ident, distance_m=dist)
+    if not docs.flight_log_commitment:
+        a.add("GOV-08", W, f"The flight log and any incidents must be delivered after the flight; the operator keeps "
+              f"logs {s.log_retention_years} years.")

@@ -1,0 +1,45 @@
+"""INS: aviation third-party liability, public liability, named operator."""
+
+from __future__ import annotations
+
+from ..types import Severity
+from .base import Assessment
+
+B, A = Severity.BLOCK, Severity.APPROVAL
+
+
+def check(a: Assessment) -> None:
+    s, plan = a.s, a.plan
+    ins = plan.insurance
+    a.check("INS-01", "INS-02", "INS-03")
+    if ins is None:
+        a.add("INS-01", B, "No insurance certificate is on file.")
+        a.add("INS-02", B, "No public liability cover is on file.")
+        return
+    ref = ins.policy_number or ins.insurer
+    if ins.expiry is None:
+        a.add("INS-01", B, "The insurance expiry date is not on file.", policy=ref)
+    elif ins.expiry < a.end_date:
+        a.add("INS-01", B, f"The insurance expires on {ins.expiry}, before the end of the flight window "
+              f"({a.end_date}).", policy=ref, expiry=ins.expiry, window_end=a.end_date)
+    if ins.start is not None and ins.start > a.flight_date:
+        a.add("INS-01", B, f"The insurance starts on {ins.start}, after the flight starts.", policy=ref, start=ins.start)
+    cover = ins.third_party_cover_sdr
+    if cover is None and ins.third_party_cover_gbp is not None and s.gbp_per_sdr > 0:
+        cover = ins.third_party_cover_gbp / s.gbp_per_sdr
+    if cover is None or cover < s.ins_min_sdr:
+        a.add("INS-01", B, f"Third-party cover {f'{cover:,.0f} SDR' if cover is not None else 'not stated'} is under "
+              f"{s.ins_min_sdr:,.0f} SDR.", cover_sdr=cover, minimum_sdr=s.ins_min_sdr)
+    if not ins.commercial_use:
+        a.add("INS-01", B, "The insurance does not cover commercial use.", policy=ref)
+    model = plan.aircraft.model.lower() if plan.aircraft else ""
+    if ins.aircraft and model not in {m.lower() for m in ins.aircraft}:
+        a.add("INS-01", B, f"The insurance does not list this aircraft ({model or 'unknown'}).",
+              aircraft_covered=list(ins.aircraft))
+    pl = ins.public_liability_gbp
+    if pl is None or pl < s.public_liability_min_gbp:
+        a.add("INS-02", B, f"Public liability {f'GBP {pl:,.0f}' if pl is not None else 'not stated'} is under the "
+              f"council's GBP {s.public_liability_min_gbp:,.0f}.", cover_gbp=pl, minimum_gbp=s.public_liability_min_gbp)
+    if ins.named_operator.strip() != plan.operator.name.strip() or not ins.named_operator:
+        a.add("INS-03", A, f"The certificate names {ins.named_operator or 'nobody'!r}, not the operator "
+              f"{plan.operator.name or '(unknown)'!r}.", named=ins.named_operator, operator=plan.operator.name)

@@ -1,0 +1,73 @@
+"""The quality report returned by build_orthomosaic and stored as report.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class PlacedPhoto:
+    name: str
+    gps_easting: float
+    gps_northing: float
+    placed_easting: float
+    placed_northing: float
+    offset_m: float  # placed centre vs GPS
+    lon: float  # placed centre, WGS84
+    lat: float
+    gsd_m: float
+    heading_deg: float  # rotation of the photo's up direction from north, clockwise
+    residual_rms_m: float  # alignment residual of this photo's correspondences
+    gain: list[float]
+
+
+@dataclass
+class DroppedPhoto:
+    name: str
+    reason: str
+
+
+@dataclass
+class OrthoReport:
+    photos_total: int
+    photos_used: list[PlacedPhoto]
+    photos_dropped: list[DroppedPhoto]
+    crs: str
+    gsd_m: float  # output pixel size
+    photo_gsd_median_m: float
+    width: int
+    height: int
+    bounds: list[float]  # minx, miny, maxx, maxy in crs
+    covered_area_m2: float
+    pairs_tried: int
+    pairs_used: int
+    residual_rms_m: float  # alignment residuals over all inlier correspondences
+    residual_median_m: float
+    residual_p95_m: float
+    residual_max_m: float
+    gps_rms_m: float  # placed centres vs GPS
+    gcp_rms_m: float | None
+    orthophoto: str
+    timings_s: dict[str, float] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, path: Path) -> Path:
+        """Write as JSON atomically (temporary file in the same folder, then rename)."""
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.to_json(), fh, indent=2)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return path

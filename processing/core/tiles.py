@@ -1,0 +1,484 @@
+"""XYZ web-mercator tiles from a georeferenced raster (ideally a COG), one rendering path for all callers.
+
+The tile endpoint renders one tile at a time and `export_tiles` renders blocks of up to BLOCK×BLOCK tiles in one
+warp and slices them; both go through `render_block`, and the result is the same bytes for the same tile because
+every destination pixel's value depends only on that pixel, never on the block it was rendered in:
+
+- the web-mercator → source transform is evaluated exactly (PROJ) at anchor points on a *global* grid every
+  ANCHOR_STEP pixels of the zoom level, and interpolated bilinearly in between (anchors depend on the pixel's global
+  position, not on the block);
+- source coordinates are quantised to 1/32 pixel (OpenCV's own remap precision) before the window offset is
+  subtracted, so the float32 map OpenCV sees is exact whatever the window;
+- the source overview is chosen per zoom level (from the scale at the raster's centre), not per block.
+
+Tiles outside the data are transparent PNG/WebP (black JPEG): a tile URL never 404s for a valid z/x/y, so map
+clients do not log errors at the edge of a survey.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import morecantile
+import numpy as np
+import rasterio
+from pyproj import Transformer
+from rasterio.enums import ColorInterp
+from rasterio.warp import calculate_default_transform, transform_bounds
+from rasterio.windows import Window
+
+from .errors import TileError
+
+try:  # ISA-L deflate: same zlib stream, several times faster than zlib at the same size
+    from isal.isal_zlib import compress as _deflate
+
+    _DEFLATE_LEVEL = 2
+except ImportError:  # pragma: no cover - isal is a declared dependency; zlib keeps the code working
+    from zlib import compress as _deflate
+
+    _DEFLATE_LEVEL = 1
+
+TILE_SIZE = 256
+ANCHOR_STEP = 16  # exact PROJ evaluation every 16 px; 256 is a multiple, so tiles share their edge anchors
+BLOCK = 8  # export renders up to 8×8 tiles (2048×2048 px) in one warp
+SUBPIXEL = 32.0  # cv2.remap's INTER_BITS=5 fixed-point precision
+FORMATS = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
+MERC_HALF = 20037508.342789244  # half the web-mercator world width in metres (EPSG:3857)
+WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
+WEBP_QUALITY = 90
+JPEG_QUALITY = 90
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class _Level:
+    """One resolution level of the source (the full-resolution image or one of its overviews)."""
+
+    dataset: rasterio.io.DatasetReader
+    inverse: tuple[float, float, float, float, float, float]  # pixel = inverse * (x, y)
+    width: int
+    height: int
+
+
+@dataclass
+class TileSource:
+    """An opened raster ready to render tiles. Not thread-safe (GDAL handles): keep one per thread/process."""
+
+    path: Path
+    crs_wkt: str
+    width: int
+    height: int
+    bands: tuple[int, ...]
+    scale: tuple[tuple[float, float], ...] | None  # per-band (low, high) for non-8-bit data
+    bounds_wgs84: tuple[float, float, float, float]
+    merc_extent: tuple[float, float, float, float]  # as GDAL's suggested warp to EPSG:3857 (like gdal2tiles)
+    resolution_m: float  # ground pixel size in web-mercator metres
+    overview_factors: tuple[int, ...]
+    alpha_band: int | None = None
+    _levels: dict[int, _Level] = field(default_factory=dict)
+    _to_src: Transformer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def minzoom(self) -> int:
+        """The zoom at which the whole raster fits in about one tile."""
+        extent = max(self.merc_extent[2] - self.merc_extent[0], self.merc_extent[3] - self.merc_extent[1])
+        return max(0, min(self.maxzoom, int(math.floor(math.log2(2 * MERC_HALF / max(extent, 1e-9))))))
+
+    @property
+    def maxzoom(self) -> int:
+        """The first zoom whose pixels are at least as fine as the raster's (as gdal2tiles picks it)."""
+        z0_res = 2 * MERC_HALF / TILE_SIZE
+        return max(0, min(24, int(math.ceil(math.log2(z0_res / self.resolution_m) - 1e-9))))
+
+    def level(self, index: int) -> _Level:
+        with self._lock:
+            if index not in self._levels:
+                kwargs = {"overview_level": index - 1} if index > 0 else {}
+                ds = rasterio.open(self.path, **kwargs)
+                inv = ~ds.transform
+                self._levels[index] = _Level(ds, (inv.a, inv.b, inv.c, inv.d, inv.e, inv.f), ds.width, ds.height)
+            return self._levels[index]
+
+    def transformer(self) -> Transformer:
+        if self._to_src is None:
+            self._to_src = Transformer.from_crs("EPSG:3857", self.crs_wkt, always_xy=True)
+        return self._to_src
+
+    def close(self) -> None:
+        with self._lock:
+            for level in self._levels.values():
+                level.dataset.close()
+            self._levels.clear()
+
+    def __enter__(self) -> TileSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_source(path: Path | str) -> TileSource:
+    """Open a georeferenced raster for tiling; raises TileError for anything that cannot be tiled."""
+    path = Path(path)
+    try:
+        ds = rasterio.open(path)
+    except rasterio.errors.RasterioError as exc:
+        raise TileError(f"{path.name} is not a readable raster: {exc}") from exc
+    with ds:
+        if ds.crs is None:
+            raise TileError(f"{path.name} has no coordinate reference system")
+        if ds.count >= 3:
+            bands: tuple[int, ...] = (1, 2, 3)
+        else:
+            bands = (1, 1, 1)
+        merc_transform, mw, mh = calculate_default_transform(
+            ds.crs, "EPSG:3857", ds.width, ds.height, *ds.bounds
+        )
+        merc_extent = (
+            merc_transform.c,
+            merc_transform.f + merc_transform.e * mh,
+            merc_transform.c + merc_transform.a * mw,
+            merc_transform.f,
+        )
+        bounds = transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)
+        scale = None
+        if ds.dtypes[0] != "uint8":
+            scale = _band_scale(ds, bands)
+        source = TileSource(
+            path=path,
+            crs_wkt=ds.crs.to_wkt(),
+            width=ds.width,
+            height=ds.height,
+            bands=bands,
+            scale=scale,
+            bounds_wgs84=tuple(bounds),  # type: ignore[arg-type]
+            merc_extent=merc_extent,
+            resolution_m=abs(merc_transform.a),
+            overview_factors=tuple(ds.overviews(1)),
+            alpha_band=_alpha_band(ds),
+        )
+    return source
+
+
+def _alpha_band(ds: rasterio.io.DatasetReader) -> int | None:
+    for index, interp in enumerate(ds.colorinterp, start=1):
+        if interp == ColorInterp.alpha:
+            return index
+    return None
+
+
+def _band_scale(ds: rasterio.io.DatasetReader, bands: tuple[int, ...]) -> tuple[tuple[float, float], ...]:
+    """2nd-98th percentile stretch per band, from a small decimated read (deterministic for a given file)."""
+    step = max(1, max(ds.width, ds.height) // 512)
+    shape = (max(1, ds.height // step), max(1, ds.width // step))
+    out = []
+    mask = ds.dataset_mask(out_shape=shape) > 0
+    for b in bands:
+        data = ds.read(b, out_shape=shape).astype(np.float64)
+        values = data[mask] if mask.any() else data.ravel()
+        low, high = np.percentile(values, [2, 98]) if values.size else (0.0, 1.0)
+        out.append((float(low), float(high if high > low else low + 1)))
+    return tuple(out)
+
+
+def tile_range(source: TileSource, z: int) -> tuple[int, int, int, int]:
+    """(xmin, ymin, xmax, ymax) inclusive XYZ tile indices covering the raster at zoom z, as gdal2tiles computes."""
+    res = 2 * MERC_HALF / (TILE_SIZE * 2**z)
+    minx, miny, maxx, maxy = source.merc_extent
+    n = 2**z
+
+    def col(mx: float) -> int:
+        return int(math.ceil(((mx + MERC_HALF) / res) / TILE_SIZE) - 1)
+
+    def row_tms(my: float) -> int:
+        return int(math.ceil(((my + MERC_HALF) / res) / TILE_SIZE) - 1)
+
+    tx0, tx1 = max(0, col(minx)), min(n - 1, col(maxx))
+    ty0_tms, ty1_tms = max(0, row_tms(miny)), min(n - 1, row_tms(maxy))
+    # TMS rows count from the south; XYZ rows from the north.
+    return tx0, n - 1 - ty1_tms, tx1, n - 1 - ty0_tms
+
+
+def tiles_for_zoom(source: TileSource, z: int) -> Iterator[tuple[int, int, int]]:
+    x0, y0, x1, y1 = tile_range(source, z)
+    for x in range(x0, x1 + 1):
+        for y in range(y0, y1 + 1):
+            yield z, x, y
+
+
+def _overview_for_zoom(source: TileSource, z: int) -> int:
+    """Index of the coarsest level (0 = full resolution) still at least as fine as zoom z's pixels."""
+    res = 2 * MERC_HALF / (TILE_SIZE * 2**z)
+    wanted = res / source.resolution_m  # source pixels per destination pixel
+    index = 0
+    for i, factor in enumerate(source.overview_factors, start=1):
+        if factor <= wanted:
+            index = i
+    return index
+
+
+def _source_coords(
+    source: TileSource, level: _Level, z: int, px0: int, py0: int, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Source pixel coordinates of every destination pixel of a block, as int32 in 1/32 pixel (cv2 centres).
+
+    Integer arithmetic from anchors that depend only on global pixel positions: a pixel gets the same value
+    whichever block it is rendered in.
+    """
+    res = 2 * MERC_HALF / (TILE_SIZE * 2**z)
+    ax = np.arange(px0, px0 + width + 1, ANCHOR_STEP, dtype=np.float64)
+    ay = np.arange(py0, py0 + height + 1, ANCHOR_STEP, dtype=np.float64)
+    gx, gy = np.meshgrid(-MERC_HALF + ax * res, MERC_HALF - ay * res)
+    sx, sy = source.transformer().transform(gx, gy)
+    a, b, c, d, e, f = level.inverse
+    limit = float(2**19)  # keeps the 1/32-pixel arithmetic below in int32
+    out = []
+    for anchor in (a * sx + b * sy + c - 0.5, d * sx + e * sy + f - 0.5):
+        anchor = np.where(np.isfinite(anchor), anchor, -limit)
+        q = np.round(np.clip(anchor, -limit, limit) * SUBPIXEL).astype(np.int32)
+        out.append(_interpolate(q, width, height))
+    return out[0], out[1]
+
+
+_STEP_W = (2 * np.arange(ANCHOR_STEP, dtype=np.int32) + 1)  # pixel centre k+0.5 in 1/(2*STEP) of a cell
+_STEP_D = 2 * ANCHOR_STEP
+
+
+def _interpolate(anchor: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Bilinear interpolation of an integer anchor grid to every pixel (exact integer arithmetic, round half up)."""
+    ny, nx = anchor.shape
+    w = _STEP_W
+    left, right = anchor[:, :-1, None], anchor[:, 1:, None]
+    along_x = (left * (_STEP_D - w) + right * w + _STEP_D // 2) // _STEP_D
+    along_x = along_x.reshape(ny, (nx - 1) * ANCHOR_STEP)[:, :width]
+    top, bottom = along_x[:-1, None, :], along_x[1:, None, :]
+    wy = w[None, :, None]
+    full = (top * (_STEP_D - wy) + bottom * wy + _STEP_D // 2) // _STEP_D
+    return full.reshape((ny - 1) * ANCHOR_STEP, width)[:height]
+
+
+def render_block(source: TileSource, z: int, x0: int, y0: int, nx: int = 1, ny: int = 1) -> np.ndarray:
+    """RGBA uint8 array (ny*256, nx*256, 4) for tiles x0..x0+nx-1, y0..y0+ny-1 of zoom z."""
+    width, height = nx * TILE_SIZE, ny * TILE_SIZE
+    level = source.level(_overview_for_zoom(source, z))
+    cols, rows = _source_coords(source, level, z, x0 * TILE_SIZE, y0 * TILE_SIZE, width, height)
+    sub = int(SUBPIXEL)
+    c0 = max(0, int(cols.min()) // sub - 2)
+    r0 = max(0, int(rows.min()) // sub - 2)
+    c1 = min(level.width, -(-int(cols.max()) // sub) + 3)
+    r1 = min(level.height, -(-int(rows.max()) // sub) + 3)
+    if c1 <= c0 or r1 <= r0:
+        return np.zeros((height, width, 4), dtype=np.uint8)
+    if c1 - c0 > 32000 or r1 - r0 > 32000:
+        raise TileError(
+            f"{source.path.name} needs overviews to render zoom {z}: convert it to a COG first"
+        )
+    image = _read_window(source, level, Window(c0, r0, c1 - c0, r1 - r0))
+    # Fixed-point maps (cv2.convertMaps layout): integer part relative to the padded window, 5-bit fractions.
+    cols -= (c0 - 1) * sub
+    rows -= (r0 - 1) * sub
+    lim_c, lim_r = (image.shape[1] + 1) * sub, (image.shape[0] + 1) * sub
+    np.clip(cols, -sub, lim_c, out=cols)
+    np.clip(rows, -sub, lim_r, out=rows)
+    map1 = np.empty((height, width, 2), dtype=np.int16)
+    map1[..., 0] = cols >> 5
+    map1[..., 1] = rows >> 5
+    map2 = ((rows & 31) << 5 | (cols & 31)).astype(np.uint16)
+    out = cv2.remap(image, map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    _, opaque = cv2.threshold(out[..., 3], 0, 255, cv2.THRESH_BINARY)
+    return cv2.bitwise_and(out, out, mask=opaque)  # fully transparent pixels carry no colour
+
+
+def _read_window(source: TileSource, level: _Level, window: Window) -> np.ndarray:
+    """The window as an (h+2, w+2, 4) RGBA array with a 1-pixel frame: RGB repeats the edge, alpha is 0."""
+    ds = level.dataset
+    try:
+        if source.alpha_band:
+            data = ds.read([*source.bands, source.alpha_band], window=window)
+        else:
+            data = np.concatenate(
+                [ds.read(list(source.bands), window=window), ds.dataset_mask(window=window)[None]]
+            )
+    except rasterio.errors.RasterioError as exc:
+        raise TileError(f"cannot read {source.path.name}: {exc}") from exc
+    rgba = np.moveaxis(_to_uint8(data, source.scale), 0, -1)
+    framed = cv2.copyMakeBorder(np.ascontiguousarray(rgba), 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    framed[0, :, 3] = framed[-1, :, 3] = 0
+    framed[:, 0, 3] = framed[:, -1, 3] = 0
+    return framed
+
+
+def _to_uint8(data: np.ndarray, scale: tuple[tuple[float, float], ...] | None) -> np.ndarray:
+    if scale is None:
+        return data
+    out = np.empty(data.shape, dtype=np.uint8)
+    mask = data[-1]
+    out[-1] = np.where(mask > 0, 255, 0)
+    for i, (low, high) in enumerate(scale):
+        band = (data[i].astype(np.float32) - low) * (255.0 / (high - low))
+        out[i] = np.clip(band, 0, 255).astype(np.uint8)
+    return out
+
+
+_EMPTY: dict[str, bytes] = {}
+
+
+def encode_tile(rgba: np.ndarray, fmt: str) -> bytes:
+    """Encode one 256×256 RGBA tile; a fully transparent tile is encoded once and reused."""
+    if fmt not in FORMATS:
+        raise TileError(f"unknown tile format {fmt!r}; use one of {', '.join(FORMATS)}")
+    empty = not rgba[..., 3].any()
+    if empty and fmt in _EMPTY:
+        return _EMPTY[fmt]
+    if fmt == "png":
+        data = encode_png(rgba if not rgba[..., 3].all() else rgba[..., :3])
+        if empty:
+            _EMPTY[fmt] = data
+        return data
+    if fmt == "webp":
+        ok, buf = cv2.imencode(".webp", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA),
+                               [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY])
+    else:
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR),
+                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise TileError(f"cannot encode a {fmt} tile")
+    data = buf.tobytes()
+    if empty:
+        _EMPTY[fmt] = data
+    return data
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def encode_png(pixels: np.ndarray) -> bytes:
+    """PNG of an RGB or RGBA uint8 array: "Up" filter on every row but the first, then deflate.
+
+    OpenCV's encoder spends most of its time in zlib; the same stream from ISA-L is 4-6× faster.
+    """
+    height, width, channels = pixels.shape
+    rows = pixels.reshape(height, width * channels)
+    raw = np.empty((height, width * channels + 1), dtype=np.uint8)
+    raw[0, 0] = 0
+    raw[0, 1:] = rows[0]
+    raw[1:, 0] = 2
+    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
+    header = struct.pack(">IIBBBBB", width, height, 8, 6 if channels == 4 else 2, 0, 0, 0)
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", header),
+        _png_chunk(b"IDAT", _deflate(raw.tobytes(), _DEFLATE_LEVEL)),
+        _png_chunk(b"IEND", b""),
+    ))
+
+
+def render_tile(source: TileSource, z: int, x: int, y: int, fmt: str = "png") -> bytes:
+    """One encoded tile: the function behind the tile endpoint."""
+    n = 2**z
+    if not (0 <= z <= 30 and 0 <= x < n and 0 <= y < n):
+        raise TileError(f"tile {z}/{x}/{y} does not exist")
+    return encode_tile(render_block(source, z, x, y), fmt)
+
+
+def tilejson(source: TileSource, tiles_url: str, name: str = "") -> dict:
+    """A TileJSON 3.0 document for the raster."""
+    w, s, e, n = source.bounds_wgs84
+    return {
+        "tilejson": "3.0.0",
+        "name": name,
+        "scheme": "xyz",
+        "tiles": [tiles_url],
+        "minzoom": source.minzoom,
+        "maxzoom": source.maxzoom,
+        "bounds": [w, s, e, n],
+        "center": [(w + e) / 2, (s + n) / 2, source.minzoom],
+    }
+
+
+# ----- pyramid export ------------------------------------------------------------------------------------------
+
+_worker_source: tuple[int, TileSource] | None = None  # (pid, source): never reuse a handle across fork
+
+
+def _blocks(source: TileSource, zooms: range) -> list[tuple[int, int, int, int, int]]:
+    units = []
+    for z in zooms:
+        x0, y0, x1, y1 = tile_range(source, z)
+        for bx in range(x0, x1 + 1, BLOCK):
+            for by in range(y0, y1 + 1, BLOCK):
+                units.append((z, bx, by, min(BLOCK, x1 + 1 - bx), min(BLOCK, y1 + 1 - by)))
+    # Big blocks first so the pool's last tasks are small ones.
+    units.sort(key=lambda u: -u[3] * u[4])
+    return units
+
+
+def _render_unit(args: tuple[str, str, str, tuple[int, int, int, int, int]]) -> int:
+    global _worker_source
+    src, out_dir, fmt, (z, x0, y0, nx, ny) = args
+    pid = os.getpid()
+    if _worker_source is None or _worker_source[0] != pid or str(_worker_source[1].path) != src:
+        _worker_source = (pid, open_source(src))
+    rgba = render_block(_worker_source[1], z, x0, y0, nx, ny)
+    for i in range(nx):
+        for j in range(ny):
+            tile = rgba[j * TILE_SIZE:(j + 1) * TILE_SIZE, i * TILE_SIZE:(i + 1) * TILE_SIZE]
+            data = encode_tile(np.ascontiguousarray(tile), fmt)
+            final = os.path.join(out_dir, str(z), str(x0 + i), f"{y0 + j}.{fmt}")
+            tmp = f"{final}.{pid}.partial"
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, final)  # a tile file is either absent or complete
+    return nx * ny
+
+
+def export_tiles(
+    src: Path | str,
+    out_dir: Path | str,
+    *,
+    zooms: range,
+    processes: int = 1,
+    fmt: str = "png",
+    progress: Progress | None = None,
+) -> int:
+    """Write out_dir/{z}/{x}/{y}.{fmt} for every tile covering the raster at the given zooms; returns the count."""
+    if fmt not in FORMATS:
+        raise TileError(f"unknown tile format {fmt!r}; use one of {', '.join(FORMATS)}")
+    with open_source(src) as source:
+        units = _blocks(source, zooms)
+    out = Path(out_dir)
+    for z, x0, _y0, nx, _ny in units:
+        for x in range(x0, x0 + nx):
+            (out / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
+    total = sum(u[3] * u[4] for u in units)
+    done = 0
+    jobs = [(str(Path(src)), str(out), fmt, unit) for unit in units]
+    if progress:
+        progress(0.0, f"{total} tiles")
+    if processes <= 1 or len(jobs) <= 1:
+        results: Iterator[int] = map(_render_unit, jobs)
+        for count in results:
+            done += count
+            if progress:
+                progress(done / total, f"{done}/{total} tiles")
+        return total
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(min(processes, len(jobs))) as pool:
+        for count in pool.imap_unordered(_render_unit, jobs):
+            done += count
+            if progress:
+                progress(done / total, f"{done}/{total} tiles")
+    return total

@@ -1,0 +1,50 @@
+"""The embedded job worker: database rows are the queue (no broker needed)."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+
+from processing import runner
+
+
+class Command(BaseCommand):
+    help = "Run processing jobs: reclaim stale ones, claim the oldest pending job, run it, repeat."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="run at most one job, then exit")
+        parser.add_argument("--burst", action="store_true", help="exit when no job is pending")
+        parser.add_argument("--poll", type=float, default=1.0, help="seconds between polls of an empty queue")
+        parser.add_argument("--quiet", action="store_true", help="do not print progress")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        stop = {"requested": False}
+
+        def request_stop(signum: int, frame: Any) -> None:
+            if stop["requested"]:
+                raise SystemExit(1)
+            stop["requested"] = True
+            self.stderr.write("stopping: the current job goes back to the queue at its next stage boundary")
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        worker = runner.worker_name("run_jobs")
+        echo = None if opts["quiet"] else (lambda line: self.stdout.write(line))
+        self.stdout.write(f"{worker} waiting for jobs")
+        while not stop["requested"]:
+            if not connection.in_atomic_block:
+                close_old_connections()
+            job = runner.run_next(worker=worker, echo=echo, should_stop=lambda: stop["requested"])
+            if opts["once"] and job is not None:
+                break
+            if job is None:
+                if opts["burst"] or opts["once"]:
+                    break
+                deadline = time.monotonic() + max(0.05, opts["poll"])
+                while not stop["requested"] and time.monotonic() < deadline:
+                    time.sleep(0.05)
+        self.stdout.write(f"{worker} stopped")

@@ -1,0 +1,245 @@
+"""Writes on jobs: enqueue, claim, heartbeat, progress, finish, reclaim, retry.
+
+Every transition of a running job is a conditional update on (id, state, claimed_by), so two workers can never both
+own a job: a redelivered Celery task finds the row no longer PENDING and does nothing, and a worker whose job was
+reclaimed (stale heartbeat) finds its updates matching no row and stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Concat
+from django.db.models import Value
+
+from .models import Job, JobKind, JobState
+
+log = logging.getLogger(__name__)
+
+LOG_MAX_CHARS = 20_000
+
+
+class JobError(ValueError):
+    """A request about a job that cannot be honoured (unknown kind, retry of a running job...)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class JobLost(RuntimeError):
+    """This worker no longer owns the job (it was reclaimed, cancelled or finished elsewhere)."""
+
+
+def job_work_dir(job_id: int) -> Path:
+    """Local scratch folder of a job: finished stage outputs survive a retry, the rest is removed at the end."""
+    base = Path(getattr(settings, "JOB_WORK_DIR", "") or Path(settings.MEDIA_ROOT) / "_jobs")
+    return base / f"job-{job_id}"
+
+
+def enqueue_job(*, kind: str, survey: Any = None, params: dict | None = None) -> Job:
+    """Create a PENDING job and dispatch it once the surrounding transaction commits."""
+    if kind not in JobKind.values:
+        raise JobError(f"unknown job kind {kind!r}; expected one of {', '.join(JobKind.values)}", "kind")
+    if params is not None and not isinstance(params, dict):
+        raise JobError("params must be a JSON object", "params")
+    job = Job.objects.create(
+        kind=kind, survey=survey, params=params or {}, max_attempts=max(1, settings.JOB_MAX_ATTEMPTS)
+    )
+    transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
+    return job
+
+
+def job_dispatch(*, job_id: int) -> None:
+    """Hand a pending job to Celery when a broker is configured; the embedded runner polls otherwise."""
+    if not settings.REDIS_URL:
+        return
+    from .tasks import run_job
+
+    try:
+        run_job.delay(job_id)
+    except Exception:  # broker down: the job stays PENDING and the next reclaim/run_jobs picks it up
+        log.exception("could not send job %s to the broker", job_id)
+
+
+def job_claim(*, job_id: int, worker: str, now: datetime) -> bool:
+    """Atomically move a PENDING job to RUNNING for `worker`; False if someone else got it first."""
+    changed = Job.objects.filter(id=job_id, state=JobState.PENDING).update(
+        state=JobState.RUNNING,
+        claimed_by=worker,
+        attempts=F("attempts") + 1,
+        heartbeat_at=now,
+        started_at=now,
+        error="",
+    )
+    return changed == 1
+
+
+def job_claim_next(*, worker: str, now: datetime) -> Job | None:
+    """The oldest pending job, claimed for `worker` (None when the queue is empty)."""
+    for job_id in Job.objects.filter(state=JobState.PENDING).order_by("created_at", "id").values_list(
+        "id", flat=True
+    )[:20]:
+        if job_claim(job_id=job_id, worker=worker, now=now):
+            return Job.objects.get(id=job_id)
+    return None
+
+
+def _owned(job: Job) -> Any:
+    return Job.objects.filter(id=job.pk, state=JobState.RUNNING, claimed_by=job.claimed_by)
+
+
+def job_heartbeat(*, job: Job, now: datetime) -> None:
+    if _owned(job).update(heartbeat_at=now) != 1:
+        raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
+
+
+def job_report(
+    *, job: Job, now: datetime, progress: int | None = None, stage: str | None = None, message: str = ""
+) -> None:
+    """Record progress (0-100), the current stage and a log line; raises JobLost if the claim is gone."""
+    fields: dict[str, Any] = {"heartbeat_at": now}
+    if progress is not None:
+        fields["progress"] = max(0, min(100, int(progress)))
+        job.progress = fields["progress"]
+    if stage is not None:
+        fields["stage"] = stage
+        job.stage = stage
+    if message:
+        line = f"{now:%H:%M:%S} [{stage or job.stage}] {message}\n"
+        fields["log"] = Concat(F("log"), Value(line))
+    if _owned(job).update(**fields) != 1:
+        raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
+    if message and len(job.log) + len(message) > LOG_MAX_CHARS:
+        _trim_log(job)
+
+
+def _trim_log(job: Job) -> None:
+    current = Job.objects.filter(id=job.pk).values_list("log", flat=True).first() or ""
+    if len(current) > LOG_MAX_CHARS:
+        _owned(job).update(log=current[-LOG_MAX_CHARS // 2:])
+    job.log = current[-LOG_MAX_CHARS // 2:]
+
+
+def job_stage_finished(*, job: Job, stage: str, now: datetime) -> None:
+    if stage not in job.finished_stages:
+        job.finished_stages = [*job.finished_stages, stage]
+    if _owned(job).update(finished_stages=job.finished_stages, heartbeat_at=now) != 1:
+        raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
+
+
+def job_set_result(*, job: Job, result: dict) -> None:
+    job.result = {**job.result, **result}
+    if _owned(job).update(result=job.result) != 1:
+        raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
+
+
+def job_succeed(*, job: Job, now: datetime) -> None:
+    if _owned(job).update(state=JobState.SUCCEEDED, progress=100, finished_at=now, heartbeat_at=now) != 1:
+        raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
+    job.state = JobState.SUCCEEDED
+    _remove_work_dir(job.pk)
+
+
+def job_fail(*, job: Job, error: str, now: datetime, retry: bool) -> str:
+    """Fail this attempt: back to PENDING when `retry` and attempts remain, else FAILED. Returns the new state."""
+    state = JobState.PENDING if retry and job.attempts < job.max_attempts else JobState.FAILED
+    line = f"{now:%H:%M:%S} [{job.stage}] attempt {job.attempts} failed: {error}\n"
+    fields: dict[str, Any] = {"state": state, "error": error, "log": Concat(F("log"), Value(line))}
+    if state == JobState.FAILED:
+        fields["finished_at"] = now
+    else:
+        fields["claimed_by"] = ""
+    if _owned(job).update(**fields) != 1:
+        raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
+    job.state, job.error = state, error
+    if state == JobState.FAILED:
+        _remove_work_dir(job.pk)
+    else:
+        job_clean_partial(job_id=job.pk)
+        transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
+    return state
+
+
+def job_release(*, job: Job, now: datetime) -> None:
+    """Give a job back (worker shutting down between stages): PENDING, this attempt not counted."""
+    line = f"{now:%H:%M:%S} [{job.stage}] worker stopped; job returned to the queue\n"
+    if _owned(job).update(
+        state=JobState.PENDING, claimed_by="", attempts=F("attempts") - 1, log=Concat(F("log"), Value(line))
+    ) == 1:
+        job_clean_partial(job_id=job.pk)
+
+
+def jobs_reclaim_stale(*, now: datetime) -> list[int]:
+    """RUNNING jobs whose worker stopped sending heartbeats: retry (PENDING) or, after the last attempt, FAILED."""
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    reclaimed = []
+    for job in Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff):
+        error = (
+            f"worker {job.claimed_by or '?'} stopped responding during stage "
+            f"'{job.stage or 'start'}' (no heartbeat since {job.heartbeat_at:%Y-%m-%d %H:%M:%S %Z}); "
+            f"attempt {job.attempts} of {job.max_attempts}"
+        )
+        final = job.attempts >= job.max_attempts
+        line = f"{now:%H:%M:%S} [{job.stage}] {error}\n"
+        fields: dict[str, Any] = {
+            "state": JobState.FAILED if final else JobState.PENDING,
+            "claimed_by": "",
+            "log": Concat(F("log"), Value(line)),
+        }
+        if final:
+            fields.update(error=error, finished_at=now)
+        changed = Job.objects.filter(
+            id=job.pk, state=JobState.RUNNING, claimed_by=job.claimed_by, heartbeat_at=job.heartbeat_at
+        ).update(**fields)
+        if changed != 1:
+            continue
+        reclaimed.append(job.pk)
+        if final:
+            _remove_work_dir(job.pk)
+        else:
+            job_clean_partial(job_id=job.pk)
+            transaction.on_commit(lambda job_id=job.pk: job_dispatch(job_id=job_id))
+    return reclaimed
+
+
+def job_retry(*, job: Job, now: datetime) -> Job:
+    """Staff action: put a failed or cancelled job back in the queue with a fresh set of attempts."""
+    if job.state not in (JobState.FAILED, JobState.CANCELLED):
+        raise JobError(f"only failed or cancelled jobs can be retried (this one is {job.state})", "state")
+    line = f"{now:%H:%M:%S} retried by staff\n"
+    changed = Job.objects.filter(id=job.pk, state=job.state).update(
+        state=JobState.PENDING,
+        attempts=0,
+        error="",
+        claimed_by="",
+        finished_at=None,
+        progress=0,
+        log=Concat(F("log"), Value(line)),
+    )
+    if changed != 1:
+        raise JobError("the job changed meanwhile; reload and try again", "state")
+    transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def job_clean_partial(*, job_id: int) -> None:
+    """Remove what an interrupted attempt left half-written (stage folders not yet committed)."""
+    work = job_work_dir(job_id)
+    if not work.is_dir():
+        return
+    for child in work.iterdir():
+        if ".partial" in child.name:
+            shutil.rmtree(child, ignore_errors=True) if child.is_dir() else child.unlink(missing_ok=True)
+
+
+def _remove_work_dir(job_id: int) -> None:
+    shutil.rmtree(job_work_dir(job_id), ignore_errors=True)

@@ -1,0 +1,101 @@
+/* Survey page map: approved area, photo footprints and positions (GeoJSON from the API), the orthophoto
+   tile layer once processed (TileJSON), and job progress polling. Exposes window.surveyMap.refresh(). */
+(function () {
+  "use strict";
+  const el = document.getElementById("survey-map");
+  if (!el || typeof L === "undefined") return;
+
+  const map = L.map(el, { preferCanvas: false }).setView([56.41, -5.47], 13);
+  const base = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+    maxZoom: 22, maxNativeZoom: 19, attribution: "© OpenStreetMap contributors",
+  }).addTo(map);
+  const approved = L.featureGroup().addTo(map);
+  const footprints = L.featureGroup().addTo(map);
+  const positions = L.featureGroup().addTo(map);
+  const overlays = { "Approved area": approved, "Photo footprints": footprints, "Camera positions": positions };
+  const control = L.control.layers({ "OpenStreetMap": base }, overlays).addTo(map);
+  let fitted = false;
+  let orthoLayer = null;
+
+  function describe(p) {
+    const when = p.captured_at ? "<br>" + p.captured_at : "";
+    return "<strong>" + (p.name || "") + "</strong>" + when;
+  }
+
+  function draw(collection) {
+    approved.clearLayers(); footprints.clearLayers(); positions.clearLayers();
+    for (const f of collection.features || []) {
+      const layer = f.properties && f.properties.layer;
+      if (layer === "approved_area") {
+        L.geoJSON(f, { style: { className: "approved-area", color: "#005a8c", weight: 2, dashArray: "6 4", fill: false } })
+          .addTo(approved);
+      } else if (layer === "footprint") {
+        L.geoJSON(f, { style: { className: "footprint", color: "#a86400", weight: 1, fillOpacity: 0.08 } })
+          .bindPopup(describe(f.properties)).addTo(footprints);
+      } else if (layer === "position") {
+        const [lon, lat] = f.geometry.coordinates;
+        L.circleMarker([lat, lon], { className: "position", radius: 3, color: "#1d2a33", weight: 1, fillOpacity: 0.9 })
+          .bindPopup(describe(f.properties)).addTo(positions);
+      }
+    }
+    const counter = document.getElementById("footprint-count");
+    if (counter) counter.textContent = footprints.getLayers().length + " footprints, " + positions.getLayers().length + " positions.";
+    el.dataset.footprints = String(footprints.getLayers().length);
+    const all = L.featureGroup([approved, footprints, positions]);
+    const bounds = all.getBounds();
+    if (bounds.isValid() && (!fitted || footprints.getLayers().length)) {
+      map.fitBounds(bounds.pad(0.1));
+      fitted = true;
+    }
+  }
+
+  async function refresh() {
+    const response = await fetch(el.dataset.mapUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (response.ok) draw(await response.json());
+  }
+
+  async function loadOrthophoto() {
+    if (orthoLayer) return;
+    const response = await fetch(el.dataset.tilejsonUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const tj = await response.json();
+    if (!tj.tiles || !tj.tiles.length) return;
+    const options = { maxZoom: 24, maxNativeZoom: tj.maxzoom || 22, minZoom: 0 };
+    if (tj.bounds) options.bounds = [[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]];
+    orthoLayer = L.tileLayer(tj.tiles[0], options).addTo(map);
+    control.addOverlay(orthoLayer, "Orthophoto");
+    approved.bringToFront(); footprints.bringToFront();
+  }
+
+  const FINAL = new Set(["succeeded", "done", "failed", "cancelled", "completed"]);
+  function pollJob(box) {
+    const id = box.dataset.jobId;
+    const tick = async () => {
+      let job = null;
+      try {
+        const r = await fetch("/api/v1/jobs/" + id + "/", { credentials: "same-origin" });
+        if (r.ok) job = await r.json();
+      } catch (e) { /* keep polling */ }
+      if (job) {
+        box.querySelector(".job-state").textContent = job.state || "";
+        box.querySelector(".job-stage").textContent = job.stage || "";
+        const bar = box.querySelector("progress");
+        let p = Number(job.progress || 0);
+        if (p > 1) p = p / 100;
+        bar.value = p;
+        box.querySelector(".job-error").textContent = job.error || "";
+        if (FINAL.has(job.state)) {
+          if (job.state === "succeeded" || job.state === "done" || job.state === "completed") loadOrthophoto();
+          return;
+        }
+      }
+      setTimeout(tick, 2000);
+    };
+    tick();
+  }
+
+  document.querySelectorAll("#jobs .job[data-job-id]").forEach(pollJob);
+  if (el.dataset.ortho) loadOrthophoto();
+  refresh();
+  window.surveyMap = { map, refresh, loadOrthophoto };
+})();

@@ -1,0 +1,81 @@
+"""Thin adapter over the pure processing core (validation, metadata, conformance), imported lazily so that
+this app never fails to import because of the core, and so that the core keeps no Django in it."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.utils import timezone as dj_timezone
+
+from .models import AssetKind
+
+HASH_BLOCK = 1024 * 1024
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (files may be several GB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(HASH_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def validate_and_read(path: Path, declared_name: str) -> dict[str, Any]:
+    """Refuse hostile or broken files (raises processing.core.errors.ImageryError with a clear message) and
+    return the file's `imagery_info` JSON (kind, lat, lon, alt_m, captured_at, width, height, footprint...)."""
+    from processing.core.validate import validate_upload
+
+    info = validate_upload(path, declared_name=declared_name)
+    data = info.to_json()
+    data["file"] = declared_name
+    return data
+
+
+# The metadata core's kinds, mapped onto Asset kinds (unknown kinds are stored as "other").
+_KIND_MAP = {
+    "photo": AssetKind.PHOTO,
+    "image": AssetKind.PHOTO,
+    "thermal": AssetKind.THERMAL_PHOTO,
+    "thermal_photo": AssetKind.THERMAL_PHOTO,
+    "video": AssetKind.VIDEO,
+    "orthophoto": AssetKind.ORTHOPHOTO,
+    "geotiff": AssetKind.ORTHOPHOTO,
+    "raster": AssetKind.ORTHOPHOTO,
+    "elevation": AssetKind.ELEVATION,
+    "dem": AssetKind.ELEVATION,
+    "point_cloud": AssetKind.POINT_CLOUD,
+    "flight_log": AssetKind.FLIGHT_LOG,
+    "srt": AssetKind.FLIGHT_LOG,
+}
+
+
+def asset_kind(info: dict[str, Any]) -> str:
+    return str(_KIND_MAP.get(str(info.get("kind") or "").lower(), AssetKind.OTHER))
+
+
+def parse_captured_at(value: Any) -> datetime | None:
+    """ISO time from the metadata core. It is aware when the file had GPS time or an offset tag; a camera
+    clock without a zone (`time_source` "exif_local") is taken as local time in settings.TIME_ZONE."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = dj_timezone.make_aware(parsed)
+    return parsed
+
+
+def as_float(value: Any) -> float | None:
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None

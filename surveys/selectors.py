@@ -1,0 +1,95 @@
+"""Reads: what a user may see, and the map of a survey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .models import Asset, Site, Survey, Upload
+from .permissions import READ_ALL_ROLES, is_admin, organisation_id_of, role_of, supplier_id_of
+
+
+def visible_surveys(user: Any) -> QuerySet[Survey]:
+    """The surveys `user` may see; anything else answers 404."""
+    qs = Survey.objects.select_related("site", "flight_request", "flight", "supplier")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_admin(user) or role_of(user) in READ_ALL_ROLES:
+        return qs
+    role = role_of(user)
+    if role == "contractor":
+        supplier_id = supplier_id_of(user)
+        return qs.filter(supplier_id=supplier_id) if supplier_id else qs.none()
+    if role == "requester":
+        org_id = organisation_id_of(user)
+        if not org_id:
+            return qs.none()
+        return qs.filter(
+            Q(flight_request__organisation_id=org_id)
+            | Q(flight_request__isnull=True, site__organisation_id=org_id)
+        )
+    return qs.none()
+
+
+def visible_sites(user: Any) -> QuerySet[Site]:
+    qs = Site.objects.select_related("organisation")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_admin(user) or role_of(user) in READ_ALL_ROLES:
+        return qs
+    survey_ids = visible_surveys(user).values("id")
+    org_id = organisation_id_of(user)
+    return qs.filter(Q(surveys__in=survey_ids) | Q(organisation_id=org_id or -1)).distinct()
+
+
+def visible_uploads(user: Any) -> QuerySet[Upload]:
+    """Uploads are private to whoever started them (and administrators)."""
+    qs = Upload.objects.select_related("survey")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_admin(user):
+        return qs
+    return qs.filter(owner=user)
+
+
+def survey_assets(*, survey: Survey) -> QuerySet[Asset]:
+    return survey.assets.all().order_by("original_name", "id")
+
+
+def survey_map(*, survey: Survey) -> dict:
+    """GeoJSON FeatureCollection for the survey page: approved area, photo footprints and positions."""
+    features: list[dict] = []
+    area = approved_area(survey=survey)
+    if area:
+        features.append({"type": "Feature", "geometry": area,
+                         "properties": {"layer": "approved_area", "name": survey.site.name}})
+    for asset in survey.assets.all().only(
+        "id", "kind", "original_name", "footprint", "lat", "lon", "has_location", "captured_at"
+    ):
+        props = {"asset": asset.pk, "kind": asset.kind, "name": asset.original_name,
+                 "captured_at": asset.captured_at.isoformat() if asset.captured_at else None}
+        if asset.footprint:
+            features.append({"type": "Feature", "geometry": asset.footprint,
+                             "properties": {**props, "layer": "footprint"}})
+        if asset.has_location:
+            features.append({"type": "Feature",
+                             "geometry": {"type": "Point", "coordinates": [asset.lon, asset.lat]},
+                             "properties": {**props, "layer": "position"}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def approved_area(*, survey: Survey) -> dict | None:
+    """The approved area: the request's polygon, else the site's geometry."""
+    if survey.flight_request_id and getattr(survey.flight_request, "area", None):
+        return survey.flight_request.area
+    return survey.site.geometry or None
+
+
+def survey_jobs(*, survey: Survey) -> list[Any]:
+    """Processing jobs of this survey, newest first (empty until the processing app has its Job model)."""
+    try:
+        from processing.models import Job
+    except ImportError:
+        return []
+    return list(Job.objects.filter(survey=survey).order_by("-id")[:10])

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from booking.models import Flight, FlightRequest
+
+from .models import Asset, Site, Survey, Upload
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name", "geometry", "organisation", "created_at"]
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = ["id", "survey", "kind", "original_name", "sha256", "size", "captured_at", "lat", "lon",
+                  "has_location", "footprint", "metadata", "file_url", "created_at"]
+
+    def get_file_url(self, obj: Asset) -> str | None:
+        try:
+            return obj.file.url if obj.file else None
+        except (ValueError, NotImplementedError):
+            return None
+
+
+class SurveySerializer(serializers.ModelSerializer):
+    site = SiteSerializer(read_only=True)
+    asset_count = serializers.SerializerMethodField()
+    flight_request_reference = serializers.CharField(source="flight_request.reference", read_only=True,
+                                                     default=None)
+
+    class Meta:
+        model = Survey
+        fields = ["id", "site", "flight_request", "flight_request_reference", "flight", "supplier", "status",
+                  "conformance", "conformance_passed", "flagged_for_review", "ortho_report", "orthophoto",
+                  "asset_count", "delivered_at", "created_at"]
+        read_only_fields = fields
+
+    def get_asset_count(self, obj: Survey) -> int:
+        return obj.assets.count()
+
+
+class SurveyCreateSerializer(serializers.Serializer):
+    """Open a survey for a flight request (and, optionally, one of its flights)."""
+
+    flight_request = serializers.PrimaryKeyRelatedField(queryset=FlightRequest.objects.none())
+    flight = serializers.PrimaryKeyRelatedField(queryset=Flight.objects.none(), required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from booking.selectors import visible_flights, visible_requests
+
+        user = self.context["request"].user
+        self.fields["flight_request"].queryset = visible_requests(user)
+        self.fields["flight"].queryset = visible_flights(user)
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    asset = AssetSerializer(read_only=True)
+
+    class Meta:
+        model = Upload
+        fields = ["id", "url", "survey", "filename", "size", "sha256", "offset", "state", "error", "asset",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+    def get_url(self, obj: Upload) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/uploads/{obj.pk}/"
+        return request.build_absolute_uri(path) if request else path
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    """The JSON form of upload creation (the tus form sends Upload-Length and Upload-Metadata headers)."""
+
+    filename = serializers.CharField(max_length=255)
+    size = serializers.IntegerField(min_value=1)
+    sha256 = serializers.RegexField(r"^[0-9a-fA-F]{64}$", error_messages={
+        "invalid": "The file's SHA-256 must be 64 hex digits."})
+
+    def validate_size(self, value: int) -> int:
+        if value > settings.UPLOAD_MAX_FILE_BYTES:
+            raise serializers.ValidationError(f"Files over {settings.UPLOAD_MAX_FILE_BYTES} bytes are not accepted.")
+        return value

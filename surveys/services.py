@@ -1,0 +1,219 @@
+"""Writes: sites, surveys, asset ingestion (shared by uploads and the demo loader) and delivery."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+
+from .imagery import as_float, asset_kind, parse_captured_at, sha256_of, validate_and_read
+from .models import Asset, AssetKind, Blob, Site, Survey, SurveyStatus
+
+log = logging.getLogger(__name__)
+
+
+class SurveyError(ValueError):
+    """A refused write; `field` names the input at fault (the API answers 400 with it)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# ---------------------------------------------------------------- sites and surveys
+
+
+def site_get_or_create(*, name: str, geometry: dict, organisation: Any | None) -> Site:
+    """A site is a lasting place: one row per name and owning organisation."""
+    site = Site.objects.filter(name=name, organisation=organisation).first()
+    if site is None:
+        site = Site.objects.create(name=name, geometry=geometry, organisation=organisation)
+    return site
+
+
+def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None) -> Survey:
+    """Open a survey (a delivery) for a flight of a request. The supplier is the flight's; a contractor may
+    only open one for a flight of its own supplier."""
+    from .permissions import is_admin, supplier_id_of
+
+    if flight is not None and flight.flight_request_id != flight_request.pk:
+        raise SurveyError("flight", "This flight belongs to another request.")
+    if flight is None:
+        flights = flight_request.flights.order_by("-scheduled_start")
+        supplier_id = supplier_id_of(by)
+        if supplier_id is not None:
+            flights = flights.filter(supplier_id=supplier_id)
+        flight = flights.first()
+    if flight is None:
+        raise SurveyError("flight_request", "This request has no scheduled flight for your supplier.")
+    if not is_admin(by) and flight.supplier_id != supplier_id_of(by):
+        raise SurveyError("flight", "This flight is not flown by your supplier.")
+    with transaction.atomic():
+        site = site_get_or_create(
+            name=flight_request.site_name, geometry=flight_request.area, organisation=flight_request.organisation
+        )
+        return Survey.objects.create(
+            site=site, flight_request=flight_request, flight=flight, supplier_id=flight.supplier_id
+        )
+
+
+# ---------------------------------------------------------------- assets
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    asset: Asset
+    duplicate: bool  # the survey already held this content: nothing new was stored
+
+
+class _MovableFile(File):
+    """Lets FileSystemStorage move (rename) a finished upload into place instead of copying several GB;
+    other storages (S3) stream it from the file as usual."""
+
+    def __init__(self, fh: Any, path: Path) -> None:
+        super().__init__(fh, name=path.name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+def _blob_name(sha256: str, original_name: str) -> str:
+    suffix = Path(original_name).suffix.lower()[:10]
+    return f"blobs/{sha256[:2]}/{sha256}{suffix}"
+
+
+def _store_blob(*, path: Path, sha256: str, size: int, original_name: str, move: bool) -> tuple[Blob, str | None]:
+    """The blob for this content, storing the bytes only when no survey holds them yet.
+    Returns the blob and the storage name written by this call (to delete if the transaction fails)."""
+    existing = Blob.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        return existing, None
+    with open(path, "rb") as fh:
+        content = _MovableFile(fh, path) if move else File(fh, name=path.name)
+        stored_name = default_storage.save(_blob_name(sha256, original_name), content)
+    try:
+        with transaction.atomic():
+            return Blob.objects.create(sha256=sha256, file=stored_name, size=size), stored_name
+    except IntegrityError:  # another request stored the same content at the same moment
+        default_storage.delete(stored_name)
+        return Blob.objects.get(sha256=sha256), None
+
+
+def asset_ingest_file(
+    *,
+    survey: Survey,
+    path: Path,
+    original_name: str,
+    sha256: str | None = None,
+    uploaded_by: Any | None = None,
+    move: bool = False,
+) -> IngestResult:
+    """Validate one complete file, read its metadata and footprint, store it once and create its Asset,
+    all or nothing. Raises processing.core.errors.ImageryError for hostile or broken files (nothing stored).
+
+    `move=True` lets local storage take the file by renaming it (finished uploads); the caller always owns
+    and removes `path` afterwards if it is still there."""
+    path = Path(path)
+    sha256 = sha256 or sha256_of(path)
+    existing = survey.assets.filter(sha256=sha256).first()
+    if existing is not None:
+        return IngestResult(existing, True)
+    info = validate_and_read(path, original_name)
+    size = path.stat().st_size
+    lat, lon = as_float(info.get("lat")), as_float(info.get("lon"))
+    has_location = lat is not None and lon is not None
+    written: str | None = None
+    try:
+        with transaction.atomic():
+            blob, written = _store_blob(path=path, sha256=sha256, size=size, original_name=original_name, move=move)
+            try:
+                with transaction.atomic():
+                    asset = Asset.objects.create(
+                        survey=survey,
+                        kind=asset_kind(info),
+                        blob=blob,
+                        file=blob.file.name,
+                        original_name=original_name[:255],
+                        sha256=sha256,
+                        size=size,
+                        captured_at=parse_captured_at(info.get("captured_at")),
+                        metadata=info,
+                        footprint=info.get("footprint") or None,
+                        lat=lat if has_location else None,
+                        lon=lon if has_location else None,
+                        has_location=has_location,
+                        uploaded_by=uploaded_by,
+                    )
+            except IntegrityError:  # the same file finished twice at once in this survey
+                return IngestResult(survey.assets.get(sha256=sha256), True)
+    except BaseException:
+        if written:
+            default_storage.delete(written)
+        raise
+    return IngestResult(asset, False)
+
+
+# ---------------------------------------------------------------- delivery
+
+
+def survey_deliver(*, survey: Survey, by: Any, now: datetime) -> Survey:
+    """Close the delivery: compute and store the conformance report, flag the survey for review when it
+    fails (never silently accepted), move the booking request on, and queue the processing jobs."""
+    from .conformance import conformance_report
+
+    if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED, SurveyStatus.DELIVERED}:
+        raise SurveyError("status", f"A survey that is {survey.get_status_display().lower()} cannot be delivered again.")
+    if not survey.assets.exists():
+        raise SurveyError("assets", "Nothing has been uploaded to this survey yet.")
+    report = conformance_report(survey=survey)
+    passed = bool(report.get("passed"))
+    with transaction.atomic():
+        survey.conformance = report
+        survey.conformance_passed = passed
+        # A failed check flags the survey; so does a check that could not be made (never silently accepted).
+        survey.flagged_for_review = (not passed) or bool(report.get("needs_review"))
+        survey.status = SurveyStatus.DELIVERED if passed else SurveyStatus.FLAGGED
+        survey.delivered_at = now
+        survey.save(update_fields=["conformance", "conformance_passed", "flagged_for_review", "status",
+                                   "delivered_at", "updated_at"])
+        _booking_deliver(survey=survey, by=by, now=now)
+        _enqueue_processing(survey=survey)
+    return survey
+
+
+def _booking_deliver(*, survey: Survey, by: Any, now: datetime) -> None:
+    """Move the request to "delivered" through booking's own transition, when the request is at a stage
+    that takes it (flown, or returned for rework); a survey delivered earlier is still checked and stored."""
+    if survey.flight_request_id is None:
+        return
+    from booking.services import flight_request_deliver
+
+    fr = survey.flight_request
+    if fr.status not in {"flown", "rework"}:
+        return
+    summary = (survey.conformance or {}).get("summary", "")
+    flight_request_deliver(actor=by, flight_request=fr, now=now,
+                           note=f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
+
+
+def _enqueue_processing(*, survey: Survey) -> None:
+    """Orthophoto GeoTIFFs become a COG; photos become an orthomosaic (jobs run after commit)."""
+    try:
+        from processing.services import enqueue_job
+    except ImportError:
+        log.warning("processing.services.enqueue_job is not available: survey %s not queued", survey.pk)
+        return
+    kinds = set(survey.assets.values_list("kind", flat=True))
+    if AssetKind.ORTHOPHOTO in kinds:
+        asset = survey.assets.filter(kind=AssetKind.ORTHOPHOTO).order_by("-size").first()
+        enqueue_job(kind="cog", survey=survey, params={"asset_id": asset.pk if asset else None})
+    elif AssetKind.PHOTO in kinds:
+        enqueue_job(kind="orthomosaic", survey=survey, params={})

@@ -1,0 +1,262 @@
+"""Resumable uploads (tus 1.0 core + creation, checksum, termination, expiration; see docs/upload.md).
+
+Bytes are appended to a temp file under settings.UPLOAD_TEMP_DIR, a block at a time (never a whole file in
+memory). The row's `offset` is the truth: a chunk is only counted once it is on disk, through a conditional
+update, and a file lock keeps two requests from writing the same upload at once. When the last byte arrives
+the whole file's SHA-256 is checked against the one declared at creation, the file is validated, and it
+becomes an Asset (or is recognised as a duplicate); on any refusal the temp file is deleted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import hashlib
+import os
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.utils import timezone
+
+from .imagery import sha256_of
+from .models import Survey, Upload, UploadState
+from .services import asset_ingest_file
+
+BLOCK = 1024 * 1024
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_BAD_NAME = re.compile(r"[\x00-\x1f/\\]")
+
+
+class UploadError(Exception):
+    """A refused upload request. `status` is the HTTP status the API answers with, `field` the input."""
+
+    status = 400
+
+    def __init__(self, field: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class OffsetConflict(UploadError):
+    status = 409
+
+
+class UploadGone(UploadError):
+    status = 410
+
+
+class ChecksumMismatch(UploadError):
+    status = 460  # tus checksum extension
+
+
+def temp_dir() -> Path:
+    path = Path(settings.UPLOAD_TEMP_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def expires_at(upload: Upload) -> datetime:
+    return upload.updated_at + timedelta(hours=settings.UPLOAD_ABANDON_HOURS)
+
+
+def clean_filename(name: str) -> str:
+    """The base name of the file as the contractor named it; paths and control characters are refused."""
+    name = (name or "").strip()
+    if not name:
+        raise UploadError("filename", "A file name is required.")
+    if _BAD_NAME.search(name) or name in {".", ".."} or len(name) > 255:
+        raise UploadError("filename", "The file name must be a plain name (no folders, '..' or control characters).")
+    return name
+
+
+def parse_checksum_header(value: str) -> bytes:
+    """`Upload-Checksum: sha256 <base64 digest>` (tus checksum extension)."""
+    algo, _, b64 = (value or "").strip().partition(" ")
+    if algo.lower() != "sha256":
+        raise UploadError("Upload-Checksum", "Only sha256 checksums are supported.", status=400)
+    try:
+        digest = base64.b64decode(b64.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError("Upload-Checksum", "The checksum is not valid base64.") from None
+    if len(digest) != 32:
+        raise UploadError("Upload-Checksum", "A sha256 checksum is 32 bytes.")
+    return digest
+
+
+def upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha256: str) -> Upload:
+    """Start an upload. When the survey already holds content with this checksum the upload is answered at
+    once as a duplicate (offset = size), so nothing is sent or stored twice."""
+    filename = clean_filename(filename)
+    sha256 = (sha256 or "").strip().lower()
+    if not _SHA256_HEX.match(sha256):
+        raise UploadError("sha256", "The file's SHA-256 (64 hex digits) must be declared when the upload starts.")
+    if not isinstance(size, int) or size <= 0:
+        raise UploadError("size", "The size must be a positive number of bytes.")
+    if size > settings.UPLOAD_MAX_FILE_BYTES:
+        raise UploadError("size", f"Files over {settings.UPLOAD_MAX_FILE_BYTES} bytes are not accepted.", status=413)
+    existing = survey.assets.filter(sha256=sha256).first()
+    if existing is not None:
+        return Upload.objects.create(
+            survey=survey, owner=owner, filename=filename, size=size, sha256=sha256, offset=size,
+            temp_path="", state=UploadState.DUPLICATE, asset=existing,
+            error=f"Already delivered as {existing.original_name}.",
+        )
+    upload = Upload(survey=survey, owner=owner, filename=filename, size=size, sha256=sha256)
+    upload.temp_path = str(temp_dir() / f"{upload.id}.part")
+    Path(upload.temp_path).touch(exist_ok=False)
+    try:
+        upload.save(force_insert=True)
+    except BaseException:
+        Path(upload.temp_path).unlink(missing_ok=True)
+        raise
+    return upload
+
+
+def _check_open(upload: Upload, now: datetime) -> None:
+    if upload.state in {UploadState.CANCELLED, UploadState.EXPIRED}:
+        raise UploadGone("upload", f"This upload was {upload.state}; start it again.")
+    if upload.state != UploadState.RECEIVING:
+        raise OffsetConflict("upload", f"This upload is finished ({upload.get_state_display().lower()}).")
+    if now > expires_at(upload):
+        upload_expire(upload=upload)
+        raise UploadGone("upload", "This upload was abandoned too long and has expired; start it again.")
+
+
+def upload_append(
+    *,
+    upload: Upload,
+    offset: int,
+    stream: BinaryIO,
+    length: int | None,
+    checksum: bytes | None = None,
+    now: datetime | None = None,
+) -> Upload:
+    """Append one chunk at `offset`. A dropped connection keeps what arrived (unless a checksum was sent,
+    in which case the partial chunk is discarded); a wrong offset is a conflict (409)."""
+    now = now or timezone.now()
+    _check_open(upload, now)
+    if offset != upload.offset:
+        raise OffsetConflict("Upload-Offset", f"Upload-Offset {offset} does not match the server's {upload.offset}.")
+    room = upload.size - offset
+    if length is not None and length > room:
+        raise UploadError("Content-Length", f"The chunk ({length} bytes) goes past the declared size ({room} left).",
+                          status=413)
+    limit = room if length is None else length
+    path = Path(upload.temp_path)
+    if not path.exists():
+        upload_expire(upload=upload)
+        raise UploadGone("upload", "The partial file is gone; start the upload again.")
+    digest = hashlib.sha256() if checksum is not None else None
+    received = 0
+    with open(path, "r+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OffsetConflict("upload", "Another request is writing to this upload.") from None
+        fh.truncate(offset)
+        fh.seek(offset)
+        try:
+            while received < limit:
+                block = stream.read(min(BLOCK, limit - received))
+                if not block:
+                    break
+                fh.write(block)
+                if digest is not None:
+                    digest.update(block)
+                received += len(block)
+        except OSError:  # the client went away mid-chunk: keep what arrived (tus core)
+            pass
+        if digest is not None and (digest.digest() != checksum or (length is not None and received != length)):
+            fh.truncate(offset)
+            raise ChecksumMismatch("Upload-Checksum", "The chunk does not match its Upload-Checksum; send it again.")
+        fh.flush()
+        os.fsync(fh.fileno())
+    new_offset = offset + received
+    moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
+        offset=new_offset, updated_at=now
+    )
+    if not moved:
+        raise OffsetConflict("Upload-Offset", "The upload moved on meanwhile; ask for its offset (HEAD).")
+    upload.offset, upload.updated_at = new_offset, now
+    if new_offset == upload.size:
+        upload_finish(upload=upload)
+    return upload
+
+
+def upload_finish(*, upload: Upload, progress: Callable[[float, str], None] | None = None) -> Upload:
+    """Verify the whole file and turn it into an Asset (or a duplicate). On refusal nothing is stored, the
+    temp file is deleted and UploadError names the field (`sha256` or `file`)."""
+    from processing.core.errors import ImageryError
+
+    path = Path(upload.temp_path)
+    try:
+        actual = sha256_of(path)
+        if actual != upload.sha256:
+            raise UploadError("sha256", f"The file's SHA-256 is {actual}, not the declared {upload.sha256}: "
+                                        "the file was damaged on the way; upload it again.")
+        try:
+            result = asset_ingest_file(survey=upload.survey, path=path, original_name=upload.filename,
+                                       sha256=actual, uploaded_by=upload.owner, move=True)
+        except ImageryError as exc:
+            raise UploadError("file", f"{upload.filename}: {exc}") from exc
+    except UploadError as exc:
+        _set_state(upload, UploadState.REFUSED, error=exc.message)
+        raise
+    except Exception:
+        _set_state(upload, UploadState.REFUSED, error="The server could not store this file; upload it again.")
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+    state = UploadState.DUPLICATE if result.duplicate else UploadState.STORED
+    note = f"Already delivered as {result.asset.original_name}." if result.duplicate else ""
+    _set_state(upload, state, asset=result.asset, error=note)
+    return upload
+
+
+def _set_state(upload: Upload, state: str, *, error: str = "", asset: Any = None) -> None:
+    upload.state, upload.error, upload.asset = state, error, asset
+    upload.save(update_fields=["state", "error", "asset", "updated_at"])
+
+
+def upload_terminate(*, upload: Upload) -> None:
+    """tus termination: drop the partial file; later requests for this upload answer 410."""
+    if upload.state != UploadState.RECEIVING:
+        raise OffsetConflict("upload", "Only an unfinished upload can be cancelled.")
+    Path(upload.temp_path).unlink(missing_ok=True)
+    _set_state(upload, UploadState.CANCELLED)
+
+
+def upload_expire(*, upload: Upload) -> None:
+    if upload.temp_path:
+        Path(upload.temp_path).unlink(missing_ok=True)
+    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(state=UploadState.EXPIRED)
+    upload.state = UploadState.EXPIRED
+
+
+def uploads_cleanup_abandoned(*, now: datetime, max_age_hours: int) -> dict[str, int]:
+    """Expire uploads untouched for `max_age_hours` and delete their partial files, plus any stray file in
+    the temp folder that no open upload owns and that is as old."""
+    cutoff = now - timedelta(hours=max_age_hours)
+    expired = 0
+    for upload in Upload.objects.filter(state=UploadState.RECEIVING, updated_at__lt=cutoff):
+        upload_expire(upload=upload)
+        expired += 1
+    open_paths = set(Upload.objects.filter(state=UploadState.RECEIVING).values_list("temp_path", flat=True))
+    strays = 0
+    folder = Path(settings.UPLOAD_TEMP_DIR)
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if not entry.is_file() or str(entry) in open_paths:
+                continue
+            if datetime.fromtimestamp(entry.stat().st_mtime, tz=now.tzinfo) < cutoff:
+                entry.unlink(missing_ok=True)
+                strays += 1
+    return {"expired": expired, "stray_files": strays}

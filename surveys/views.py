@@ -1,0 +1,57 @@
+"""Server-rendered pages: the survey list and the survey page (map, conformance, jobs, upload)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .permissions import can_deliver
+
+
+@login_required
+def survey_list(request: HttpRequest) -> HttpResponse:
+    surveys = selectors.visible_surveys(request.user).order_by("-created_at")[:200]
+    return render(request, "surveys/survey_list.html", {"surveys": surveys})
+
+
+@login_required
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(selectors.visible_surveys(request.user), pk=pk)
+    assets = selectors.survey_assets(survey=survey)
+    context = {
+        "survey": survey,
+        "asset_count": assets.count(),
+        "no_location": assets.filter(has_location=False).count(),
+        "assets": assets[:500],
+        "jobs": selectors.survey_jobs(survey=survey),
+        "can_deliver": can_deliver(request.user, survey),
+        "checks": (survey.conformance or {}).get("checks", []),
+        "chunk_bytes": 8 * 1024 * 1024,
+        "max_bytes": settings.UPLOAD_MAX_FILE_BYTES,
+    }
+    return render(request, "surveys/survey_detail.html", context)
+
+
+@login_required
+@require_POST
+def survey_deliver(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(selectors.visible_surveys(request.user), pk=pk)
+    if not can_deliver(request.user, survey):
+        raise PermissionDenied
+    try:
+        survey = services.survey_deliver(survey=survey, by=request.user, now=timezone.now())
+    except services.SurveyError as exc:
+        messages.error(request, exc.message)
+    else:
+        if survey.flagged_for_review:
+            messages.error(request, "Delivered, but the conformance check failed: flagged for review.")
+        else:
+            messages.success(request, "Delivered: the conformance check passed.")
+    return redirect("surveys:detail", pk=survey.pk)
