@@ -138,6 +138,8 @@ def build_flight_plan(*, flight_request: FlightRequest, flight: Flight | None = 
     if flight is not None:
         plan["aircraft"] = _aircraft(flight.aircraft)
         plan["pilots"] = [_pilot(flight.pilot)]
+        if flight.operation:
+            plan["operation"] = dict(flight.operation)
         if flight.weather:
             plan["weather"] = dict(flight.weather)
     return plan

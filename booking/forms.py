@@ -31,6 +31,30 @@ DOCUMENT_LABELS = {
 }
 
 
+#: Site context the map cannot tell (docs/policy.md, `site`), asked as yes/no questions.
+SITE_FLAGS = {
+    "built_up": "Built-up area",
+    "residential_nearby": "Homes nearby",
+    "roads": "Public roads in or next to the area",
+    "parks": "Public park or open space",
+    "assembly_nearby": "Crowds or events nearby",
+}
+
+
+def _takeoff_points(raw: str) -> list[list[float]]:
+    try:
+        points = json.loads(raw) if raw else []
+    except ValueError as exc:
+        raise forms.ValidationError("Take-off points are not valid JSON.") from exc
+    if not isinstance(points, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p) for p in points
+    ):
+        raise forms.ValidationError("Take-off points must be a list of [longitude, latitude].")
+    if any(not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in points):
+        raise forms.ValidationError("A take-off point is outside longitude -180..180 / latitude -90..90.")
+    return [[float(p[0]), float(p[1])] for p in points]
+
+
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -77,17 +101,33 @@ class FlightRequestForm(forms.Form):
     people_in_view = forms.BooleanField(required=False, label="People or private gardens may be in view")
     sessions = forms.IntegerField(min_value=1, max_value=50, initial=1, label="Sessions on site")
     budget_code = forms.ModelChoiceField(queryset=BudgetCode.objects.none(), label="Budget code")
+    takeoff_points = forms.CharField(
+        widget=forms.HiddenInput(), required=False, help_text="[[lon, lat], ...] written by the map"
+    )
+    contingency_buffer_m = forms.IntegerField(
+        min_value=0, max_value=2000, required=False, label="Contingency buffer included in the area (m)"
+    )
+    land_owner = forms.ChoiceField(
+        choices=[("", "Not known"), ("council", "The council"), ("hes", "Historic Environment Scotland"),
+                 ("private", "Private")],
+        required=False, label="Who owns the take-off land",
+    )  # fmt: skip
     frz_permission = forms.CharField(
         max_length=60, required=False, label="FRZ permission reference (if any)"
     )
 
     def __init__(self, *args: Any, budget_codes: QuerySet[BudgetCode] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for key, label in SITE_FLAGS.items():
+            self.fields[f"site_{key}"] = forms.BooleanField(required=False, label=label)
         for key in DOCUMENT_KEYS:
             self.fields[f"doc_{key}"] = forms.CharField(max_length=80, required=False, label=DOCUMENT_LABELS[key])
         self.fields["budget_code"].queryset = (
             budget_codes if budget_codes is not None else BudgetCode.objects.filter(active=True)
         )
+
+    def clean_takeoff_points(self) -> list[list[float]]:
+        return _takeoff_points(self.cleaned_data.get("takeoff_points") or "")
 
     def clean_area_file(self):
         upload = self.cleaned_data.get("area_file")
@@ -135,7 +175,21 @@ class FlightRequestForm(forms.Form):
             "budget_code": d["budget_code"],
             "permissions": permissions,
             "documents": documents,
+            "takeoff_points": d.get("takeoff_points") or [],
+            "contingency_buffer_m": d.get("contingency_buffer_m"),
+            "site_context": self.site_context(),
         }
+
+    def site_context(self) -> dict:
+        d = self.cleaned_data
+        context: dict[str, Any] = {key: bool(d.get(f"site_{key}")) for key in SITE_FLAGS}
+        context["country"] = "scotland"  # the council's area
+        if d.get("land_owner"):
+            context["land_owner"] = d["land_owner"]
+        return context
+
+    def site_fields(self) -> list:
+        return [self[f"site_{key}"] for key in SITE_FLAGS]
 
     def document_fields(self) -> list:
         return [self[f"doc_{key}"] for key in DOCUMENT_KEYS]

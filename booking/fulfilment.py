@@ -223,6 +223,14 @@ def _flight_inputs(
     return pilot, aircraft
 
 
+def _clean_operation(operation: Any) -> dict:
+    if operation is None:
+        return {}
+    if not isinstance(operation, dict):
+        raise FieldError("operation", "must be a JSON object (see docs/policy.md, `operation`)")
+    return dict(operation)
+
+
 def _scheduling_check(*, flight_request: FlightRequest, flight: Flight, now: datetime) -> dict:
     outcome, summary = run_policy_check(flight_request=flight_request, stage="scheduling", now=now, flight=flight)
     if outcome == PolicyOutcome.BLOCKED:
@@ -236,7 +244,7 @@ def _scheduling_check(*, flight_request: FlightRequest, flight: Flight, now: dat
 
 def flight_schedule(
     *, actor: Any, flight_request: FlightRequest, now: datetime, scheduled_start: datetime,
-    scheduled_end: datetime, pilot: Pilot, aircraft: Aircraft,
+    scheduled_end: datetime, pilot: Pilot, aircraft: Aircraft, operation: dict | None = None,
 ) -> Flight:  # fmt: skip
     """Schedule the flight with a named pilot and aircraft of the supplier and re-run the policy check
     (stage "scheduling"); a blocked outcome refuses the schedule and changes nothing."""
@@ -251,6 +259,7 @@ def flight_schedule(
         flight = Flight.objects.create(
             flight_request=flight_request, order=order, supplier=order.supplier, pilot=pilot, aircraft=aircraft,
             scheduled_start=scheduled_start, scheduled_end=scheduled_end, created_at=now,
+            operation=_clean_operation(operation),
         )  # fmt: skip
         summary = _scheduling_check(flight_request=flight_request, flight=flight, now=now)
         flight_request.policy_outcome = summary["outcome"]
@@ -272,6 +281,7 @@ def _scheduled_flight(flight_request: FlightRequest) -> Flight:
 def flight_reschedule(
     *, actor: Any, flight_request: FlightRequest, now: datetime, scheduled_start: datetime,
     scheduled_end: datetime, reason: str, pilot: Pilot | None = None, aircraft: Aircraft | None = None,
+    operation: dict | None = None,
 ) -> Flight:  # fmt: skip
     """Move a scheduled flight (e.g. for weather): the old flight is cancelled with the reason and a
     new one is checked again at the scheduling stage."""
@@ -291,6 +301,7 @@ def flight_reschedule(
         flight = Flight.objects.create(
             flight_request=flight_request, order=old.order, supplier=old.supplier, pilot=pilot, aircraft=aircraft,
             scheduled_start=scheduled_start, scheduled_end=scheduled_end, created_at=now,
+            operation=_clean_operation(operation) if operation is not None else dict(old.operation),
         )  # fmt: skip
         summary = _scheduling_check(flight_request=flight_request, flight=flight, now=now)
         flight_request.policy_outcome = summary["outcome"]

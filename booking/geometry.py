@@ -83,7 +83,7 @@ def validate_polygon(coordinates: Any) -> dict:
     if sum(len(r) for r in rings) > MAX_VERTICES:
         raise GeometryError(f"the polygon has more than {MAX_VERTICES} positions")
     polygon = Polygon(rings[0], rings[1:])
-    if polygon.is_empty or polygon.area == 0:
+    if polygon.is_empty or polygon.convex_hull.area == 0:
         raise GeometryError("the polygon is empty (it encloses no area)")
     if not polygon.is_valid:
         raise GeometryError(f"the polygon is not valid: {explain_validity(polygon)}")

@@ -371,6 +371,9 @@ class Flight(models.Model):
     scheduled_end = models.DateTimeField()
     status = models.CharField(max_length=12, choices=FlightStatus.choices, default=FlightStatus.SCHEDULED)
     flight_log = models.JSONField(default=dict, blank=True)
+    operation = models.JSONField(
+        default=dict, blank=True, help_text="Operating-category inputs of the flight plan (docs/policy.md)"
+    )
     weather = models.JSONField(null=True, blank=True, help_text="Day-of-flight conditions recorded by the pilot")
     cancel_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()

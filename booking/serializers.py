@@ -41,7 +41,7 @@ class FlightSerializer(serializers.ModelSerializer):
     class Meta:
         model = Flight
         fields = ["id", "reference", "supplier", "pilot", "aircraft", "scheduled_start", "scheduled_end",
-                  "status", "flight_log", "weather", "cancel_reason"]  # fmt: skip
+                  "status", "operation", "flight_log", "weather", "cancel_reason"]  # fmt: skip
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -165,6 +165,7 @@ class ScheduleSerializer(serializers.Serializer):
     scheduled_end = serializers.DateTimeField()
     pilot = serializers.PrimaryKeyRelatedField(queryset=Pilot.objects.all())
     aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all())
+    operation = serializers.DictField(required=False)
 
 
 class RescheduleSerializer(serializers.Serializer):
@@ -173,6 +174,7 @@ class RescheduleSerializer(serializers.Serializer):
     reason = serializers.CharField()
     pilot = serializers.PrimaryKeyRelatedField(queryset=Pilot.objects.all(), required=False, allow_null=True)
     aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False, allow_null=True)
+    operation = serializers.DictField(required=False)
 
 
 class WeatherSerializer(serializers.Serializer):

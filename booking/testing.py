@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from .models import (
@@ -39,6 +40,43 @@ OBAN_SEAFRONT = {
     "coordinates": [[[-5.4745, 56.4148], [-5.4712, 56.4148], [-5.4712, 56.4170], [-5.4745, 56.4170],
                      [-5.4745, 56.4148]]],
 }  # fmt: skip
+
+
+GOOD_DOCUMENTS = {
+    "rams": "RAMS-T-1", "dpia": "DPIA-T-1", "landowner_consent": "LC-T-1", "retention_days": 30, "blurring": True,
+    "flight_log_commitment": True, "notifications": {"police": True, "residents": True, "aerodrome": True},
+}  # fmt: skip
+#: Operating-category inputs a contractor gives when scheduling (flight plan `operation`).
+GOOD_OPERATION = {
+    "vlos": True, "max_distance_from_pilot_m": 300, "min_distance_people_m": 50,
+    "min_distance_people_takeoff_m": 30, "min_distance_built_up_m": 150, "overflies_assemblies": False,
+    "night_procedures": True,
+}  # fmt: skip
+
+
+def load_test_airspace(*, today: date) -> None:
+    """One real airspace zone (the Oban aerodrome 2 nm FRZ circle about its reference point, 56.46361 N
+    5.40000 W, per NATS data quoted in the policy rules) so the policy engine has current airspace data
+    (AIR-10) without importing the whole UK file. Idempotent."""
+    import math
+
+    from policy.services import zones_replace_source
+
+    # A 2 nm (3,704 m) circle as a 64-gon on the local sphere approximation (enough for a test zone).
+    lat0, lon0, radius = 56.46361, -5.40000, 3704.0
+    ring = []
+    for i in range(64):
+        angle = 2 * math.pi * i / 64
+        dlat = radius * math.cos(angle) / 111_320.0
+        dlon = radius * math.sin(angle) / (111_320.0 * math.cos(math.radians(lat0)))
+        ring.append([lon0 + dlon, lat0 + dlat])
+    ring.append(ring[0])
+    circle = {"type": "Polygon", "coordinates": [ring]}
+    zones_replace_source(
+        source="booking-test", data_date=today,
+        zones=[{"external_id": "EGEO-FRZ", "kind": "frz", "name": "OBAN FRZ", "geometry": circle,
+                "lower_m": 0, "upper_m": 610}],
+    )  # fmt: skip
 
 
 @dataclass
@@ -78,6 +116,10 @@ class Cast:
             "window_end": start + timedelta(days=5, hours=6),
             "max_height_m": 90,
             "budget_code": self.budget_code,
+            "documents": dict(GOOD_DOCUMENTS),
+            "takeoff_points": [[-5.4730, 56.4160]],
+            "contingency_buffer_m": 20,
+            "site_context": {"country": "scotland", "land_owner": "council"},
         }
         fields.update(overrides)
         return fields
@@ -126,6 +168,16 @@ def add_supplier(*, name: str, email: str, lot: Lot, rank: int, today: date, ins
     return supplier
 
 
+_HASHES: dict[str, str] = {}
+
+
+def password_hash(password: str) -> str:
+    """Hash once per process: the password hasher is slow by design, and a cast has eight users."""
+    if password not in _HASHES:
+        _HASHES[password] = make_password(password)
+    return _HASHES[password]
+
+
 def _user(username: str, *, role: str, organisation=None, supplier=None, superuser: bool = False):
     User = get_user_model()
     user, created = User.objects.get_or_create(
@@ -133,8 +185,8 @@ def _user(username: str, *, role: str, organisation=None, supplier=None, superus
                                      "is_staff": superuser},
     )  # fmt: skip
     if created:
-        user.set_password(PASSWORD)
-        user.save()
+        user.password = password_hash(PASSWORD)
+        user.save(update_fields=["password"])
     Profile.objects.get_or_create(user=user, defaults={"role": role, "organisation": organisation, "supplier": supplier})
     return user
 

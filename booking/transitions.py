@@ -144,11 +144,32 @@ def ensure_allowed(*, flight_request: FlightRequest, action: str, actor: Any, ch
         check_actor(action=action, flight_request=flight_request, actor=actor)
 
 
+#: Rules about the supplier's evidence (operator, pilots, aircraft, insurance, operating category). At
+#: submission no supplier is chosen yet, so their findings are shown as "to be evidenced" and decided at
+#: scheduling, where the full plan is checked and a block refuses the schedule.
+SUPPLIER_EVIDENCE_RULES = frozenset({
+    "REG-01", "REG-02", "REG-03", "REG-04", "REG-05", "REG-06", "INS-01", "INS-02", "INS-03",
+    "TECH-01", "TECH-02", "TECH-03", "CAT-01", "CAT-02", "CAT-04", "CAT-06", "CAT-07", "CAT-08", "CAT-09",
+    "CAT-10", "CAT-11", "GOV-01",
+})  # fmt: skip
+SEVERITY_OUTCOME = (("block", PolicyOutcome.BLOCKED), ("approval", PolicyOutcome.NEEDS_APPROVAL))
+
+
+def submission_outcome(findings: list[dict]) -> str:
+    """The engine's outcome without the supplier-evidence findings (see SUPPLIER_EVIDENCE_RULES)."""
+    severities = {f.get("severity") for f in findings if f.get("rule") not in SUPPLIER_EVIDENCE_RULES}
+    for severity, outcome in SEVERITY_OUTCOME:
+        if severity in severities:
+            return outcome
+    return PolicyOutcome.PASS
+
+
 def run_policy_check(
     *, flight_request: FlightRequest, stage: str, now: datetime, flight: Flight | None = None
 ) -> tuple[str, dict]:
     """The hook into the policy engine. Returns the outcome and a summary for the audit trail; while the
-    policy app is not installed it records "not yet checked"."""
+    policy app is not installed it records "not yet checked". At submission the supplier-evidence
+    findings are deferred to scheduling (the summary lists them under `deferred`)."""
     plan = build_flight_plan(flight_request=flight_request, flight=flight)
     try:
         from policy.services import check_flight_request
@@ -163,5 +184,11 @@ def run_policy_check(
         for f in (result.findings or [])
         if f.get("severity") in {"block", "approval"}
     ]
-    summary = {"stage": stage, "outcome": result.outcome, "policy_check_id": result.pk, "findings": findings}
-    return result.outcome, summary
+    outcome = result.outcome
+    summary = {"stage": stage, "outcome": outcome, "engine_outcome": result.outcome,
+               "policy_check_id": result.pk, "findings": findings}  # fmt: skip
+    if stage == "submission":
+        outcome = submission_outcome(list(result.findings or []))
+        summary["outcome"] = outcome
+        summary["deferred"] = sorted({f["rule"] for f in findings if f["rule"] in SUPPLIER_EVIDENCE_RULES})
+    return outcome, summary

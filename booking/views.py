@@ -184,6 +184,10 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "frz_permission": next((p.get("reference", "") for p in flight_request.permissions or []
                                 if isinstance(p, dict) and p.get("kind") == "frz"), ""),
         **{f"doc_{k}": (flight_request.documents or {}).get(k, "") for k in forms.DOCUMENT_KEYS},
+        "takeoff_points": forms.json.dumps(flight_request.takeoff_points or []),
+        "contingency_buffer_m": flight_request.contingency_buffer_m,
+        "land_owner": (flight_request.site_context or {}).get("land_owner", ""),
+        **{f"site_{k}": bool((flight_request.site_context or {}).get(k)) for k in forms.SITE_FLAGS},
     }  # fmt: skip
     form = forms.FlightRequestForm(
         request.POST or None, request.FILES or None, initial=initial,
@@ -260,6 +264,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "surveys": surveys,
         "can_edit": flight_request.status == S.DRAFT and "submit" in actions,
         "deliverable_labels": _deliverable_labels(flight_request.deliverables),
+        "takeoff": {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {"name": "Take-off / landing"},
+                 "geometry": {"type": "Point", "coordinates": point}}
+                for point in flight_request.takeoff_points or []
+                if isinstance(point, (list, tuple)) and len(point) == 2
+            ],
+        },  # fmt: skip
     }
     return render(request, "booking/request_detail.html", ctx)
 

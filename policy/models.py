@@ -138,3 +138,16 @@ class PolicyCheck(models.Model):
     @property
     def blocking(self) -> list[dict]:
         return [f for f in self.findings if f.get("severity") == "block"]
+
+    @property
+    def map_geojson(self) -> dict:
+        """The request area and the zones named in the findings, for the map on the request page."""
+        named = {f.get("evidence", {}).get("zone_id"): f.get("rule") for f in self.findings}
+        features = [{"type": "Feature", "geometry": self.plan.get("area"),
+                     "properties": {"role": "area", "name": self.plan.get("reference") or "Flight area"}}]
+        for z in (self.context_snapshot or {}).get("zones", []):
+            if z.get("id") in named:
+                features.append({"type": "Feature", "geometry": z["geometry"],
+                                 "properties": {"role": "zone", "name": z["name"], "kind": z["kind"],
+                                                "rule": named[z["id"]]}})
+        return {"type": "FeatureCollection", "features": features}

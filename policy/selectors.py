@@ -33,7 +33,7 @@ def zone_data_version() -> str:
     """Changes whenever any zone or aerodrome is added, changed or removed."""
     z = Zone.objects.aggregate(n=Count("id"), t=Max("updated_at"), m=Max("id"))
     a = Aerodrome.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    stamp = lambda v: v.isoformat() if v else "-"  # noqa: E731
+    stamp = lambda v: v.isoformat() if v else "-"
     return f"z{z['n']}.{z['m'] or 0}.{stamp(z['t'])}|a{a['n']}.{stamp(a['t'])}"
 
 

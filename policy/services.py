@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -48,8 +49,9 @@ def policy_version_create(*, settings: Mapping[str, Any], change_note: str, user
                                             created_by=user)
 
 
-def _jsonable(plan: Mapping[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(plan, default=str))
+def _jsonable(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain-JSON copy (tuples become lists, dates strings), as a JSONField gives it back."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def policy_evaluate(*, plan: Mapping[str, Any], now: datetime, stage: str = CheckStage.SUBMISSION,
@@ -110,11 +112,11 @@ def zones_replace_source(*, source: str, zones: Iterable[Mapping[str, Any]], dat
                 continue
             seen.add(ext)
             fields = {
-                "kind": item["kind"], "name": item["name"][:200], "geometry": item["geometry"],
+                "kind": item["kind"], "name": item["name"][:200], "geometry": _jsonable(item["geometry"]),
                 "lower_m": item.get("lower_m"), "upper_m": item.get("upper_m"),
                 "lower_ref": item.get("lower_ref", "")[:40], "upper_ref": item.get("upper_ref", "")[:40],
                 "valid_from": item.get("valid_from"), "valid_to": item.get("valid_to"),
-                "attributes": item.get("attributes") or {}, "data_date": data_date,
+                "attributes": _jsonable(item.get("attributes") or {}), "data_date": data_date,
             }
             zone = existing.get(ext)
             if zone is None:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import http_date
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -45,7 +45,7 @@ def _tus_headers(response: Response, upload: Upload | None = None) -> Response:
     if upload is not None:
         response["Upload-Offset"] = str(upload.offset)
         response["Upload-Length"] = str(upload.size)
-        response["Upload-State"] = upload.state
+        response["Upload-State"] = str(upload.state)
         if upload.state == "receiving":
             response["Upload-Expires"] = http_date(uploads.expires_at(upload).timestamp())
         if upload.asset_id:

@@ -66,7 +66,7 @@ def parse_captured_at(value: Any) -> datetime | None:
         parsed = value
     else:
         try:
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(str(value))
         except ValueError:
             return None
     if parsed.tzinfo is None:

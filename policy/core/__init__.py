@@ -8,7 +8,24 @@ from .types import Decision, Finding, Outcome, Plan, Severity, Stage
 from .zones import Aerodrome, ZoneHit, ZoneIndex, ZoneKind, ZoneRecord
 
 __all__ = [
-    "Aerodrome", "Context", "DEFAULT_SETTINGS", "Decision", "Finding", "Outcome", "Plan", "PlanError",
-    "PolicySettings", "SettingsError", "Severity", "Stage", "ZoneHit", "ZoneIndex", "ZoneKind", "ZoneRecord",
-    "evaluate", "outcome_of", "parse_area", "parse_plan",
+    "DEFAULT_SETTINGS",
+    "Aerodrome",
+    "Context",
+    "Decision",
+    "Finding",
+    "Outcome",
+    "Plan",
+    "PlanError",
+    "PolicySettings",
+    "SettingsError",
+    "Severity",
+    "Stage",
+    "ZoneHit",
+    "ZoneIndex",
+    "ZoneKind",
+    "ZoneRecord",
+    "evaluate",
+    "outcome_of",
+    "parse_area",
+    "parse_plan",
 ]

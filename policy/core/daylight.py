@@ -8,7 +8,7 @@ before sunrise). At 56 N in June the sun barely sets, so everything is computed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from astral import Observer
@@ -48,10 +48,10 @@ def daylight_window(lat: float, lon: float, day: date, depression: float = 6.0) 
     """Civil dawn/dusk and sunrise/sunset for one UTC date at a place."""
     obs = Observer(latitude=lat, longitude=lon)
     try:
-        d0 = dawn(obs, day, depression=depression, tzinfo=timezone.utc)
-        d1 = dusk(obs, day, depression=depression, tzinfo=timezone.utc)
+        d0 = dawn(obs, day, depression=depression, tzinfo=UTC)
+        d1 = dusk(obs, day, depression=depression, tzinfo=UTC)
     except ValueError:
-        noon = datetime.combine(day, time(12), tzinfo=timezone.utc) - timedelta(hours=lon / 15)
+        noon = datetime.combine(day, time(12), tzinfo=UTC) - timedelta(hours=lon / 15)
         light = elevation(obs, noon) > -depression
         return DaylightWindow(day, None, _safe(sunrise, obs, day), _safe(sunset, obs, day), None,
                               all_day_light=light, all_day_dark=not light)
@@ -62,9 +62,24 @@ def daylight_window(lat: float, lon: float, day: date, depression: float = 6.0) 
 
 def _safe(fn: Any, obs: Observer, day: date) -> datetime | None:
     try:
-        return fn(obs, day, tzinfo=timezone.utc)  # type: ignore[no-any-return]
+        return fn(obs, day, tzinfo=UTC)  # type: ignore[no-any-return]
     except ValueError:
         return None
+
+
+def civil_light(lat: float, lon: float, day: date, depression: float = 6.0) -> tuple[datetime, datetime] | None:
+    """[dawn, dusk] of one UTC date; the whole day when twilight lasts all night; None when it stays dark."""
+    obs = Observer(latitude=lat, longitude=lon)
+    try:
+        d0 = dawn(obs, day, depression=depression, tzinfo=UTC)
+        d1 = dusk(obs, day, depression=depression, tzinfo=UTC)
+    except ValueError:
+        noon = datetime.combine(day, time(12), tzinfo=UTC) - timedelta(hours=lon / 15)
+        if elevation(obs, noon) > -depression:
+            midnight = datetime.combine(day, time(0), tzinfo=UTC)
+            return (midnight, midnight + timedelta(days=1))
+        return None
+    return (d0, d1 if d1 >= d0 else d1 + timedelta(days=1))
 
 
 def daylight_windows(lat: float, lon: float, first: date, last: date,
@@ -76,16 +91,14 @@ def daylight_windows(lat: float, lon: float, first: date, last: date,
 def night_periods(lat: float, lon: float, start: datetime, end: datetime,
                   depression: float = 6.0) -> list[tuple[datetime, datetime]]:
     """The parts of [start, end) when the sun is more than `depression` degrees below the horizon."""
-    start_u, end_u = start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    start_u, end_u = start.astimezone(UTC), end.astimezone(UTC)
     light: list[tuple[datetime, datetime]] = []
+    # The previous date too: at high latitude its dusk can fall after midnight UTC.
     day = start_u.date() - timedelta(days=1)
-    while day <= end_u.date() + timedelta(days=1):
-        w = daylight_window(lat, lon, day, depression)
-        midnight = datetime.combine(day, time(0), tzinfo=timezone.utc)
-        if w.all_day_light:
-            light.append((midnight, midnight + timedelta(days=1)))
-        elif w.dawn and w.dusk:
-            light.append((w.dawn, w.dusk))
+    while day <= end_u.date():
+        interval = civil_light(lat, lon, day, depression)
+        if interval is not None:
+            light.append(interval)
         day += timedelta(days=1)
     light.sort()
     nights: list[tuple[datetime, datetime]] = []

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .plan import parse_plan
 from .rules import air, cat, env, gov, ins, lgt, priv, reg, tech, wx

@@ -6,8 +6,10 @@ cannot tell where, when or how high the flight is, or a value has the wrong type
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from shapely.geometry import Point, Polygon, shape
 from shapely.validation import explain_validity
@@ -91,7 +93,7 @@ def _num(data: Mapping[str, Any], key: str, path: str, *, minimum: float | None 
         number = float(value)
     except (TypeError, ValueError):
         raise PlanError(f"{path}{key}", "must be a number") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise PlanError(f"{path}{key}", "must be a finite number")
     if minimum is not None and number < minimum:
         raise PlanError(f"{path}{key}", f"must be at least {minimum:g}")
@@ -168,11 +170,13 @@ def parse_area(value: Any, path: str = "area") -> Polygon:
         polygon = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError):
         raise PlanError(path, "coordinates must be [longitude, latitude] number pairs") from None
+    reason = "" if polygon.is_valid else explain_validity(polygon)
+    if "Self-intersection" in reason:
+        raise PlanError(path, f"the polygon is not valid: its edges cross ({reason})")
     if len(coords[0]) < 4 or polygon.is_empty or polygon.area == 0:
         raise PlanError(path, "the polygon is empty: it needs at least three distinct corners")
-    if not polygon.is_valid:
-        raise PlanError(path, f"the polygon is not valid ({explain_validity(polygon)}); "
-                              "its edges must not cross")
+    if reason:
+        raise PlanError(path, f"the polygon is not valid ({reason})")
     minx, miny, maxx, maxy = polygon.bounds
     if not (UK_BOUNDS[0] <= minx and maxx <= UK_BOUNDS[2] and UK_BOUNDS[1] <= miny and maxy <= UK_BOUNDS[3]):
         hint = ""

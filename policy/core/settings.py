@@ -6,9 +6,10 @@ Numbers come from the rule catalogue (docs/policy-rules.md); sources are named i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 
 class SettingsError(ValueError):

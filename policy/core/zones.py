@@ -7,9 +7,10 @@ are plain metres.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import shapely
@@ -52,14 +53,14 @@ class ZoneKind:
     BUILT_UP = "built_up"
     SCHOOL = "school"
 
-    RULES: dict[str, str] = {
+    RULES: ClassVar[dict[str, str]] = {
         FRZ: "AIR-01", PROHIBITED: "AIR-02", RESTRICTED: "AIR-03", DANGER: "AIR-04",
         TEMPORARY: "AIR-05", NOTAM: "AIR-06", PRISON: "AIR-07", CONTROLLED: "AIR-08",
         PROTECTED_SITE: "ENV-01", SEAL_HAULOUT: "ENV-02", BIRD_NEST: "ENV-03",
         SEABIRD_COLONY: "ENV-04", HES_PROPERTY: "ENV-06", PARK: "GOV-05", ROAD: "GOV-05",
         BUILT_UP: "CAT-08", SCHOOL: "PRIV-01",
     }
-    LABELS: dict[str, str] = {
+    LABELS: ClassVar[dict[str, str]] = {
         FRZ: "Flight Restriction Zone", PROHIBITED: "Prohibited area", RESTRICTED: "Restricted area",
         DANGER: "Danger area", TEMPORARY: "Temporary restriction", NOTAM: "NOTAM",
         PRISON: "Prison", CONTROLLED: "Controlled airspace", PROTECTED_SITE: "Protected site",
@@ -84,11 +85,9 @@ class ZoneRecord:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
     def active_during(self, start: datetime, end: datetime) -> bool:
-        if self.valid_from is not None and self.valid_from >= end:
-            return False
-        if self.valid_to is not None and self.valid_to <= start:
-            return False
-        return True
+        starts_after = self.valid_from is not None and self.valid_from >= end
+        ended_before = self.valid_to is not None and self.valid_to <= start
+        return not (starts_after or ended_before)
 
     def to_json(self) -> dict[str, Any]:
         return {

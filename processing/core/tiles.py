@@ -73,7 +73,7 @@ class _Level:
 class TileSource:
     """An opened raster ready to render tiles. Not thread-safe (GDAL handles): keep one per thread/process."""
 
-    path: Path
+    path: str  # a file path or a GDAL virtual path (/vsicurl/..., /vsis3/...)
     crs_wkt: str
     width: int
     height: int
@@ -129,14 +129,15 @@ class TileSource:
 
 def open_source(path: Path | str) -> TileSource:
     """Open a georeferenced raster for tiling; raises TileError for anything that cannot be tiled."""
-    path = Path(path)
+    path = str(path)
+    name = os.path.basename(path)
     try:
         ds = rasterio.open(path)
     except rasterio.errors.RasterioError as exc:
-        raise TileError(f"{path.name} is not a readable raster: {exc}") from exc
+        raise TileError(f"{name} is not a readable raster: {exc}") from exc
     with ds:
         if ds.crs is None:
-            raise TileError(f"{path.name} has no coordinate reference system")
+            raise TileError(f"{name} has no coordinate reference system")
         if ds.count >= 3:
             bands: tuple[int, ...] = (1, 2, 3)
         else:
@@ -227,14 +228,11 @@ def _overview_for_zoom(source: TileSource, z: int) -> int:
     return index
 
 
-def _source_coords(
+def _source_anchors(
     source: TileSource, level: _Level, z: int, px0: int, py0: int, width: int, height: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Source pixel coordinates of every destination pixel of a block, as int32 in 1/32 pixel (cv2 centres).
-
-    Integer arithmetic from anchors that depend only on global pixel positions: a pixel gets the same value
-    whichever block it is rendered in.
-    """
+    """Source pixel coordinates (cv2 convention: pixel centres at integers) of the block's anchor grid, as int32
+    in 1/32 pixel. Anchors sit on the zoom level's global pixel grid, so they do not depend on the block."""
     res = 2 * MERC_HALF / (TILE_SIZE * 2**z)
     ax = np.arange(px0, px0 + width + 1, ANCHOR_STEP, dtype=np.float64)
     ay = np.arange(py0, py0 + height + 1, ANCHOR_STEP, dtype=np.float64)
@@ -245,58 +243,56 @@ def _source_coords(
     out = []
     for anchor in (a * sx + b * sy + c - 0.5, d * sx + e * sy + f - 0.5):
         anchor = np.where(np.isfinite(anchor), anchor, -limit)
-        q = np.round(np.clip(anchor, -limit, limit) * SUBPIXEL).astype(np.int32)
-        out.append(_interpolate(q, width, height))
+        out.append(np.round(np.clip(anchor, -limit, limit) * SUBPIXEL).astype(np.int32))
     return out[0], out[1]
 
 
-_STEP_W = (2 * np.arange(ANCHOR_STEP, dtype=np.int32) + 1)  # pixel centre k+0.5 in 1/(2*STEP) of a cell
-_STEP_D = 2 * ANCHOR_STEP
+_STEP_W = (2 * np.arange(ANCHOR_STEP, dtype=np.int32) + 1)  # pixel centre k+0.5, in 1/(2*STEP) of a cell
 
 
 def _interpolate(anchor: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Bilinear interpolation of an integer anchor grid to every pixel (exact integer arithmetic, round half up)."""
+    """Bilinear interpolation of an integer anchor grid to every pixel: exact integer arithmetic, so a pixel's
+    value depends on its four anchors only. Shifting all anchors by a multiple of 32 shifts the result exactly."""
     ny, nx = anchor.shape
-    w = _STEP_W
-    left, right = anchor[:, :-1, None], anchor[:, 1:, None]
-    along_x = (left * (_STEP_D - w) + right * w + _STEP_D // 2) // _STEP_D
-    along_x = along_x.reshape(ny, (nx - 1) * ANCHOR_STEP)[:, :width]
-    top, bottom = along_x[:-1, None, :], along_x[1:, None, :]
-    wy = w[None, :, None]
-    full = (top * (_STEP_D - wy) + bottom * wy + _STEP_D // 2) // _STEP_D
-    return full.reshape((ny - 1) * ANCHOR_STEP, width)[:height]
+    w = _STEP_W  # weights out of 32 (= 2 * ANCHOR_STEP)
+    left = anchor[:, :-1, None]
+    along_x = ((left * 32 + (anchor[:, 1:, None] - left) * w + 16) >> 5).reshape(ny, (nx - 1) * ANCHOR_STEP)
+    top = along_x[:-1] * 32 + 16
+    diff = along_x[1:] - along_x[:-1]
+    full = np.empty((ny - 1, ANCHOR_STEP, along_x.shape[1]), dtype=np.int32)
+    np.multiply(diff[:, None, :], w[None, :, None], out=full)
+    full += top[:, None, :]
+    full >>= 5
+    return full.reshape((ny - 1) * ANCHOR_STEP, -1)[:height, :width]
 
 
 def render_block(source: TileSource, z: int, x0: int, y0: int, nx: int = 1, ny: int = 1) -> np.ndarray:
     """RGBA uint8 array (ny*256, nx*256, 4) for tiles x0..x0+nx-1, y0..y0+ny-1 of zoom z."""
     width, height = nx * TILE_SIZE, ny * TILE_SIZE
     level = source.level(_overview_for_zoom(source, z))
-    cols, rows = _source_coords(source, level, z, x0 * TILE_SIZE, y0 * TILE_SIZE, width, height)
+    acol, arow = _source_anchors(source, level, z, x0 * TILE_SIZE, y0 * TILE_SIZE, width, height)
     sub = int(SUBPIXEL)
-    c0 = max(0, int(cols.min()) // sub - 2)
-    r0 = max(0, int(rows.min()) // sub - 2)
-    c1 = min(level.width, -(-int(cols.max()) // sub) + 3)
-    r1 = min(level.height, -(-int(rows.max()) // sub) + 3)
+    c0 = max(0, int(acol.min()) // sub - 2)
+    r0 = max(0, int(arow.min()) // sub - 2)
+    c1 = min(level.width, -(-int(acol.max()) // sub) + 3)
+    r1 = min(level.height, -(-int(arow.max()) // sub) + 3)
     if c1 <= c0 or r1 <= r0:
         return np.zeros((height, width, 4), dtype=np.uint8)
-    if c1 - c0 > 32000 or r1 - r0 > 32000:
+    if c1 - c0 > 30000 or r1 - r0 > 30000:
         raise TileError(
-            f"{source.path.name} needs overviews to render zoom {z}: convert it to a COG first"
+            f"{os.path.basename(source.path)} needs overviews to render zoom {z}: convert it to a COG first"
         )
     image = _read_window(source, level, Window(c0, r0, c1 - c0, r1 - r0))
-    # Fixed-point maps (cv2.convertMaps layout): integer part relative to the padded window, 5-bit fractions.
-    cols -= (c0 - 1) * sub
-    rows -= (r0 - 1) * sub
-    lim_c, lim_r = (image.shape[1] + 1) * sub, (image.shape[0] + 1) * sub
-    np.clip(cols, -sub, lim_c, out=cols)
-    np.clip(rows, -sub, lim_r, out=rows)
-    map1 = np.empty((height, width, 2), dtype=np.int16)
-    map1[..., 0] = cols >> 5
-    map1[..., 1] = rows >> 5
-    map2 = ((rows & 31) << 5 | (cols & 31)).astype(np.uint16)
-    out = cv2.remap(image, map1, map2, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    _, opaque = cv2.threshold(out[..., 3], 0, 255, cv2.THRESH_BINARY)
-    return cv2.bitwise_and(out, out, mask=opaque)  # fully transparent pixels carry no colour
+    # Coordinates relative to the framed window (shifting anchors by whole pixels is exact), then float32 maps:
+    # multiples of 1/32 below 2**24/32 px are exact in float32, and cv2.remap rounds them to its 1/32 grid
+    # without loss. Far-off values saturate in cv2 and land outside the window: transparent.
+    acol -= (c0 - 1) * sub
+    arow -= (r0 - 1) * sub
+    map_x = _interpolate(acol, width, height).astype(np.float32)
+    map_y = _interpolate(arow, width, height).astype(np.float32)
+    map_x *= 1.0 / SUBPIXEL
+    map_y *= 1.0 / SUBPIXEL
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def _read_window(source: TileSource, level: _Level, window: Window) -> np.ndarray:
@@ -310,7 +306,7 @@ def _read_window(source: TileSource, level: _Level, window: Window) -> np.ndarra
                 [ds.read(list(source.bands), window=window), ds.dataset_mask(window=window)[None]]
             )
     except rasterio.errors.RasterioError as exc:
-        raise TileError(f"cannot read {source.path.name}: {exc}") from exc
+        raise TileError(f"cannot read {os.path.basename(source.path)}: {exc}") from exc
     rgba = np.moveaxis(_to_uint8(data, source.scale), 0, -1)
     framed = cv2.copyMakeBorder(np.ascontiguousarray(rgba), 1, 1, 1, 1, cv2.BORDER_REPLICATE)
     framed[0, :, 3] = framed[-1, :, 3] = 0
@@ -333,30 +329,42 @@ def _to_uint8(data: np.ndarray, scale: tuple[tuple[float, float], ...] | None) -
 _EMPTY: dict[str, bytes] = {}
 
 
-def encode_tile(rgba: np.ndarray, fmt: str) -> bytes:
-    """Encode one 256×256 RGBA tile; a fully transparent tile is encoded once and reused."""
+def encode_tile(rgba: np.ndarray, fmt: str, coverage: str | None = None) -> bytes:
+    """Encode one 256x256 RGBA tile. `coverage` ("empty", "full" or "partial", from `tile_coverage`) may be
+    passed when already known; a fully transparent tile is encoded once and reused."""
     if fmt not in FORMATS:
         raise TileError(f"unknown tile format {fmt!r}; use one of {', '.join(FORMATS)}")
-    empty = not rgba[..., 3].any()
-    if empty and fmt in _EMPTY:
+    if coverage is None:
+        coverage = tile_coverage(rgba[None, :, None])[0][0]
+    if coverage == "empty" and fmt in _EMPTY:
         return _EMPTY[fmt]
     if fmt == "png":
-        data = encode_png(rgba if not rgba[..., 3].all() else rgba[..., :3])
-        if empty:
-            _EMPTY[fmt] = data
-        return data
-    if fmt == "webp":
-        ok, buf = cv2.imencode(".webp", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA),
-                               [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY])
+        # Opaque tiles are written as RGB: a quarter less to compress and to send.
+        data = encode_png(cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB) if coverage == "full" else rgba)
     else:
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR),
-                               [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    if not ok:
-        raise TileError(f"cannot encode a {fmt} tile")
-    data = buf.tobytes()
-    if empty:
+        if fmt == "webp":
+            ok, buf = cv2.imencode(".webp", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA),
+                                   [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY])
+        else:
+            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR),
+                                   [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if not ok:
+            raise TileError(f"cannot encode a {fmt} tile")
+        data = buf.tobytes()
+    if coverage == "empty":
         _EMPTY[fmt] = data
     return data
+
+
+def tile_coverage(block: np.ndarray) -> list[list[str]]:
+    """[row][col] "empty" / "full" / "partial" for each 256x256 tile of a (ny, 256, nx, 256, 4)-viewable block."""
+    if block.ndim == 3:
+        h, w, _ = block.shape
+        block = block.reshape(h // TILE_SIZE, TILE_SIZE, w // TILE_SIZE, TILE_SIZE, 4)
+    alpha = block[..., 3]
+    low, high = alpha.min(axis=(1, 3)), alpha.max(axis=(1, 3))
+    return [["empty" if hi == 0 else "full" if lo == 255 else "partial" for lo, hi in zip(lrow, hrow)]
+            for lrow, hrow in zip(low, high)]
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
@@ -364,12 +372,12 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
-    """PNG of an RGB or RGBA uint8 array: "Up" filter on every row but the first, then deflate.
+    """PNG of an RGB or RGBA uint8 array whose rows are contiguous: "Up" filter on every row but the first.
 
-    OpenCV's encoder spends most of its time in zlib; the same stream from ISA-L is 4-6× faster.
+    OpenCV's encoder spends most of its time in zlib; the same stream from ISA-L is 4-6x faster.
     """
     height, width, channels = pixels.shape
-    rows = pixels.reshape(height, width * channels)
+    rows = pixels.reshape(height, width * channels)  # a view when each row is contiguous
     raw = np.empty((height, width * channels + 1), dtype=np.uint8)
     raw[0, 0] = 0
     raw[0, 1:] = rows[0]
@@ -379,7 +387,7 @@ def encode_png(pixels: np.ndarray) -> bytes:
     return b"".join((
         b"\x89PNG\r\n\x1a\n",
         _png_chunk(b"IHDR", header),
-        _png_chunk(b"IDAT", _deflate(raw.tobytes(), _DEFLATE_LEVEL)),
+        _png_chunk(b"IDAT", _deflate(raw, _DEFLATE_LEVEL)),
         _png_chunk(b"IEND", b""),
     ))
 
@@ -428,13 +436,14 @@ def _render_unit(args: tuple[str, str, str, tuple[int, int, int, int, int]]) -> 
     global _worker_source
     src, out_dir, fmt, (z, x0, y0, nx, ny) = args
     pid = os.getpid()
-    if _worker_source is None or _worker_source[0] != pid or str(_worker_source[1].path) != src:
+    if _worker_source is None or _worker_source[0] != pid or _worker_source[1].path != src:
         _worker_source = (pid, open_source(src))
     rgba = render_block(_worker_source[1], z, x0, y0, nx, ny)
+    coverage = tile_coverage(rgba)
     for i in range(nx):
         for j in range(ny):
             tile = rgba[j * TILE_SIZE:(j + 1) * TILE_SIZE, i * TILE_SIZE:(i + 1) * TILE_SIZE]
-            data = encode_tile(np.ascontiguousarray(tile), fmt)
+            data = encode_tile(tile, fmt, coverage[j][i])
             final = os.path.join(out_dir, str(z), str(x0 + i), f"{y0 + j}.{fmt}")
             tmp = f"{final}.{pid}.partial"
             with open(tmp, "wb") as fh:
@@ -463,7 +472,7 @@ def export_tiles(
             (out / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
     total = sum(u[3] * u[4] for u in units)
     done = 0
-    jobs = [(str(Path(src)), str(out), fmt, unit) for unit in units]
+    jobs = [(str(src), str(out), fmt, unit) for unit in units]
     if progress:
         progress(0.0, f"{total} tiles")
     if processes <= 1 or len(jobs) <= 1:

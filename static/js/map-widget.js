@@ -2,7 +2,8 @@
  * Reusable Leaflet map widgets for the server-rendered pages.
  *
  * Editor: one polygon, drawn or edited with leaflet-draw, or loaded from a GeoJSON or KML file; the
- * polygon is written as a GeoJSON Polygon (WGS84) into a hidden form field.
+ * polygon is written as a GeoJSON Polygon (WGS84) into a hidden form field. With `data-takeoff-input`
+ * the marker tool places take-off/landing points, written as JSON [[lon, lat], ...] into that field.
  *
  *   <input type="hidden" name="area" id="id_area" value="{...}">
  *   <input type="file" id="id_area_file" accept=".geojson,.json,.kml">
@@ -148,21 +149,36 @@
       status.classList.toggle("errorlist", !!isError);
     }
 
+    var takeoffInput = el.dataset.takeoffInput ? document.getElementById(el.dataset.takeoffInput) : null;
+
+    function isMarker(layer) { return layer instanceof L.Marker; }
+    function areas() { return drawn.getLayers().filter(function (l) { return !isMarker(l); }); }
+    function markers() { return drawn.getLayers().filter(isMarker); }
+
     function write() {
-      var layers = drawn.getLayers();
-      if (!layers.length) {
+      var polys = areas();
+      if (!polys.length) {
         input.value = "";
         say("No area drawn yet.");
       } else {
-        var geom = layers[0].toGeoJSON().geometry;
+        var geom = polys[0].toGeoJSON().geometry;
         input.value = JSON.stringify(geom);
-        say("Area set (" + (geom.coordinates[0].length - 1) + " corners).");
+        var points = markers().length;
+        say("Area set (" + (geom.coordinates[0].length - 1) + " corners)" +
+            (takeoffInput ? "; " + points + " take-off point" + (points === 1 ? "" : "s") : "") + ".");
+      }
+      if (takeoffInput) {
+        takeoffInput.value = JSON.stringify(markers().map(function (m) {
+          var ll = m.getLatLng();
+          return [Math.round(ll.lng * 1e6) / 1e6, Math.round(ll.lat * 1e6) / 1e6];
+        }));
+        takeoffInput.dispatchEvent(new Event("change", { bubbles: true }));
       }
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
     function show(polygon, fit) {
-      drawn.clearLayers();
+      areas().forEach(function (l) { drawn.removeLayer(l); });
       var layer = L.geoJSON(polygon, { style: AREA_STYLE });
       layer.eachLayer(function (l) { drawn.addLayer(l); });
       if (fit && drawn.getLayers().length) map.fitBounds(drawn.getBounds(), { maxZoom: 17 });
@@ -175,13 +191,14 @@
           // showArea is off: leaflet-draw 1.0.4's area readout breaks under Leaflet 1.9's strict mode.
           polygon: { allowIntersection: false, showArea: false, shapeOptions: AREA_STYLE },
           rectangle: { showArea: false, shapeOptions: AREA_STYLE },
-          polyline: false, circle: false, marker: false, circlemarker: false,
+          polyline: false, circle: false, circlemarker: false,
+          marker: takeoffInput ? {} : false,  // take-off and landing points, when the form has them
         },
         edit: { featureGroup: drawn },
       });
       map.addControl(control);
       map.on(L.Draw.Event.CREATED, function (e) {
-        drawn.clearLayers();
+        if (!isMarker(e.layer)) areas().forEach(function (l) { drawn.removeLayer(l); });
         drawn.addLayer(e.layer);
         write();
       });
@@ -196,6 +213,14 @@
         if (existing) show(existing, true);
       } catch (e) {
         /* leave the map empty; the server reports the field's error */
+      }
+    }
+
+    if (takeoffInput && takeoffInput.value) {
+      try {
+        JSON.parse(takeoffInput.value).forEach(function (p) { drawn.addLayer(L.marker([p[1], p[0]])); });
+      } catch (e) {
+        /* ignore: the server reports the field's error */
       }
     }
 

@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from surveys.models import Asset, Blob, Upload, UploadState
 from surveys.uploads import upload_append
 
-from .conftest import (
+from .helpers import (
     corrupt_geotiff,
     make_delivery,
     photo_without_gps,
@@ -221,11 +221,11 @@ def test_termination_deletes_the_partial_file(client, cast, survey, shared_data,
 
 @pytest.mark.parametrize("headers,field", [
     ({"HTTP_UPLOAD_LENGTH": "12", "HTTP_UPLOAD_METADATA": "filename YS5qcGc="}, "sha256"),
-    ({"HTTP_UPLOAD_LENGTH": "-5", "HTTP_UPLOAD_METADATA": "filename YS5qcGc=,sha256 " + "MDAw" * 21 + "MDA="},
+    ({"HTTP_UPLOAD_LENGTH": "-5", "HTTP_UPLOAD_METADATA": "filename YS5qcGc=,sha256 " + "MDAw" * 21 + "MA=="},
      "size"),
     ({"HTTP_UPLOAD_LENGTH": "ten", "HTTP_UPLOAD_METADATA": "filename YS5qcGc="}, "Upload-Length"),
     ({"HTTP_UPLOAD_LENGTH": "12", "HTTP_UPLOAD_METADATA": "filename Li4vLi4vZXRjL3Bhc3N3ZA==,sha256 "
-      + "MDAw" * 21 + "MDA="}, "filename"),
+      + "MDAw" * 21 + "MA=="}, "filename"),
 ])
 def test_bad_creation_names_the_field(client, cast, survey, headers, field):
     client.force_login(cast.contractor)

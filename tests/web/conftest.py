@@ -103,3 +103,17 @@ def login(page, base_url: str, username: str, password: str) -> None:
     page.wait_for_load_state("domcontentloaded")
     if "/accounts/login/" in page.url:
         raise AssertionError(f"login as {username!r} failed: still on {page.url}")
+
+
+@pytest.fixture
+def airspace_data(db, shared_data: Path) -> None:
+    """The real UK airspace (YAIXM) imported into the test database, as `make demo` does, so that the
+    policy check at submission has airspace to check against (rule AIR-10 blocks without it)."""
+    from django.core.management import call_command
+
+    call_command(
+        "import_airspace",
+        str(shared_data / "airspace" / "airspace.yaml"),
+        str(shared_data / "airspace" / "rat.yaml"),
+        stdout=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process; the summary is not needed
+    )

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from .geodesy import circle, forward, inverse
 
@@ -95,7 +96,7 @@ def derive_frz(runways_by_ident: dict[str, list[Runway]], *, radius_m: float, lo
         mid = forward(longest.le[0], longest.le[1], az, dist / 2)
         length = max((r.length_m or 0) for r in runways) or dist
         radius = long_radius_m if length > long_runway_m else radius_m
-        zones = [{
+        zones: list[dict[str, Any]] = [{
             "kind": "frz", "name": f"{ident} FRZ", "external_id": f"{ident}#circle",
             "geometry": {"type": "Polygon", "coordinates": [circle(mid[0], mid[1], radius)]},
             "lower_m": None, "upper_m": None, "lower_ref": "SFC", "upper_ref": "2000 ft above aerodrome",

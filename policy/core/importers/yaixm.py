@@ -7,8 +7,9 @@ radius, end point) and circles; limits are SFC, N ft (above mean sea level) or F
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
-from typing import Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
 
 import yaml
 
@@ -40,7 +41,7 @@ def parse_coord(text: str) -> tuple[float, float]:
 
 
 def parse_distance(text: str) -> float:
-    m = re.match(r"^\s*([\d.]+)\s*(nm|km|m)\s*$", str(text), re.I)
+    m = re.match(r"^\s*([\d.]+)\s*(nm|km|m)\s*$", str(text), re.IGNORECASE)
     if not m:
         raise AirspaceError(f"bad radius {text!r}")
     value, unit = float(m[1]), m[2].lower()
@@ -94,8 +95,8 @@ def dates_in_name(name: str, year: int) -> tuple[datetime, datetime] | None:
         return None
     first = date(year, _MONTHS[m[3]], int(m[1]))
     last = date(year, _MONTHS[m[3]], int(m[2] or m[1]))
-    start = datetime(first.year, first.month, first.day, tzinfo=timezone.utc)
-    end = datetime(last.year, last.month, last.day, tzinfo=timezone.utc)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC)
     return start, end.replace(hour=23, minute=59, second=59)
 
 
@@ -104,14 +105,13 @@ def zones_from_yaixm(text: str, *, data_date: date, frz_radius_m: float = 2 * NM
     doc = yaml.safe_load(text)
     if not isinstance(doc, dict) or not ({"airspace", "rat"} & set(doc)):
         raise AirspaceError("not a YAIXM file: no 'airspace' or 'rat' list")
+    seen: dict[str, int] = {}
     for section in ("airspace", "rat"):
         for feature in doc.get(section) or []:
             name = str(feature.get("name", "")).strip()
             ftype, local = feature.get("type"), feature.get("localtype")
-            if section == "rat":
-                kind = "temporary"
-            else:
-                kind = LOCALTYPE_KINDS.get(local) or TYPE_KINDS.get(ftype)
+            kind: str | None = "temporary" if section == "rat" else (
+                LOCALTYPE_KINDS.get(local) or TYPE_KINDS.get(ftype))
             if kind is None:
                 continue
             validity = dates_in_name(name, data_date.year) if section == "rat" else None
@@ -121,10 +121,14 @@ def zones_from_yaixm(text: str, *, data_date: date, frz_radius_m: float = 2 * NM
                     lower, upper = parse_limit(vol.get("lower", "SFC")), parse_limit(vol.get("upper", "SFC"))
                 except (AirspaceError, KeyError) as exc:
                     raise AirspaceError(f"{name} volume {i + 1}: {exc}") from None
+                ext = f"{feature.get('id') or name}#{vol.get('id') or vol.get('seq') or i + 1}"
+                seen[ext] = seen.get(ext, 0) + 1
+                if seen[ext] > 1:  # two features of the same name without ids
+                    ext = f"{ext}~{seen[ext]}"
                 label = name if len(feature["geometry"]) == 1 else f"{name} ({vol.get('seq') or i + 1})"
                 yield {
                     "kind": kind, "name": label,
-                    "external_id": f"{feature.get('id') or name}#{vol.get('id') or vol.get('seq') or i + 1}",
+                    "external_id": ext,
                     "geometry": {"type": "Polygon", "coordinates": [ring]},
                     "lower_m": lower, "upper_m": upper,
                     "lower_ref": str(vol.get("lower", "SFC")), "upper_ref": str(vol.get("upper", "")),

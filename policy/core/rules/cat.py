@@ -89,9 +89,9 @@ def check(a: Assessment) -> None:
 
     # CAT-02 mass
     mass = a.mass
-    bespoke_mass = auth is not None and auth.type == "BESPOKE" and auth.max_mass_g is not None
-    if mass is not None and mass >= s.max_mass_g and not (cat == SPECIFIC and bespoke_mass
-                                                          and mass <= (auth.max_mass_g or 0)):
+    bespoke_limit = auth.max_mass_g if auth is not None and auth.type == "BESPOKE" else None
+    allowed = cat == SPECIFIC and bespoke_limit is not None and mass is not None and mass <= bespoke_limit
+    if mass is not None and mass >= s.max_mass_g and not allowed:
         a.add("CAT-02", B, f"Take-off mass {mass:.0f} g is not under {s.max_mass_g:.0f} g.",
               mass_g=mass, limit_g=s.max_mass_g)
 

@@ -50,12 +50,11 @@ def check(a: Assessment) -> None:
                       f"(this one is {f'IP{ip}' if ip is not None else 'unrated'}).", precipitation_mmh=p,
                       ip_rating=ip)
     t = wx.temperature_c
-    if t is not None and craft is not None:
-        if (craft.min_temp_c is not None and t < craft.min_temp_c) or (craft.max_temp_c is not None and t > craft.max_temp_c):
-            a.add("WX-04", B, f"Temperature {t:g} C is outside the aircraft's range "
-                  f"{craft.min_temp_c:g} to {craft.max_temp_c:g} C." if craft.min_temp_c is not None
-                  and craft.max_temp_c is not None else f"Temperature {t:g} C is outside the aircraft's range.",
-                  temperature_c=t, min_c=craft.min_temp_c, max_c=craft.max_temp_c)
+    lo, hi = (craft.min_temp_c, craft.max_temp_c) if craft else (None, None)
+    if t is not None and ((lo is not None and t < lo) or (hi is not None and t > hi)):
+        limits = f"{lo if lo is not None else '-'} to {hi if hi is not None else '-'} C"
+        a.add("WX-04", B, f"Temperature {t:g} C is outside the aircraft's range ({limits}).",
+              temperature_c=t, min_c=lo, max_c=hi)
     moist = wx.moisture if wx.moisture is not None else bool(p and p > 0)
     if t is not None and t < s.wx_icing_temp_c and moist:
         a.add("WX-04", B, f"Icing risk: {t:g} C with moisture (below {s.wx_icing_temp_c:g} C).", temperature_c=t)

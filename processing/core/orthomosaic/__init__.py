@@ -7,5 +7,11 @@ from .options import GroundControlPoint, OrthoOptions
 from .pipeline import build_orthomosaic
 from .report import DroppedPhoto, OrthoReport, PlacedPhoto
 
-__all__ = ["build_orthomosaic", "OrthoOptions", "GroundControlPoint", "OrthoReport", "PlacedPhoto",
-           "DroppedPhoto"]
+__all__ = [
+           "DroppedPhoto",
+           "GroundControlPoint",
+           "OrthoOptions",
+           "OrthoReport",
+           "PlacedPhoto",
+           "build_orthomosaic",
+]

@@ -1,16 +1,11 @@
-"""Global alignment: every photo's similarity transform solved at once by robust (IRLS) least squares.
+"""Linear first stage of the alignment: a similarity per photo, all solved at once (no chain that drifts).
 
-Each photo i maps its normalised pixel coordinates (u, v) = ((x - cx) / K, -(y - cy) / K) to ground metres
-(relative to a local origin) by  E = a u - b v + tx,  N = b u + a v + ty.  (tx, ty) is then the placed photo
-centre, sqrt(a^2 + b^2) / K its ground sample distance, atan2(b, a) its heading.
-
-Observations, all linear in the unknowns:
-- every inlier correspondence of a matched pair: photo i and photo j put the point at the same ground position;
-- a weak prior per photo: its centre lies at its GPS position (sigma = gps_sigma_m); this georeferences the block,
-  stops drift and fits the global scale to the GPS layout (GPS altitude, which drifts, is never used);
-- optional ground control points: a photo pixel at a surveyed easting/northing (strong prior).
-The normal matrix is 4n x 4n and block-sparse; n is a few hundred at most, so a dense solve is milliseconds.
-Huber re-weighting makes both the matches and the GPS priors robust to outliers.
+Each photo i maps normalised pixels (u, v) = ((x - cx) / K, -(y - cy) / K) to ground metres by
+E = a u - b v + tx,  N = b u + a v + ty; every inlier correspondence of a matched pair says both photos put the
+point at the same place. With photo 0 held fixed this is one sparse linear least-squares problem (4n unknowns,
+Huber re-weighted), solved densely since n is at most a few hundred. The block is then placed on the GPS
+positions by one robust similarity (position, heading, scale: GPS altitude, which drifts, is never used), and
+bundle.py refines the result into perspective poses.
 """
 
 from __future__ import annotations
@@ -39,17 +34,6 @@ class Gcp:
     x: float
     y: float
     target: np.ndarray  # (2,) metres relative to the local origin
-
-
-@dataclass
-class Solution:
-    params: np.ndarray  # (n, 4): a, b, tx, ty
-    pair_rms: np.ndarray  # (len(pairs),) metres
-    point_residuals: list[np.ndarray]  # per pair, metres per correspondence
-
-    def gsd(self, i: int) -> float:
-        a, b = self.params[i, :2]
-        return float(np.hypot(a, b) / K)
 
 
 def normalise(frame: Frame, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,45 +116,23 @@ def _fit_similarity(src: np.ndarray, dst: np.ndarray, k: float) -> tuple[float, 
     return s, rot, t
 
 
-def solve(frames: list[Frame], pairs: list[PairMatch], gcps: list[Gcp], *, gps_sigma: float,
-          gcp_sigma: float, iterations: int = 4) -> Solution:
-    """Relative block from the images, fitted to GPS by one similarity, then refined with weak GPS priors."""
+def similarity_init(frames: list[Frame], pairs: list[PairMatch]) -> tuple[np.ndarray, float]:
+    """Similarity per photo from the images, fitted to GPS by one similarity: (n, 4) a, b, tx, ty in metres.
+
+    Only the image block's overall position, heading and scale come from GPS, so the start has no drift.
+    Returns the parameters and the match scatter in metres. (A joint linear solve with GPS priors is avoided on
+    purpose: with residuals in metres the matches pull the block to shrink; bundle.py works in pixels instead.)
+    """
     n = len(frames)
     jacobians = [_pair_jacobian(frames, p) for p in pairs]
     gps = np.array([f.gps for f in frames], float).reshape(n, 2)
     rel, sigma_rel = _relative(n, pairs, jacobians)
-    s, rot, t = _fit_similarity(rel[:, 2:4], gps, 2.0 * gps_sigma)
-    # the similarity applied to every photo: a + ib is multiplied by s e^{i theta}, centres are moved
+    spread = float(np.hypot(*np.ptp(gps, axis=0))) or 1.0
+    s, rot, t = _fit_similarity(rel[:, 2:4], gps, 0.25 * spread)
     z = s * (rot[0, 0] + 1j * rot[1, 0])
     ab = (rel[:, 0] + 1j * rel[:, 1]) * z
     centres = rel[:, 2:4] @ (s * rot).T + t
-    params = np.column_stack([ab.real, ab.imag, centres])
-    sigma_match = max(sigma_rel * s, 0.01)  # metres: match scatter at the fitted scale, fixed from here on
-    match_w = [np.tile(_huber(r, 2.0 * sigma_match), 2) for r in _residuals(pairs, jacobians, params)]
-    prior_w = _huber(np.hypot(*(params[:, 2:4] - gps).T), 2.0 * gps_sigma)
-    for _ in range(iterations):
-        h = _normal_equations(n, pairs, jacobians, match_w, sigma_match)
-        g = np.zeros(4 * n)
-        wp = prior_w / gps_sigma**2
-        diag = np.arange(n) * 4
-        h[diag + 2, diag + 2] += wp
-        h[diag + 3, diag + 3] += wp
-        g[diag + 2] += wp * gps[:, 0]
-        g[diag + 3] += wp * gps[:, 1]
-        for gcp in gcps:
-            u, v = normalise(frames[gcp.photo], np.array([[gcp.x, gcp.y]]))
-            jac = np.array([[u[0], -v[0], 1.0, 0.0], [v[0], u[0], 0.0, 1.0]])
-            idx = np.arange(4 * gcp.photo, 4 * gcp.photo + 4)
-            h[np.ix_(idx, idx)] += jac.T @ jac / gcp_sigma**2
-            g[idx] += jac.T @ gcp.target / gcp_sigma**2
-        h[np.arange(4 * n), np.arange(4 * n)] += 1e-9
-        params = np.linalg.solve(h, g).reshape(n, 4)
-        residuals = _residuals(pairs, jacobians, params)
-        match_w = [np.tile(_huber(r, 2.0 * sigma_match), 2) for r in residuals]
-        prior_w = _huber(np.hypot(*(params[:, 2:4] - gps).T), 2.0 * gps_sigma)
-    residuals = _residuals(pairs, jacobians, params)
-    pair_rms = np.array([float(np.sqrt(np.mean(r**2))) if len(r) else 0.0 for r in residuals])
-    return Solution(params=params, pair_rms=pair_rms, point_residuals=residuals)
+    return np.column_stack([ab.real, ab.imag, centres]), sigma_rel * s
 
 
 def components(n: int, pairs: list[PairMatch]) -> list[list[int]]:
@@ -191,19 +153,3 @@ def components(n: int, pairs: list[PairMatch]) -> list[list[int]]:
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return sorted(groups.values(), key=len, reverse=True)
-
-
-def photo_to_world(params: np.ndarray, frame: Frame) -> np.ndarray:
-    """3x3 matrix taking full-resolution pixel (x, y, 1) to local ground metres (E, N, 1)."""
-    a, b, tx, ty = params
-    cx, cy = (frame.width - 1) / 2.0, (frame.height - 1) / 2.0
-    to_uv = np.array([[1 / K, 0, -cx / K], [0, -1 / K, cy / K], [0, 0, 1]])
-    sim = np.array([[a, -b, tx], [b, a, ty], [0, 0, 1]])
-    return sim @ to_uv
-
-
-def corners_world(params: np.ndarray, frame: Frame) -> np.ndarray:
-    m = photo_to_world(params, frame)
-    w, h = frame.width, frame.height
-    pts = np.array([[-0.5, -0.5, 1], [w - 0.5, -0.5, 1], [w - 0.5, h - 0.5, 1], [-0.5, h - 0.5, 1]]).T
-    return (m @ pts)[:2].T

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .alignment import K, Frame, Gcp
+from .alignment import Frame, Gcp, K
 from .matching import PairMatch
 
 TILT_SIGMA = 0.2  # radians

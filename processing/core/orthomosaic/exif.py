@@ -44,6 +44,15 @@ def _dms(tag: object, ref: object) -> float | None:
     return deg
 
 
+def _has_jpeg_end(path: Path) -> bool:
+    """libjpeg decodes a cut-off file into grey without failing, so look for the EOI marker near the end."""
+    with open(path, "rb") as fh:
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(0, size - 4096))
+        return b"\xff\xd9" in fh.read()
+
+
 def _int_tag(tag: object) -> int:
     values = getattr(tag, "values", None)
     try:
@@ -62,6 +71,8 @@ def read_photo_exif(path: Path, *, max_pixels: int) -> PhotoExif:
         raise ImageryError(f"not a readable image ({exc.__class__.__name__})") from exc
     if im_format not in ("JPEG", "TIFF", "PNG", "MPO"):
         raise ImageryError(f"unsupported image format {im_format}")
+    if im_format in ("JPEG", "MPO") and not _has_jpeg_end(path):
+        raise ImageryError("truncated JPEG: the end-of-image marker is missing (incomplete upload?)")
     if width * height > max_pixels:
         raise ImageryError(f"image too large ({width}x{height} pixels, limit {max_pixels})")
     try:

@@ -51,7 +51,7 @@ class OrthoOptions:
         return data
 
     @classmethod
-    def coerce(cls, value: "OrthoOptions | dict[str, Any] | None") -> "OrthoOptions":
+    def coerce(cls, value: OrthoOptions | dict[str, Any] | None) -> OrthoOptions:
         """Accept an OrthoOptions, a JSON dict (e.g. a job's params) or None; unknown or bad keys are errors."""
         if value is None:
             return cls()

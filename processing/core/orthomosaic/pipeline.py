@@ -16,7 +16,8 @@ import numpy as np
 
 from ..cog import to_cog
 from ..errors import ImageryError, MosaicError, ProcessingError
-from .alignment import Frame, Gcp, Solution, components, corners_world, photo_to_world, solve
+from .alignment import Frame, Gcp, components, similarity_init
+from .bundle import Poses, adjust, init_poses
 from .features import PhotoFeatures, extract_features
 from .georef import choose_crs, crs_label, project, unproject
 from .matching import PairMatch, candidate_pairs, match_pair
@@ -26,6 +27,7 @@ from .report import DroppedPhoto, OrthoReport, PlacedPhoto
 
 Progress = Callable[[float, str], None]
 MIN_COMPONENT = 3  # a group of fewer photos has too little GPS spread to fix its own scale
+MAX_TILT_DEG = 30.0  # beyond this a photo is oblique: its far side would be smeared over the mosaic
 
 
 def _noop(fraction: float, message: str) -> None:
@@ -94,7 +96,7 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
     t = time.perf_counter()
     progress(0.6, "alignment")
     gcps = _gcps(feats, opts, origin)
-    active, pairs, solution = _align(frames, feats, matches, gcps, opts, dropped)
+    active, pairs, poses, residuals = _align(frames, feats, matches, gcps, opts, dropped)
     timings["alignment"] = time.perf_counter() - t
     if len(active) < 2:
         raise MosaicError(_too_few_message(len(active), len(paths), dropped))
@@ -102,13 +104,14 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
     t = time.perf_counter()
     stage = _Stage(progress, 0.62, 0.9, "rendering")
     sub_frames = [frames[k] for k in active]
-    to_world = [photo_to_world(solution.params[n], fr) for n, fr in enumerate(sub_frames)]
+    to_world = [poses.image_to_ground(n) for n in range(len(active))]
     gains = compute_gains(sub_frames, to_world, [feats[k].thumbnail for k in active],
                           [(p.i, p.j) for p in pairs])
-    gsds = np.array([solution.gsd(n) for n in range(len(active))])
+    gsds = np.array([poses.gsd(n) for n in range(len(active))])
     photo_gsd = float(np.median(gsds))
     res = float(opts.gsd_m) if opts.gsd_m else photo_gsd * opts.resolution_scale
-    corners = np.vstack([corners_world(solution.params[n], fr) for n, fr in enumerate(sub_frames)])
+    footprints = [_footprint(to_world[n], fr) for n, fr in enumerate(sub_frames)]
+    corners = np.vstack(footprints)
     x0, y1 = math.floor(corners[:, 0].min()), math.floor(corners[:, 1].min())
     x1, y0 = math.ceil(corners[:, 0].max()), math.ceil(corners[:, 1].max())
     width, height = math.ceil((x1 - x0) / res), math.ceil((y0 - y1) / res)
@@ -118,7 +121,7 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
     grid = Grid(x0=x0, y0=y0, res=res, width=width, height=height)
     placed = []
     for n, k in enumerate(active):
-        c = corners_world(solution.params[n], sub_frames[n])
+        c = footprints[n]
         factor = 1  # decode at the coarsest JPEG reduction still at least as fine as the output
         while factor < 8 and gsds[n] * factor * 2 <= res * 1.01:
             factor *= 2
@@ -146,8 +149,8 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
     finally:
         tmp.unlink(missing_ok=True)
     timings["total"] = time.perf_counter() - t0
-    report = _report(paths, feats, active, frames, solution, pairs, len(candidates), gains, gcps, dropped, crs,
-                     origin, grid, photo_gsd, covered, final, timings, opts)
+    report = _report(paths, feats, active, frames, poses, residuals, pairs, len(candidates), gains, gcps,
+                     dropped, crs, origin, grid, photo_gsd, covered, final, timings, opts, footprints)
     report.write(out_dir / "report.json")
     progress(1.0, "done")
     return report
@@ -212,46 +215,55 @@ def _gcps(feats: list[PhotoFeatures], opts: OrthoOptions, origin: np.ndarray) ->
     return out
 
 
+def _footprint(to_world: np.ndarray, frame: Frame) -> np.ndarray:
+    w, h = frame.width, frame.height
+    pts = to_world @ np.array([[-0.5, -0.5, 1], [w - 0.5, -0.5, 1], [w - 0.5, h - 0.5, 1], [-0.5, h - 0.5, 1]]).T
+    return (pts[:2] / pts[2]).T
+
+
+def _focal(feat: PhotoFeatures) -> float:
+    """Focal length in pixels from EXIF; without it, a typical survey camera's (about 1.2 x the long side)."""
+    return feat.exif.focal_px or 1.2 * max(feat.exif.width, feat.exif.height)
+
+
 def _align(frames: list[Frame], feats: list[PhotoFeatures], matches: list[PairMatch], gcps: list[Gcp],
-           opts: OrthoOptions, dropped: list[DroppedPhoto]) -> tuple[list[int], list[PairMatch], Solution]:
-    """Solve, then drop inconsistent pairs and photos and solve again, until nothing changes (few rounds)."""
+           opts: OrthoOptions, dropped: list[DroppedPhoto]
+           ) -> tuple[list[int], list[PairMatch], Poses, list[np.ndarray]]:
+    """Solve, drop inconsistent pairs and oblique photos, solve again, until nothing changes (few rounds)."""
     active = list(range(len(frames)))
     pairs = list(matches)
-    solution = Solution(params=np.zeros((0, 4)), pair_rms=np.zeros(0), point_residuals=[])
     for _round in range(4):
         active, pairs = _keep_connected(active, pairs, feats, dropped, len(frames))
         if len(active) < 2:
-            return active, [], solution
+            return active, [], Poses(np.zeros((0, 6)), np.zeros(0), np.zeros((0, 2))), []
         remap = {k: n for n, k in enumerate(active)}
         local_pairs = [PairMatch(i=remap[p.i], j=remap[p.j], points_i=p.points_i, points_j=p.points_j,
                                  inliers=p.inliers, matches=p.matches) for p in pairs]
         local_gcps = [Gcp(photo=remap[g.photo], x=g.x, y=g.y, target=g.target) for g in gcps
                       if g.photo in remap]
-        solution = solve([frames[k] for k in active], local_pairs, local_gcps, gps_sigma=opts.gps_sigma_m,
-                         gcp_sigma=opts.gcp_sigma_m)
-        # pairs whose correspondences disagree with the block (repetitive texture, moving objects)
-        limit = max(5.0 * float(np.median(solution.pair_rms)), 0.5) if len(pairs) else 0.0
-        bad_pairs = {n for n, rms in enumerate(solution.pair_rms) if rms > limit}
-        # photos whose scale disagrees with their matched neighbours (oblique frames, wrong matches)
-        gsd = np.array([solution.gsd(n) for n in range(len(active))])
-        neighbour_gsd: dict[int, list[float]] = {}
-        for p in local_pairs:
-            neighbour_gsd.setdefault(p.i, []).append(gsd[p.j])
-            neighbour_gsd.setdefault(p.j, []).append(gsd[p.i])
+        sub = [frames[k] for k in active]
+        similarity, _scatter = similarity_init(sub, local_pairs)
+        poses = init_poses(sub, similarity, np.array([_focal(feats[k]) for k in active]))
+        poses, residuals = adjust(sub, local_pairs, local_gcps, poses, gps_sigma=opts.gps_sigma_m,
+                                  gcp_sigma=opts.gcp_sigma_m)
+        pair_rms = np.array([float(np.sqrt(np.mean(r**2))) for r in residuals])
+        # pairs whose tie points disagree with the block (repetitive texture, moving objects): pixels
+        limit = max(4.0 * float(np.median(pair_rms)), 4.0) if len(pair_rms) else 0.0
+        bad_pairs = {n for n, rms in enumerate(pair_rms) if rms > limit}
         bad_photos = set()
-        for n, values in neighbour_gsd.items():
-            ratio = gsd[n] / float(np.median(values))
-            if len(values) >= 2 and not 0.7 <= ratio <= 1.43:
-                bad_photos.add(active[n])
-                dropped.append(DroppedPhoto(name=feats[active[n]].name,
-                                            reason=f"scale disagrees with its neighbours ({ratio:.2f}x): "
-                                                   "oblique or mismatched"))
+        for n, k in enumerate(active):
+            tilt = poses.tilt_deg(n)
+            if tilt > MAX_TILT_DEG:
+                bad_photos.add(k)
+                dropped.append(DroppedPhoto(name=feats[k].name,
+                                            reason=f"oblique: tilted {tilt:.0f} degrees from nadir "
+                                                   f"(limit {MAX_TILT_DEG:.0f})"))
         if not bad_pairs and not bad_photos:
-            return active, local_pairs, solution
+            return active, local_pairs, poses, residuals
         pairs = [p for n, p in enumerate(pairs) if n not in bad_pairs and p.i not in bad_photos
                  and p.j not in bad_photos]
         active = [k for k in active if k not in bad_photos]
-    return active, local_pairs, solution
+    return active, local_pairs, poses, residuals
 
 
 def _keep_connected(active: list[int], pairs: list[PairMatch], feats: list[PhotoFeatures],
@@ -274,30 +286,36 @@ def _keep_connected(active: list[int], pairs: list[PairMatch], feats: list[Photo
 
 
 def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], frames: list[Frame],
-            solution: Solution, pairs: list[PairMatch], pairs_tried: int, gains: np.ndarray, gcps: list[Gcp],
-            dropped: list[DroppedPhoto], crs: Any, origin: np.ndarray, grid: Grid, photo_gsd: float,
-            covered: int, final: Path, timings: dict[str, float], opts: OrthoOptions) -> OrthoReport:
-    params = solution.params
-    centres = params[:, 2:4] + origin
+            poses: Poses, residuals: list[np.ndarray], pairs: list[PairMatch], pairs_tried: int,
+            gains: np.ndarray, gcps: list[Gcp], dropped: list[DroppedPhoto], crs: Any, origin: np.ndarray,
+            grid: Grid, photo_gsd: float, covered: int, final: Path, timings: dict[str, float],
+            opts: OrthoOptions, footprints: list[np.ndarray]) -> OrthoReport:
+    params = poses.params
+    centres = params[:, 3:5] + origin  # camera positions (the point below the camera)
     lonlat = unproject(crs, centres)
+    # residuals are in pixels of the photos; metres at each pair's ground pixel size
+    gsd = np.array([poses.gsd(n) for n in range(len(active))])
+    metres = [r * 0.5 * (gsd[p.i] + gsd[p.j]) for p, r in zip(pairs, residuals)]
     per_photo: dict[int, list[np.ndarray]] = {}
-    for p, r in zip(pairs, solution.point_residuals):
+    for p, r in zip(pairs, metres):
         per_photo.setdefault(p.i, []).append(r)
         per_photo.setdefault(p.j, []).append(r)
     used = []
     for n, k in enumerate(active):
         gps = frames[k].gps + origin
         res = np.concatenate(per_photo.get(n, [np.zeros(1)]))
-        a, b = params[n, :2]
         used.append(PlacedPhoto(
             name=feats[k].name, gps_easting=round(float(gps[0]), 3), gps_northing=round(float(gps[1]), 3),
             placed_easting=round(float(centres[n, 0]), 3), placed_northing=round(float(centres[n, 1]), 3),
             offset_m=round(float(np.hypot(*(centres[n] - gps))), 3),
             lon=round(float(lonlat[n, 0]), 8), lat=round(float(lonlat[n, 1]), 8),
-            gsd_m=round(solution.gsd(n), 5), heading_deg=round(float(np.degrees(np.arctan2(b, a))) % 360, 2),
+            height_m=round(float(params[n, 5]), 2), tilt_deg=round(poses.tilt_deg(n), 2),
+            gsd_m=round(float(gsd[n]), 5), heading_deg=round(float(np.degrees(params[n, 2])) % 360, 2),
             residual_rms_m=round(float(np.sqrt(np.mean(res**2))), 4),
-            gain=[round(float(g), 4) for g in gains[n][::-1]]))
-    all_res = np.concatenate(solution.point_residuals) if solution.point_residuals else np.zeros(1)
+            gain=[round(float(g), 4) for g in gains[n][::-1]],
+            footprint=[[round(float(x), 3), round(float(y), 3)] for x, y in footprints[n] + origin]))
+    all_res = np.concatenate(metres) if metres else np.zeros(1)
+    all_px = np.concatenate(residuals) if residuals else np.zeros(1)
     offsets = np.array([u.offset_m for u in used])
     gcp_rms = None
     if gcps:
@@ -305,8 +323,9 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
         errs = []
         for g in gcps:
             if g.photo in remap:
-                m = photo_to_world(params[remap[g.photo]], frames[g.photo])
-                errs.append(np.hypot(*((m @ [g.x, g.y, 1.0])[:2] - g.target)))
+                m = poses.image_to_ground(remap[g.photo])
+                q = m @ [g.x, g.y, 1.0]
+                errs.append(np.hypot(*(q[:2] / q[2] - g.target)))
         gcp_rms = round(float(np.sqrt(np.mean(np.square(errs)))), 4) if errs else None
     left = origin[0] + grid.x0
     top = origin[1] + grid.y0
@@ -314,7 +333,7 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
     dropped_unique = {d.name: d for d in dropped if d.name not in placed_names}
     return OrthoReport(
         photos_total=len(paths), photos_used=used, photos_dropped=list(dropped_unique.values()),
-        crs=crs_label(crs), gsd_m=round(grid.res, 5), photo_gsd_median_m=round(photo_gsd, 5),
+        crs=crs_label(crs), gsd_m=float(grid.res), photo_gsd_median_m=round(photo_gsd, 5),
         width=grid.width, height=grid.height,
         bounds=[left, top - grid.height * grid.res, left + grid.width * grid.res, top],
         covered_area_m2=round(covered * grid.res**2, 1), pairs_tried=pairs_tried, pairs_used=len(pairs),
@@ -322,6 +341,7 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
         residual_median_m=round(float(np.median(all_res)), 4),
         residual_p95_m=round(float(np.percentile(all_res, 95)), 4),
         residual_max_m=round(float(all_res.max()), 4),
+        residual_rms_px=round(float(np.sqrt(np.mean(all_px**2))), 3),
         gps_rms_m=round(float(np.sqrt(np.mean(offsets**2))), 3), gcp_rms_m=gcp_rms,
         orthophoto=str(final), timings_s={k: round(v, 2) for k, v in timings.items()},
         options=opts.to_json())

@@ -1,7 +1,7 @@
-"""Exposure compensation and windowed rendering of the aligned photos into a tiled GeoTIFF.
+"""Exposure compensation and windowed rendering (perspective warps from the bundle-adjusted poses) of the aligned photos into a tiled GeoTIFF.
 
 Memory is bounded by the render window and the photo cache, never by the mosaic: each output block warps only the
-photos whose footprints touch it (cv2.warpAffine computes only the block's pixels) and is written at once.
+photos whose footprints touch it (cv2.warpPerspective computes only the block's pixels) and is written at once.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import rasterio
+from affine import Affine
 from rasterio.enums import ColorInterp
-from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from .alignment import Frame, photo_to_world
+from .alignment import Frame
 from .features import THUMB_REDUCTION, read_reduced
 
 WEIGHT_REDUCTION = 8
@@ -32,7 +32,7 @@ class Placed:
 
     path: Path
     frame: Frame
-    to_world: np.ndarray  # 3x3, full-resolution pixel -> local ground metres
+    to_world: np.ndarray  # 3x3 homography, full-resolution pixel -> local ground metres
     gain: np.ndarray  # (3,) BGR multipliers
     factor: int  # JPEG decode reduction used at render time
     bbox: tuple[float, float, float, float]  # local metres: min E, min N, max E, max N
@@ -57,15 +57,15 @@ def compute_gains(frames: list[Frame], to_world: list[np.ndarray], thumbs: list[
     """Per-photo, per-channel gains equalising mean intensity in every overlap (Brown & Lowe's formulation)."""
     n = len(frames)
     a = np.zeros((3, n, n))
-    b = np.zeros((3, n))
+    np.zeros((3, n))
     lam = np.zeros(n)
     s = _scale_matrix(THUMB_REDUCTION)
     for i, j in pairs:
         ti, tj = thumbs[i], thumbs[j]
         m = s @ np.linalg.inv(to_world[i]) @ to_world[j] @ np.linalg.inv(s)
         h, w = ti.shape[:2]
-        warped = cv2.warpAffine(tj, m[:2], (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
-        mask = cv2.warpAffine(np.full(tj.shape[:2], 255, np.uint8), m[:2], (w, h), flags=cv2.INTER_NEAREST)
+        warped = cv2.warpPerspective(tj, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
+        mask = cv2.warpPerspective(np.full(tj.shape[:2], 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
         mask = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
         count = int(mask.sum())
         if count < 50:
@@ -136,16 +136,16 @@ def _render_block(grid: Grid, photos: list[Placed], templates: dict[tuple[int, i
         if bx0 >= e_max or bx1 <= e_min or by0 >= n_max or by1 <= n_min:
             continue
         world_to_photo = np.linalg.inv(photo.to_world) @ out_to_world
-        wm = (_scale_matrix(WEIGHT_REDUCTION) @ world_to_photo)[:2]
+        wm = _scale_matrix(WEIGHT_REDUCTION) @ world_to_photo
         template = templates[(photo.frame.width, photo.frame.height)]
-        weight = cv2.warpAffine(template, wm, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        weight = cv2.warpPerspective(template, wm, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         if not weight.any():
             continue
-        im = (_scale_matrix(photo.factor) @ world_to_photo)[:2]
+        im = _scale_matrix(photo.factor) @ world_to_photo
         image = cache.get(photo.path, photo.factor)
-        warped = cv2.warpAffine(image, im, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+        warped = cv2.warpPerspective(image, im, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
         wg = weight[:, :, None] * photo.gain.astype(np.float32)[None, None, :]
         acc += warped.astype(np.float32) * wg
         wsum += weight
@@ -172,7 +172,7 @@ def render_geotiff(path: Path, grid: Grid, photos: list[Placed], *, crs: object,
     templates = {(p.frame.width, p.frame.height): _weight_template(p.frame.width, p.frame.height, blend_power)
                  for p in photos}
     cache = PhotoCache(cache_photos)
-    transform = from_origin(origin[0] + grid.x0, origin[1] + grid.y0, grid.res, grid.res)
+    transform = Affine(grid.res, 0.0, origin[0] + grid.x0, 0.0, -grid.res, origin[1] + grid.y0)
     block_size = max(256, (block_size // 256) * 256)
     profile = {"driver": "GTiff", "width": grid.width, "height": grid.height, "count": 4, "dtype": "uint8",
                "crs": crs, "transform": transform, "tiled": True, "blockxsize": 256, "blockysize": 256,

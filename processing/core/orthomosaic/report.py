@@ -17,13 +17,16 @@ class PlacedPhoto:
     gps_northing: float
     placed_easting: float
     placed_northing: float
-    offset_m: float  # placed centre vs GPS
-    lon: float  # placed centre, WGS84
+    offset_m: float  # placed camera position vs GPS
+    lon: float  # placed camera position, WGS84
     lat: float
+    height_m: float  # camera height above the (flat) ground, from the image scale
+    tilt_deg: float  # optical axis from nadir
     gsd_m: float
     heading_deg: float  # rotation of the photo's up direction from north, clockwise
     residual_rms_m: float  # alignment residual of this photo's correspondences
     gain: list[float]
+    footprint: list[list[float]]  # ground corners (crs) of pixel corners (0,0), (w,0), (w,h), (0,h)
 
 
 @dataclass
@@ -50,7 +53,8 @@ class OrthoReport:
     residual_median_m: float
     residual_p95_m: float
     residual_max_m: float
-    gps_rms_m: float  # placed centres vs GPS
+    residual_rms_px: float
+    gps_rms_m: float  # placed camera positions vs GPS
     gcp_rms_m: float | None
     orthophoto: str
     timings_s: dict[str, float] = field(default_factory=dict)

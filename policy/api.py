@@ -1,0 +1,91 @@
+"""API: evaluate a plan, daylight windows, the current policy, stored checks (thin: services do the work)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from policy.core import PlanError
+from policy.core.catalogue import rendered_catalogue
+from policy.core.daylight import daylight_windows
+
+from . import selectors, services
+from .models import CheckStage, PolicyCheck
+from .serializers import DaylightQuerySerializer, PolicyCheckSerializer
+
+
+def plan_error_response(exc: PlanError) -> Response:
+    return Response({exc.field: [exc.message], "detail": f"{exc.field}: {exc.message}"},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
+class EvaluateView(APIView):
+    """POST a flight plan (docs/policy.md); get the decision. Nothing is stored."""
+
+    @extend_schema(request=dict, responses=dict,
+                   parameters=[OpenApiParameter("stage", str, enum=CheckStage.values, required=False)])
+    def post(self, request: Request) -> Response:
+        stage = request.query_params.get("stage", CheckStage.SUBMISSION)
+        if stage not in CheckStage.values:
+            return Response({"stage": [f"must be one of {', '.join(CheckStage.values)}"]}, status=400)
+        if not isinstance(request.data, dict):
+            return plan_error_response(PlanError("plan", "must be a JSON object"))
+        try:
+            decision, version, data = services.policy_evaluate(plan=request.data, now=timezone.now(), stage=stage)
+        except PlanError as exc:
+            return plan_error_response(exc)
+        return Response(services.decision_json(decision, version, data.version))
+
+
+class DaylightView(APIView):
+    """Daylight windows (civil dawn, sunrise, sunset, civil dusk in UTC) for a place and a date range."""
+
+    @extend_schema(parameters=[DaylightQuerySerializer], responses=dict)
+    def get(self, request: Request) -> Response:
+        q = DaylightQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        v = q.validated_data
+        version = services.ensure_default_policy()
+        depression = selectors.policy_settings(version).night_depression_deg
+        windows = daylight_windows(v["lat"], v["lon"], v["start"], v["end"], depression)
+        return Response({"lat": v["lat"], "lon": v["lon"], "depression_deg": depression,
+                         "windows": [w.to_json() for w in windows]})
+
+
+class CurrentPolicyView(APIView):
+    """The current policy version: its thresholds and every rule in plain English."""
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request) -> Response:
+        version = services.ensure_default_policy()
+        settings = selectors.policy_settings(version)
+        return Response({"version": version.number, "change_note": version.change_note,
+                         "settings": settings.to_dict(), "rules": rendered_catalogue(settings)})
+
+
+class PolicyCheckViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stored checks of the requests the user may see (anything else is a 404)."""
+
+    serializer_class = PolicyCheckSerializer
+    filterset_fields = ["flight_request", "stage", "outcome"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        from booking.selectors import visible_requests
+
+        return (PolicyCheck.objects.filter(flight_request__in=visible_requests(self.request.user))
+                .select_related("policy_version", "flight_request"))
+
+    @extend_schema(request=None, responses=dict)
+    @action(detail=True, methods=["post"])
+    def rerun(self, request: Request, pk: str | None = None) -> Response:
+        """Re-evaluate the stored check from its own snapshot; `same` says whether the result matches."""
+        check = self.get_object()
+        decision = services.policy_check_rerun(check=check)
+        out = decision.to_json()
+        same = out["outcome"] == check.outcome and out["findings"] == check.findings
+        return Response({"same": same, **out})

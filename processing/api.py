@@ -1,0 +1,67 @@
+"""Job API (list, detail, staff retry) and the TileJSON of a survey's orthophoto."""
+
+from __future__ import annotations
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .core.errors import TileError
+from .core.tiles import tilejson
+from .models import Job
+from .serializers import JobSerializer
+
+
+class IsStaff(BasePermission):
+    message = "Only staff may retry jobs."
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return selectors.is_staff(request.user)
+
+
+class JobFilter(django_filters.FilterSet):
+    class Meta:
+        model = Job
+        fields = ["survey", "state", "kind"]
+
+
+class JobViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = JobSerializer
+    filterset_class = JobFilter
+
+    def get_queryset(self):
+        return selectors.visible_jobs(self.request.user).order_by("-created_at", "-id")
+
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        try:
+            job = services.job_retry(job=job, now=timezone.now())
+        except services.JobError as exc:
+            raise ValidationError({exc.field or "detail": [str(exc)]}) from exc
+        return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SurveyTileJSONView(APIView):
+    """TileJSON 3.0 for a survey's orthophoto (bounds and zoom range from the COG)."""
+
+    def get(self, request: Request, survey_id: int) -> Response:
+        from surveys.selectors import visible_surveys
+
+        survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
+        if not survey.orthophoto:
+            raise NotFound("this survey has no orthophoto yet")
+        try:
+            source = selectors.orthophoto_source(survey.orthophoto.name)
+        except TileError as exc:
+            raise NotFound(str(exc)) from exc
+        url = request.build_absolute_uri(f"/tiles/surveys/{survey.pk}/") + "{z}/{x}/{y}.png"
+        return Response(tilejson(source, url, name=str(survey)))

@@ -1,0 +1,63 @@
+"""python manage.py process_imagery DIR --out OUTDIR: photos -> OUTDIR/orthophoto.tif (COG) + report.json.
+
+Needs no database: it calls the pure orthomosaic core directly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from processing.core.errors import ProcessingError
+from processing.core.orthomosaic import build_orthomosaic
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".png"}
+
+
+class Command(BaseCommand):
+    help = "Build a georeferenced orthomosaic (COG) and a quality report from a folder of geotagged photos."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("folder", type=Path, help="folder of overlapping nadir photos with EXIF GPS")
+        parser.add_argument("--out", type=Path, required=True, help="output folder")
+        parser.add_argument("--options", default=None,
+                            help='JSON object of OrthoOptions, e.g. \'{"resolution_scale": 2}\'')
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        folder: Path = opts["folder"]
+        options = None
+        if opts["options"]:
+            try:
+                options = json.loads(opts["options"])
+            except json.JSONDecodeError as exc:
+                raise CommandError(f"--options: not valid JSON ({exc.msg})", returncode=2) from exc
+        if not folder.is_dir():
+            raise CommandError(f"folder: {folder} is not a directory", returncode=2)
+        photos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES)
+        if not photos:
+            raise CommandError(f"folder: no photos (.jpg, .tif, .png) in {folder}", returncode=2)
+        bar = tqdm(total=100, unit="%", disable=opts["no_progress"], bar_format="{l_bar}{bar}| {n:.0f}% {desc}")
+
+        def progress(fraction: float, message: str) -> None:
+            bar.set_description_str(message, refresh=False)
+            bar.update(max(0.0, fraction * 100 - bar.n))
+
+        try:
+            report = build_orthomosaic(photos, opts["out"], progress=progress, options=options)
+        except ProcessingError as exc:
+            raise CommandError(str(exc), returncode=2) from exc
+        finally:
+            bar.close()
+        self.stdout.write(
+            f"{opts['out'] / 'orthophoto.tif'}: {report.width}x{report.height} px at {report.gsd_m:.3f} m, "
+            f"{report.crs}, {len(report.photos_used)} photos used, {len(report.photos_dropped)} dropped, "
+            f"alignment residual {report.residual_rms_m:.3f} m RMS, camera positions vs GPS "
+            f"{report.gps_rms_m:.2f} m RMS")
+        for d in report.photos_dropped:
+            self.stdout.write(f"  dropped {d.name}: {d.reason}")

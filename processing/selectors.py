@@ -1,0 +1,60 @@
+"""Reads: the jobs a user may see, and the opened orthophoto of a survey for tiles."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+
+from .core.tiles import TileSource, open_source
+from .models import Job
+
+
+def is_staff(user: Any) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    profile = getattr(user, "profile", None)
+    return bool(user.is_staff or user.is_superuser or getattr(profile, "role", None) == "admin")
+
+
+def visible_jobs(user: Any) -> QuerySet[Job]:
+    """Jobs of the surveys `user` may see; staff also see jobs without a survey."""
+    from surveys.selectors import visible_surveys
+
+    qs = Job.objects.select_related("survey")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_staff(user):
+        return qs
+    return qs.filter(survey__in=visible_surveys(user).values("id"))
+
+
+def storage_raster_path(name: str) -> str:
+    """A path GDAL can open for a stored file: the local path, or /vsicurl/ on the storage's (signed) URL."""
+    try:
+        return default_storage.path(name)
+    except NotImplementedError:
+        return "/vsicurl/" + default_storage.url(name)
+
+
+_local = threading.local()
+_MAX_OPEN = 16
+
+
+def orthophoto_source(name: str) -> TileSource:
+    """The opened COG for a stored orthophoto, cached per thread (GDAL handles are not thread-safe).
+
+    Stored names are unique per publishing job, so a cached handle never serves a replaced file.
+    """
+    cache: dict[str, TileSource] = getattr(_local, "sources", None) or {}
+    _local.sources = cache
+    source = cache.get(name)
+    if source is None:
+        if len(cache) >= _MAX_OPEN:
+            oldest = next(iter(cache))
+            cache.pop(oldest).close()
+        source = open_source(storage_raster_path(name))
+        cache[name] = source
+    return source
