@@ -87,11 +87,23 @@ class AircraftInline(admin.StackedInline):
 class SupplierAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "active"]
     search_fields = ["name"]
-    inlines = [OperatorRegistrationInline, AuthorisationInline, InsuranceInline, PilotInline, AircraftInline]
+    inlines = [
+        OperatorRegistrationInline,
+        AuthorisationInline,
+        InsuranceInline,
+        PilotInline,
+        AircraftInline,
+    ]
 
 
-for model in (m.RateCard, m.OperatorRegistration, m.OperationalAuthorisation, m.InsuranceCertificate, m.Pilot,
-              m.Aircraft):  # fmt: skip
+for model in (
+    m.RateCard,
+    m.OperatorRegistration,
+    m.OperationalAuthorisation,
+    m.InsuranceCertificate,
+    m.Pilot,
+    m.Aircraft,
+):
     admin.site.register(model)
 
 
@@ -123,7 +135,14 @@ class AuditInline(admin.TabularInline):
 
 @admin.register(m.FlightRequest)
 class FlightRequestAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "site_name", "organisation", "status", "policy_outcome", "window_start"]
+    list_display = [
+        "reference",
+        "site_name",
+        "organisation",
+        "status",
+        "policy_outcome",
+        "window_start",
+    ]
     list_filter = ["status", "organisation", "purpose"]
     search_fields = ["reference", "site_name"]
     inlines = [AuditInline]

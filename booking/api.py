@@ -20,7 +20,7 @@ from . import services
 from .errors import BookingError
 from .filters import FlightFilter, FlightRequestFilter, OrderFilter
 from .ical import calendar_feed, profile_for_token
-from .models import BudgetCode, Framework, Lot, Organisation, Quote, Role, Supplier
+from .models import BudgetCode, Framework, Lot, Organisation, Role, Supplier
 from .money import spend_summary
 from .permissions import OFFICER_ROLES, HasRole, organisation_id_of, role_of
 from .recharge import recharge_statement, statement_csv, statement_pdf
@@ -66,7 +66,9 @@ class BookingErrorsMixin:
 
 
 def _action(input_serializer, summary: str):
-    return extend_schema(request=input_serializer, responses=FlightRequestDetailSerializer, summary=summary)
+    return extend_schema(
+        request=input_serializer, responses=FlightRequestDetailSerializer, summary=summary
+    )
 
 
 class FlightRequestViewSet(
@@ -93,30 +95,47 @@ class FlightRequestViewSet(
 
     def _out(self, flight_request, code=status.HTTP_200_OK) -> Response:
         flight_request.refresh_from_db()
-        return Response(FlightRequestDetailSerializer(flight_request, context={"request": self.request}).data, status=code)
+        return Response(
+            FlightRequestDetailSerializer(flight_request, context={"request": self.request}).data,
+            status=code,
+        )
 
     def _input(self, serializer_class, *, partial: bool = False) -> dict:
-        serializer = serializer_class(data=self.request.data, partial=partial, context={"request": self.request})
+        serializer = serializer_class(
+            data=self.request.data, partial=partial, context={"request": self.request}
+        )
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    @extend_schema(request=FlightRequestInputSerializer, responses={201: FlightRequestDetailSerializer})
+    @extend_schema(
+        request=FlightRequestInputSerializer, responses={201: FlightRequestDetailSerializer}
+    )
     def create(self, request, *args, **kwargs):
         data = self._input(FlightRequestInputSerializer)
-        flight_request = services.flight_request_create(actor=request.user, now=timezone.now(), **data)
+        flight_request = services.flight_request_create(
+            actor=request.user, now=timezone.now(), **data
+        )
         return self._out(flight_request, status.HTTP_201_CREATED)
 
     @extend_schema(request=FlightRequestInputSerializer, responses=FlightRequestDetailSerializer)
     def update(self, request, *args, **kwargs):
         flight_request = self.get_object()
         data = self._input(FlightRequestInputSerializer, partial=True)
-        services.flight_request_update(actor=request.user, flight_request=flight_request, now=timezone.now(), **data)
+        services.flight_request_update(
+            actor=request.user, flight_request=flight_request, now=timezone.now(), **data
+        )
         return self._out(flight_request)
 
     def _simple(self, service, serializer_class=ReasonSerializer, **extra):
         flight_request = self.get_object()
         data = self._input(serializer_class) if serializer_class else {}
-        service(actor=self.request.user, flight_request=flight_request, now=timezone.now(), **data, **extra)
+        service(
+            actor=self.request.user,
+            flight_request=flight_request,
+            now=timezone.now(),
+            **data,
+            **extra,
+        )
         return self._out(flight_request)
 
     @_action(None, "Submit a draft; the policy check runs at once")
@@ -144,12 +163,16 @@ class FlightRequestViewSet(
     def order(self, request, reference=None):
         return self._simple(services.flight_request_order, OrderActionSerializer)
 
-    @extend_schema(request=QuoteInputSerializer, responses={201: QuoteSerializer}, summary="Record a quote")
+    @extend_schema(
+        request=QuoteInputSerializer, responses={201: QuoteSerializer}, summary="Record a quote"
+    )
     @action(detail=True, methods=["post"])
     def quote(self, request, reference=None):
         flight_request = self.get_object()
         data = self._input(QuoteInputSerializer)
-        quote = services.quote_add(actor=request.user, flight_request=flight_request, now=timezone.now(), **data)
+        quote = services.quote_add(
+            actor=request.user, flight_request=flight_request, now=timezone.now(), **data
+        )
         return Response(QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
 
     @_action(None, "The supplier accepts the order")
@@ -157,7 +180,9 @@ class FlightRequestViewSet(
     def accept(self, request, reference=None):
         return self._simple(services.order_accept, serializer_class=None)
 
-    @_action(RequiredReasonSerializer, "The supplier declines; the order passes to the next supplier")
+    @_action(
+        RequiredReasonSerializer, "The supplier declines; the order passes to the next supplier"
+    )
     @action(detail=True, methods=["post"])
     def decline(self, request, reference=None):
         return self._simple(services.order_decline, RequiredReasonSerializer)
@@ -261,7 +286,11 @@ class SpendView(APIView):
             codes = codes.filter(organisation_id=organisation_id_of(request.user))
         else:
             raise Http404
-        return Response(spend_summary(budget_codes=codes, frameworks=Framework.objects.all(), now=timezone.now()))
+        return Response(
+            spend_summary(
+                budget_codes=codes, frameworks=Framework.objects.all(), now=timezone.now()
+            )
+        )
 
 
 def _date_param(request, name: str) -> date:
@@ -286,7 +315,10 @@ class RechargeView(APIView):
             OpenApiParameter("end", OpenApiTypes.DATE, required=True),
             OpenApiParameter("output", OpenApiTypes.STR, enum=["csv", "pdf"]),
         ],
-        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/pdf"): OpenApiTypes.BINARY},
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+        },
     )
     def get(self, request, organisation_id: int):
         role = role_of(request.user)
@@ -304,10 +336,14 @@ class RechargeView(APIView):
         output = request.query_params.get("output", "csv")
         stem = f"recharge-{organisation.pk}-{start}-{end}"
         if output == "pdf":
-            response = HttpResponse(statement_pdf(statement, now=timezone.now()), content_type="application/pdf")
+            response = HttpResponse(
+                statement_pdf(statement, now=timezone.now()), content_type="application/pdf"
+            )
             response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
         elif output == "csv":
-            response = HttpResponse(statement_csv(statement), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(
+                statement_csv(statement), content_type="text/csv; charset=utf-8"
+            )
             response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
         else:
             from rest_framework.exceptions import ValidationError
@@ -329,3 +365,26 @@ class CalendarFeedView(APIView):
             raise Http404
         body = calendar_feed(user=profile.user, now=timezone.now())
         return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+class MeView(APIView):
+    """Who am I: role, organisation or supplier, and the secret calendar feed URL."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        from django.urls import reverse
+
+        from .permissions import profile_of
+
+        profile = profile_of(request.user)
+        body = {"username": request.user.get_username(), "role": role_of(request.user)}
+        if profile is not None:
+            path = reverse("booking-calendar", kwargs={"token": profile.calendar_token})
+            body.update(
+                organisation=profile.organisation.name if profile.organisation else None,
+                supplier=profile.supplier.name if profile.supplier else None,
+                calendar_url=request.build_absolute_uri(path),
+            )
+        return Response(body)

@@ -14,6 +14,7 @@ router.register("lots", api.LotViewSet, basename="lot")
 router.register("frameworks", api.FrameworkViewSet, basename="framework")
 
 urlpatterns = [
+    path("me/", api.MeView.as_view(), name="booking-me"),
     path("spend/", api.SpendView.as_view(), name="booking-spend"),
     path("recharge/<int:organisation_id>/", api.RechargeView.as_view(), name="booking-recharge"),
     path("calendar/<str:token>.ics", api.CalendarFeedView.as_view(), name="booking-calendar"),

@@ -26,7 +26,9 @@ class Supplier(models.Model):
 class OperatorRegistration(models.Model):
     """CAA Operator ID (valid 12 months)."""
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="operator_registrations")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, related_name="operator_registrations"
+    )
     operator_id = models.CharField(max_length=40)
     holder_name = models.CharField(max_length=160)
     expires_on = models.DateField()
@@ -72,11 +74,15 @@ class OperationalAuthorisation(models.Model):
 
 
 class InsuranceCertificate(models.Model):
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="insurance_certificates")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.CASCADE, related_name="insurance_certificates"
+    )
     insurer = models.CharField(max_length=160)
     policy_number = models.CharField(max_length=60)
     cover_amount = models.DecimalField(max_digits=14, decimal_places=2, help_text="GBP")
-    public_liability_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0, help_text="GBP")
+    public_liability_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=0, help_text="GBP"
+    )
     starts_on = models.DateField()
     expires_on = models.DateField()
     named_operator = models.CharField(max_length=160)
@@ -86,7 +92,9 @@ class InsuranceCertificate(models.Model):
         app_label = "booking"
         ordering = ["-expires_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_on__gte=models.F("starts_on")), name="insurance_dates"),
+            models.CheckConstraint(
+                condition=Q(expires_on__gte=models.F("starts_on")), name="insurance_dates"
+            ),
             models.CheckConstraint(condition=Q(cover_amount__gte=0), name="insurance_cover_nonneg"),
         ]
 
@@ -97,7 +105,11 @@ class InsuranceCertificate(models.Model):
 class Pilot(models.Model):
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="pilots")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="pilot_records"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pilot_records",
     )
     name = models.CharField(max_length=160)
     flyer_id = models.CharField(max_length=40)
@@ -152,8 +164,12 @@ class Aircraft(models.Model):
         ordering = ["name"]
         verbose_name_plural = "aircraft"
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "serial_number"], name="aircraft_serial_unique"),
-            models.CheckConstraint(condition=Q(max_temp_c__gt=models.F("min_temp_c")), name="aircraft_temps"),
+            models.UniqueConstraint(
+                fields=["supplier", "serial_number"], name="aircraft_serial_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_temp_c__gt=models.F("min_temp_c")), name="aircraft_temps"
+            ),
             models.CheckConstraint(condition=Q(max_wind_ms__gt=0), name="aircraft_wind_positive"),
         ]
 

@@ -5,9 +5,10 @@ services (so each audit trail is real). Idempotent: every object is found before
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -16,8 +17,8 @@ from . import services
 from .errors import BookingError
 from .models import (
     BudgetCode,
-    Framework,
     FlightRequest,
+    Framework,
     Lot,
     Organisation,
     OrganisationKind,
@@ -31,9 +32,20 @@ from .testing import GOOD_OPERATION, add_supplier
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-drones-2026"
-SERVICES = ["Planning", "Estates", "Roads", "Infrastructure Design", "Coastal Protection", "Health & Safety"]
+SERVICES = [
+    "Planning",
+    "Estates",
+    "Roads",
+    "Infrastructure Design",
+    "Coastal Protection",
+    "Health & Safety",
+]
 PARTNERS = ["Police Scotland", "NHS Highland"]
-LOTS = [(1, "Aerial photography and video"), (2, "Mapping and orthomosaic"), (3, "Inspection including thermal")]
+LOTS = [
+    (1, "Aerial photography and video"),
+    (2, "Mapping and orthomosaic"),
+    (3, "Inspection including thermal"),
+]
 SUPPLIERS = [
     # name, email, insurance days left, {lot number: rank}
     ("Skyline Aerial Surveys Ltd", "orders@skyline-aerial.example", 320, {1: 1, 2: 1, 3: 2}),
@@ -48,7 +60,12 @@ USERS = {
     "policy": (Role.POLICY_OFFICER, None, None, "Alasdair Munro"),
     "procurement": (Role.PROCUREMENT, None, None, "Fiona Stewart"),
     "contractor": (Role.CONTRACTOR, None, "Skyline Aerial Surveys Ltd", "Calum Macdonald"),
-    "contractor_hebridean": (Role.CONTRACTOR, None, "Hebridean Drone Services Ltd", "Donald MacNeil"),
+    "contractor_hebridean": (
+        Role.CONTRACTOR,
+        None,
+        "Hebridean Drone Services Ltd",
+        "Donald MacNeil",
+    ),
     "contractor_firth": (Role.CONTRACTOR, None, "Firth Thermal Inspection Ltd", "Iona Grant"),
     "planner": (Role.PLANNER, "Planning", None, "Kirsty Maclean"),
     "admin": (Role.ADMIN, None, None, "System administrator"),
@@ -61,72 +78,164 @@ def _ring(*points: tuple[float, float]) -> dict:
 
 
 # Approximate site outlines (WGS84 lon/lat) traced over OpenStreetMap for the demo.
-OBAN_SEAFRONT = _ring((-5.4768, 56.4152), (-5.4728, 56.4152), (-5.4722, 56.4192), (-5.4762, 56.4195))
-KERRERA_GYLEN = _ring((-5.5462, 56.3852), (-5.5392, 56.3850), (-5.5390, 56.3890), (-5.5458, 56.3893))
-CAMPBELTOWN_HARBOUR = _ring((-5.6062, 55.4236), (-5.5990, 55.4234), (-5.5988, 55.4270), (-5.6058, 55.4272))
-MOLEIGH_LANDFILL = _ring((-5.4372, 56.3962), (-5.4302, 56.3960), (-5.4298, 56.4000), (-5.4368, 56.4003))
-HELENSBURGH_SEA_WALL = _ring((-4.7420, 56.0006), (-4.7300, 56.0004), (-4.7298, 56.0030), (-4.7418, 56.0032))
-LOCHGILPHEAD_FRONT = _ring((-5.4340, 56.0365), (-5.4300, 56.0365), (-5.4300, 56.0385), (-5.4340, 56.0385))
+OBAN_SEAFRONT = _ring(
+    (-5.4768, 56.4152), (-5.4728, 56.4152), (-5.4722, 56.4192), (-5.4762, 56.4195)
+)
+KERRERA_GYLEN = _ring(
+    (-5.5462, 56.3852), (-5.5392, 56.3850), (-5.5390, 56.3890), (-5.5458, 56.3893)
+)
+CAMPBELTOWN_HARBOUR = _ring(
+    (-5.6062, 55.4236), (-5.5990, 55.4234), (-5.5988, 55.4270), (-5.6058, 55.4272)
+)
+MOLEIGH_LANDFILL = _ring(
+    (-5.4372, 56.3962), (-5.4302, 56.3960), (-5.4298, 56.4000), (-5.4368, 56.4003)
+)
+HELENSBURGH_SEA_WALL = _ring(
+    (-4.7420, 56.0006), (-4.7300, 56.0004), (-4.7298, 56.0030), (-4.7418, 56.0032)
+)
+LOCHGILPHEAD_FRONT = _ring(
+    (-5.4340, 56.0365), (-5.4300, 56.0365), (-5.4300, 56.0385), (-5.4340, 56.0385)
+)
 
 DOCUMENTS = {
-    "rams": "RAMS-DEMO-01", "dpia": "DPIA-DEMO-01", "landowner_consent": "ABC-ESTATES-LC-01",
-    "retention_days": 30, "blurring": True, "flight_log_commitment": True,
+    "rams": "RAMS-DEMO-01",
+    "dpia": "DPIA-DEMO-01",
+    "landowner_consent": "ABC-ESTATES-LC-01",
+    "retention_days": 30,
+    "blurring": True,
+    "flight_log_commitment": True,
     "notifications": {"police": True, "residents": True, "aerodrome": True},
-}  # fmt: skip
+}
 
 #: Permissions on file for sites inside a Flight Restriction Zone (AIR-01 needs the reference).
-PERMISSIONS = {"campbeltown-harbour": [{"kind": "frz", "zone": "", "reference": "CBT-ATC-DEMO-014"}]}
+PERMISSIONS = {
+    "campbeltown-harbour": [{"kind": "frz", "zone": "", "reference": "CBT-ATC-DEMO-014"}]
+}
 
 #: tag, site, area, purpose, deliverables, organisation's requester, budget code, target state, days ahead
 DEMO_REQUESTS = [
-    ("oban-seafront", "Oban seafront (Corran Esplanade)", OBAN_SEAFRONT, "planning_footage", ["photos", "video"],
-     "requester", "EST-OBN", RequestStatus.SCHEDULED, 6),
-    ("kerrera", "Kerrera, Gylen Castle approach", KERRERA_GYLEN, "survey_3d", ["photos", "point_cloud"],
-     "requester", "EST-OBN", RequestStatus.DRAFT, 20),
-    ("campbeltown-harbour", "Campbeltown harbour", CAMPBELTOWN_HARBOUR, "structure_inspection",
-     ["photos", "report"], "requester_coastal", "CST-HBR", RequestStatus.REFERRED, 12),
-    ("moleigh-landfill", "Moleigh landfill site, near Oban", MOLEIGH_LANDFILL, "mapping",
-     ["photos", "orthomosaic", "elevation"], "requester", "EST-OBN", RequestStatus.DELIVERED, -12),
-    ("helensburgh-sea-wall", "Helensburgh sea wall", HELENSBURGH_SEA_WALL, "coastal_survey",
-     ["photos", "orthomosaic"], "requester_coastal", "CST-HBR", RequestStatus.ORDERED, 9),
-    ("lochgilphead-nhs", "Mid Argyll Community Hospital grounds, Lochgilphead", LOCHGILPHEAD_FRONT,
-     "estates_marketing", ["video"], "requester_nhs", "NHS-ARG", RequestStatus.COMPLETED, -25),
-]  # fmt: skip
-BUDGETS = [("EST-OBN", "Estates: Oban and Lorn", "Estates", "25000"),
-           ("PLN-001", "Planning: development management", "Planning", "12000"),
-           ("RDS-001", "Roads: structures", "Roads", "15000"),
-           ("CST-HBR", "Coastal protection: harbours and sea walls", "Coastal Protection", "30000"),
-           ("NHS-ARG", "NHS Highland: Argyll estates (recharged)", "NHS Highland", "10000"),
-           ("PSC-ARG", "Police Scotland: Argyll (recharged)", "Police Scotland", "8000")]  # fmt: skip
+    (
+        "oban-seafront",
+        "Oban seafront (Corran Esplanade)",
+        OBAN_SEAFRONT,
+        "planning_footage",
+        ["photos", "video"],
+        "requester",
+        "EST-OBN",
+        RequestStatus.SCHEDULED,
+        6,
+    ),
+    (
+        "kerrera",
+        "Kerrera, Gylen Castle approach",
+        KERRERA_GYLEN,
+        "survey_3d",
+        ["photos", "point_cloud"],
+        "requester",
+        "EST-OBN",
+        RequestStatus.DRAFT,
+        20,
+    ),
+    (
+        "campbeltown-harbour",
+        "Campbeltown harbour",
+        CAMPBELTOWN_HARBOUR,
+        "structure_inspection",
+        ["photos", "report"],
+        "requester_coastal",
+        "CST-HBR",
+        RequestStatus.REFERRED,
+        12,
+    ),
+    (
+        "moleigh-landfill",
+        "Moleigh landfill site, near Oban",
+        MOLEIGH_LANDFILL,
+        "mapping",
+        ["photos", "orthomosaic", "elevation"],
+        "requester",
+        "EST-OBN",
+        RequestStatus.DELIVERED,
+        -12,
+    ),
+    (
+        "helensburgh-sea-wall",
+        "Helensburgh sea wall",
+        HELENSBURGH_SEA_WALL,
+        "coastal_survey",
+        ["photos", "orthomosaic"],
+        "requester_coastal",
+        "CST-HBR",
+        RequestStatus.ORDERED,
+        9,
+    ),
+    (
+        "lochgilphead-nhs",
+        "Mid Argyll Community Hospital grounds, Lochgilphead",
+        LOCHGILPHEAD_FRONT,
+        "estates_marketing",
+        ["video"],
+        "requester_nhs",
+        "NHS-ARG",
+        RequestStatus.COMPLETED,
+        -25,
+    ),
+]
+BUDGETS = [
+    ("EST-OBN", "Estates: Oban and Lorn", "Estates", "25000"),
+    ("PLN-001", "Planning: development management", "Planning", "12000"),
+    ("RDS-001", "Roads: structures", "Roads", "15000"),
+    ("CST-HBR", "Coastal protection: harbours and sea walls", "Coastal Protection", "30000"),
+    ("NHS-ARG", "NHS Highland: Argyll estates (recharged)", "NHS Highland", "10000"),
+    ("PSC-ARG", "Police Scotland: Argyll (recharged)", "Police Scotland", "8000"),
+]
 
 
 def seed_reference(*, today: date) -> dict[str, Any]:
     orgs = {}
     for name in SERVICES:
-        orgs[name] = Organisation.objects.get_or_create(name=name, defaults={"kind": OrganisationKind.SERVICE})[0]
+        orgs[name] = Organisation.objects.get_or_create(
+            name=name, defaults={"kind": OrganisationKind.SERVICE}
+        )[0]
     for name in PARTNERS:
-        orgs[name] = Organisation.objects.get_or_create(name=name, defaults={"kind": OrganisationKind.PARTNER})[0]
+        orgs[name] = Organisation.objects.get_or_create(
+            name=name, defaults={"kind": OrganisationKind.PARTNER}
+        )[0]
     for code, label, org, amount in BUDGETS:
         BudgetCode.objects.get_or_create(
-            code=code, defaults={"name": label, "organisation": orgs[org], "annual_budget": Decimal(amount)}
+            code=code,
+            defaults={"name": label, "organisation": orgs[org], "annual_budget": Decimal(amount)},
         )
     framework, _ = Framework.objects.get_or_create(
         reference="ABC-DRONE-2025",
-        defaults={"title": "Drone survey services framework (call-off)", "start_date": date(2025, 4, 1),
-                  "end_date": date(2029, 3, 31), "ceiling_value": Decimal("400000")},
-    )  # fmt: skip
+        defaults={
+            "title": "Drone survey services framework (call-off)",
+            "start_date": date(2025, 4, 1),
+            "end_date": date(2029, 3, 31),
+            "ceiling_value": Decimal(400000),
+        },
+    )
     lots = {
         n: Lot.objects.get_or_create(
-            framework=framework, number=n,
-            defaults={"title": t, "selection": SupplierSelection.ROTATION if n == 1 else SupplierSelection.RANK},
-        )[0]  # fmt: skip
+            framework=framework,
+            number=n,
+            defaults={
+                "title": t,
+                "selection": SupplierSelection.ROTATION if n == 1 else SupplierSelection.RANK,
+            },
+        )[0]
         for n, t in LOTS
     }
     suppliers = {}
     for name, email, insurance_days, ranks in SUPPLIERS:
         for number, rank in ranks.items():
             suppliers[name] = add_supplier(
-                name=name, email=email, lot=lots[number], rank=rank, today=today, insurance_days=insurance_days
+                name=name,
+                email=email,
+                lot=lots[number],
+                rank=rank,
+                today=today,
+                insurance_days=insurance_days,
             )
     User = get_user_model()
     users = {}
@@ -134,26 +243,50 @@ def seed_reference(*, today: date) -> dict[str, Any]:
         first, _, last = full_name.partition(" ")
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"email": f"{username}@argyll-bute.example", "first_name": first, "last_name": last,
-                      "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN},
-        )  # fmt: skip
+            defaults={
+                "email": f"{username}@argyll-bute.example",
+                "first_name": first,
+                "last_name": last,
+                "is_staff": role == Role.ADMIN,
+                "is_superuser": role == Role.ADMIN,
+            },
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
         Profile.objects.get_or_create(
             user=user,
-            defaults={"role": role, "organisation": orgs.get(org) if org else None,
-                      "supplier": suppliers.get(supplier) if supplier else None},
-        )  # fmt: skip
+            defaults={
+                "role": role,
+                "organisation": orgs.get(org) if org else None,
+                "supplier": suppliers.get(supplier) if supplier else None,
+            },
+        )
         users[username] = user
-    return {"orgs": orgs, "framework": framework, "lots": lots, "suppliers": suppliers, "users": users}
+    return {
+        "orgs": orgs,
+        "framework": framework,
+        "lots": lots,
+        "suppliers": suppliers,
+        "users": users,
+    }
 
 
-def _advance(fr: FlightRequest, target: str, users: dict, when: datetime, start: datetime) -> FlightRequest:
+def _advance(
+    fr: FlightRequest, target: str, users: dict, when: datetime, start: datetime
+) -> FlightRequest:
     """Take a fresh draft along the workflow up to `target`, as the right people, at `when`."""
-    order = [RequestStatus.DRAFT, RequestStatus.REFERRED, RequestStatus.APPROVED, RequestStatus.ORDERED,
-             RequestStatus.CONFIRMED, RequestStatus.SCHEDULED, RequestStatus.FLOWN, RequestStatus.DELIVERED,
-             RequestStatus.COMPLETED]  # fmt: skip
+    order = [
+        RequestStatus.DRAFT,
+        RequestStatus.REFERRED,
+        RequestStatus.APPROVED,
+        RequestStatus.ORDERED,
+        RequestStatus.CONFIRMED,
+        RequestStatus.SCHEDULED,
+        RequestStatus.FLOWN,
+        RequestStatus.DELIVERED,
+        RequestStatus.COMPLETED,
+    ]
     goal = order.index(target)
     requester = fr.requester
     steps: list[Callable[[FlightRequest], Any]] = []
@@ -163,15 +296,25 @@ def _advance(fr: FlightRequest, target: str, users: dict, when: datetime, start:
 
     def approve(f):
         if f.status == RequestStatus.REFERRED and goal > order.index(RequestStatus.REFERRED):
-            services.flight_request_approve(actor=users["policy"], flight_request=f, now=when + timedelta(hours=2),
-                                            reason="Demo: evidence checked, approved")  # fmt: skip
+            services.flight_request_approve(
+                actor=users["policy"],
+                flight_request=f,
+                now=when + timedelta(hours=2),
+                reason="Demo: evidence checked, approved",
+            )
 
     def place(f):
-        services.flight_request_order(actor=users["procurement"], flight_request=f, now=when + timedelta(hours=4))
+        services.flight_request_order(
+            actor=users["procurement"], flight_request=f, now=when + timedelta(hours=4)
+        )
 
     def contractor(f):
         order_ = f.current_order
-        return next(u for u in users.values() if getattr(u.profile, "supplier_id", None) == order_.supplier_id)
+        return next(
+            u
+            for u in users.values()
+            if getattr(u.profile, "supplier_id", None) == order_.supplier_id
+        )
 
     def accept(f):
         services.order_accept(actor=contractor(f), flight_request=f, now=when + timedelta(hours=6))
@@ -179,26 +322,49 @@ def _advance(fr: FlightRequest, target: str, users: dict, when: datetime, start:
     def schedule(f):
         order_ = f.current_order
         services.flight_schedule(
-            actor=contractor(f), flight_request=f, now=when + timedelta(hours=8),
-            scheduled_start=start, scheduled_end=start + timedelta(hours=2),
-            pilot=order_.supplier.pilots.first(), aircraft=order_.supplier.aircraft.first(),
+            actor=contractor(f),
+            flight_request=f,
+            now=when + timedelta(hours=8),
+            scheduled_start=start,
+            scheduled_end=start + timedelta(hours=2),
+            pilot=order_.supplier.pilots.first(),
+            aircraft=order_.supplier.aircraft.first(),
             operation=dict(GOOD_OPERATION),
-        )  # fmt: skip
+        )
 
     def fly(f):
         services.flight_record(
-            actor=contractor(f), flight_request=f, now=start + timedelta(hours=3),
-            flight_log={"takeoff": start.isoformat(), "landing": (start + timedelta(minutes=48)).isoformat(),
-                        "batteries": 3, "max_height_m": 80, "incidents": "none"},
-            weather={"mean_wind_ms": 5.0, "gust_ms": 7.5, "precipitation_mmh": 0.0, "temperature_c": 11.0,
-                     "visibility_km": 20.0, "cloud_base_m": 900.0, "kp": 2.0, "source": "pilot"},
-        )  # fmt: skip
+            actor=contractor(f),
+            flight_request=f,
+            now=start + timedelta(hours=3),
+            flight_log={
+                "takeoff": start.isoformat(),
+                "landing": (start + timedelta(minutes=48)).isoformat(),
+                "batteries": 3,
+                "max_height_m": 80,
+                "incidents": "none",
+            },
+            weather={
+                "mean_wind_ms": 5.0,
+                "gust_ms": 7.5,
+                "precipitation_mmh": 0.0,
+                "temperature_c": 11.0,
+                "visibility_km": 20.0,
+                "cloud_base_m": 900.0,
+                "kp": 2.0,
+                "source": "pilot",
+            },
+        )
 
     def deliver(f):
-        services.flight_request_deliver(actor=contractor(f), flight_request=f, now=start + timedelta(days=2))
+        services.flight_request_deliver(
+            actor=contractor(f), flight_request=f, now=start + timedelta(days=2)
+        )
 
     def complete(f):
-        services.flight_request_accept_delivery(actor=requester, flight_request=f, now=start + timedelta(days=4))
+        services.flight_request_accept_delivery(
+            actor=requester, flight_request=f, now=start + timedelta(days=4)
+        )
 
     steps = [submit, approve, place, accept, schedule, fly, deliver, complete]
     for index, step in enumerate(steps, start=1):
@@ -225,19 +391,30 @@ def seed_requests(*, ref: dict, now: datetime) -> list[FlightRequest]:
             continue
         # Past work is created back then, so the whole trail reads in order.
         when = now - timedelta(days=-days + 10) if days < 0 else now
-        start = timezone.localtime(now + timedelta(days=days)).replace(hour=10, minute=0, second=0, microsecond=0)
+        start = timezone.localtime(now + timedelta(days=days)).replace(
+            hour=10, minute=0, second=0, microsecond=0
+        )
         requester = ref["users"][username]
         # Each service is its own transaction: a step the policy refuses leaves the request where it got.
         fr = services.flight_request_create(
-            actor=requester, now=when, site_name=site, area=area, purpose=purpose,
-            deliverables=deliverables, window_start=start, window_end=start + timedelta(days=4),
-            max_height_m=90, people_in_view=purpose in {"planning_footage", "estates_marketing"},
-            budget_code=BudgetCode.objects.get(code=code), documents=dict(DOCUMENTS),
-            takeoff_points=[area["coordinates"][0][0]], contingency_buffer_m=20,
+            actor=requester,
+            now=when,
+            site_name=site,
+            area=area,
+            purpose=purpose,
+            deliverables=deliverables,
+            window_start=start,
+            window_end=start + timedelta(days=4),
+            max_height_m=90,
+            people_in_view=purpose in {"planning_footage", "estates_marketing"},
+            budget_code=BudgetCode.objects.get(code=code),
+            documents=dict(DOCUMENTS),
+            takeoff_points=[area["coordinates"][0][0]],
+            contingency_buffer_m=20,
             site_context={"country": "scotland", "land_owner": "council"},
             permissions=list(PERMISSIONS.get(tag, [])),
             description=f"{marker} Demo request: {site}.",
-        )  # fmt: skip
+        )
         try:
             _advance(fr, target, ref["users"], when, start)
         except BookingError as exc:

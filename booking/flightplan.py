@@ -34,7 +34,9 @@ def _aircraft(aircraft: Aircraft) -> dict[str, Any]:
         "green_light": aircraft.green_light,
         "low_speed_mode": aircraft.low_speed_mode,
         "max_wind_ms": aircraft.max_wind_ms,
-        "max_gust_ms": aircraft.max_gust_ms if aircraft.max_gust_ms is not None else aircraft.max_wind_ms,
+        "max_gust_ms": aircraft.max_gust_ms
+        if aircraft.max_gust_ms is not None
+        else aircraft.max_wind_ms,
         "min_temp_c": aircraft.min_temp_c,
         "max_temp_c": aircraft.max_temp_c,
         "ip_rating": aircraft.ip_rating or None,
@@ -66,7 +68,9 @@ def _operator(supplier: Supplier) -> dict[str, Any]:
     if authorisation is not None:
         operator["authorisation"] = {
             **authorisation.limits,
-            "type": authorisation.kind if authorisation.kind == AuthorisationType.PDRA01 else "bespoke",
+            "type": authorisation.kind
+            if authorisation.kind == AuthorisationType.PDRA01
+            else "bespoke",
             "reference": authorisation.reference,
             "expiry": _iso(authorisation.expires_on),
         }
@@ -95,7 +99,9 @@ def _insurance(supplier: Supplier) -> dict[str, Any] | None:
 def plan_supplier(*, flight_request: FlightRequest, flight: Flight | None) -> Supplier | None:
     if flight is not None:
         return flight.supplier
-    order = flight_request.orders.filter(status__in=OrderStatus.live()).order_by("-created_at").first()
+    order = (
+        flight_request.orders.filter(status__in=OrderStatus.live()).order_by("-created_at").first()
+    )
     return order.supplier if order is not None else None
 
 
@@ -104,7 +110,11 @@ def build_flight_plan(*, flight_request: FlightRequest, flight: Flight | None = 
     credential rules report what is missing; with a flight it uses that flight's times, pilot, aircraft
     and recorded weather."""
     if flight is None:
-        flight = flight_request.flights.filter(status=FlightStatus.SCHEDULED).order_by("-created_at").first()
+        flight = (
+            flight_request.flights.filter(status=FlightStatus.SCHEDULED)
+            .order_by("-created_at")
+            .first()
+        )
     start = flight.scheduled_start if flight is not None else flight_request.window_start
     end = flight.scheduled_end if flight is not None else flight_request.window_end
     plan: dict[str, Any] = {

@@ -122,9 +122,10 @@ class FlightRequestForm(forms.Form):
             self.fields[f"site_{key}"] = forms.BooleanField(required=False, label=label)
         for key in DOCUMENT_KEYS:
             self.fields[f"doc_{key}"] = forms.CharField(max_length=80, required=False, label=DOCUMENT_LABELS[key])
-        self.fields["budget_code"].queryset = (
-            budget_codes if budget_codes is not None else BudgetCode.objects.filter(active=True)
-        )
+        codes = budget_codes if budget_codes is not None else BudgetCode.objects.filter(active=True)
+        self.fields["budget_code"].queryset = codes
+        if not self.is_bound and "budget_code" not in self.initial and len(codes) == 1:
+            self.initial["budget_code"] = codes[0].pk  # a service with one budget code needs no choice
 
     def clean_takeoff_points(self) -> list[list[float]]:
         return _takeoff_points(self.cleaned_data.get("takeoff_points") or "")
@@ -248,11 +249,50 @@ class PlaceOrderForm(forms.Form):
             del self.fields["quote"]
 
 
-class ScheduleForm(forms.Form):
+class OperationFields(forms.Form):
+    """The operating-category inputs of the flight plan (docs/policy.md, `operation`)."""
+
+    category = forms.ChoiceField(
+        choices=[("", "Let the policy check derive it"), ("A1", "Open A1"), ("A2", "Open A2"), ("A3", "Open A3"),
+                 ("specific", "Specific (Operational Authorisation)")],
+        required=False, label="Operating category",
+    )  # fmt: skip
+    max_distance_from_pilot_m = forms.IntegerField(
+        min_value=1, max_value=20000, required=False, label="Furthest distance from the pilot (m)"
+    )
+    min_distance_people_m = forms.IntegerField(
+        min_value=0, max_value=5000, required=False, label="Separation from uninvolved people (m)"
+    )
+    min_distance_people_takeoff_m = forms.IntegerField(
+        min_value=0, max_value=5000, required=False, label="…during take-off and landing (m)"
+    )
+    min_distance_built_up_m = forms.IntegerField(
+        min_value=0, max_value=5000, required=False, label="Separation from built-up areas (m)"
+    )
+    beyond_visual_line_of_sight = forms.BooleanField(required=False, label="Beyond visual line of sight")
+    overflies_assemblies = forms.BooleanField(required=False, label="Overflies an assembly of people")
+    night_procedures = forms.BooleanField(required=False, label="Night procedures in the operations manual")
+
+    OPERATION_NUMBERS = ("max_distance_from_pilot_m", "min_distance_people_m", "min_distance_people_takeoff_m",
+                         "min_distance_built_up_m")  # fmt: skip
+
+    def operation(self) -> dict:
+        d = self.cleaned_data
+        operation: dict[str, Any] = {key: d[key] for key in self.OPERATION_NUMBERS if d.get(key) is not None}
+        if d.get("category"):
+            operation["category"] = d["category"]
+        operation["vlos"] = not d.get("beyond_visual_line_of_sight")
+        operation["overflies_assemblies"] = bool(d.get("overflies_assemblies"))
+        operation["night_procedures"] = bool(d.get("night_procedures"))
+        return operation
+
+
+class ScheduleForm(OperationFields):
     pilot = forms.ModelChoiceField(queryset=Pilot.objects.none())
     aircraft = forms.ModelChoiceField(queryset=Aircraft.objects.none())
     scheduled_start = _datetime_field("Start")
     scheduled_end = _datetime_field("End")
+    field_order = ["pilot", "aircraft", "scheduled_start", "scheduled_end"]
 
     def __init__(self, *args: Any, supplier_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

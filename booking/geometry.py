@@ -8,10 +8,10 @@ import math
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from pyproj import CRS, Transformer
-from shapely.geometry import Polygon, mapping, shape
 import numpy as np
 import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry import Polygon, mapping, shape
 from shapely.validation import explain_validity
 
 MAX_VERTICES = 5000
@@ -37,13 +37,19 @@ def parse_area(data: Any) -> dict:
         features = data.get("features")
         if not isinstance(features, list) or len(features) != 1:
             count = len(features) if isinstance(features, list) else 0
-            raise GeometryError(f"the FeatureCollection must hold exactly one polygon feature, not {count}")
+            raise GeometryError(
+                f"the FeatureCollection must hold exactly one polygon feature, not {count}"
+            )
         data = features[0]
         kind = data.get("type") if isinstance(data, dict) else None
     if kind == "Feature":
         data = data.get("geometry")
         kind = data.get("type") if isinstance(data, dict) else None
-    if kind == "MultiPolygon" and isinstance(data.get("coordinates"), list) and len(data["coordinates"]) == 1:
+    if (
+        kind == "MultiPolygon"
+        and isinstance(data.get("coordinates"), list)
+        and len(data["coordinates"]) == 1
+    ):
         data = {"type": "Polygon", "coordinates": data["coordinates"][0]}
         kind = "Polygon"
     if kind != "Polygon":
@@ -64,9 +70,13 @@ def validate_polygon(coordinates: Any) -> dict:
             if (
                 not isinstance(position, (list, tuple))
                 or len(position) < 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position[:2])
+                or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) for v in position[:2]
+                )
             ):
-                raise GeometryError(f"ring {index} has a position that is not [longitude, latitude]")
+                raise GeometryError(
+                    f"ring {index} has a position that is not [longitude, latitude]"
+                )
             lon, lat = float(position[0]), float(position[1])
             if not (math.isfinite(lon) and math.isfinite(lat)):
                 raise GeometryError(f"ring {index} has a non-finite coordinate")
@@ -89,7 +99,9 @@ def validate_polygon(coordinates: Any) -> dict:
         raise GeometryError(f"the polygon is not valid: {explain_validity(polygon)}")
     hectares = area_hectares(polygon)
     if hectares > MAX_AREA_HA:
-        raise GeometryError(f"the polygon covers {hectares:,.0f} ha, more than {MAX_AREA_HA:,.0f} ha")
+        raise GeometryError(
+            f"the polygon covers {hectares:,.0f} ha, more than {MAX_AREA_HA:,.0f} ha"
+        )
     return {"type": "Polygon", "coordinates": [[list(p) for p in ring] for ring in rings]}
 
 

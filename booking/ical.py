@@ -8,13 +8,18 @@ from django.conf import settings
 from icalendar import Calendar, Event
 
 from .models import Profile
+from .notifications import request_url
 from .selectors import calendar_flights
 
 
 def profile_for_token(token: str) -> Profile | None:
     if not token or len(token) > 64:
         return None
-    return Profile.objects.select_related("user").filter(calendar_token=token, user__is_active=True).first()
+    return (
+        Profile.objects.select_related("user")
+        .filter(calendar_token=token, user__is_active=True)
+        .first()
+    )
 
 
 def calendar_feed(*, user, now: datetime) -> bytes:
@@ -33,7 +38,7 @@ def calendar_feed(*, user, now: datetime) -> bytes:
         event.add(
             "description",
             f"{fr.get_purpose_display()} by {flight.supplier.name}; pilot {flight.pilot.name}, "
-            f"aircraft {flight.aircraft.name}. {settings.SITE_URL}/requests/{fr.reference}/",
+            f"aircraft {flight.aircraft.name}. {request_url(fr)}",
         )
         event.add("location", fr.site_name)
         cal.add_component(event)

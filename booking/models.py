@@ -55,16 +55,20 @@ class BudgetCode(models.Model):
 
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=120)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="budget_codes")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="budget_codes"
+    )
     annual_budget = models.DecimalField(
-        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )
     active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(annual_budget__gte=0), name="budget_code_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(annual_budget__gte=0), name="budget_code_nonnegative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,7 +80,9 @@ def new_calendar_token() -> str:
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     role = models.CharField(max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
@@ -112,8 +118,12 @@ class Framework(models.Model):
     class Meta:
         ordering = ["-start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="framework_dates"),
-            models.CheckConstraint(condition=Q(ceiling_value__gte=0), name="framework_ceiling_nonneg"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="framework_dates"
+            ),
+            models.CheckConstraint(
+                condition=Q(ceiling_value__gte=0), name="framework_ceiling_nonneg"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -236,33 +246,47 @@ class FlightRequest(models.Model):
     reference = models.CharField(max_length=20, unique=True)
     site_name = models.CharField(max_length=200)
     area = models.JSONField(help_text="GeoJSON Polygon, WGS84")
-    area_hectares = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    area_hectares = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal(0))
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
     description = models.TextField(blank=True)
     deliverables = models.JSONField(default=list)
     window_start = models.DateTimeField()
     window_end = models.DateTimeField()
     max_height_m = models.PositiveSmallIntegerField()
-    people_in_view = models.BooleanField(default=False, help_text="People or private gardens may be in view")
+    people_in_view = models.BooleanField(
+        default=False, help_text="People or private gardens may be in view"
+    )
     documents = models.JSONField(default=dict, blank=True, help_text="e.g. {'rams': 'RAMS-12'}")
     permissions = models.JSONField(
-        default=list, blank=True, help_text="[{kind, zone, reference, valid_from, valid_to}] (docs/policy.md)"
+        default=list,
+        blank=True,
+        help_text="[{kind, zone, reference, valid_from, valid_to}] (docs/policy.md)",
     )
     takeoff_points = models.JSONField(default=list, blank=True, help_text="[[lon, lat], ...]")
     contingency_buffer_m = models.PositiveSmallIntegerField(null=True, blank=True)
-    site_context = models.JSONField(default=dict, blank=True, help_text="built_up, roads, parks, land_owner, ...")
+    site_context = models.JSONField(
+        default=dict, blank=True, help_text="built_up, roads, parks, land_owner, ..."
+    )
     sessions = models.PositiveSmallIntegerField(default=1)
-    status = models.CharField(max_length=16, choices=RequestStatus.choices, default=RequestStatus.DRAFT)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.DRAFT
+    )
     policy_outcome = models.CharField(
         max_length=16, choices=PolicyOutcome.choices, default=PolicyOutcome.NOT_CHECKED
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="flight_requests")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="flight_requests"
+    )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="flight_requests"
     )
-    budget_code = models.ForeignKey(BudgetCode, on_delete=models.PROTECT, related_name="flight_requests")
-    lot = models.ForeignKey(Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="flight_requests")
-    estimated_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    budget_code = models.ForeignKey(
+        BudgetCode, on_delete=models.PROTECT, related_name="flight_requests"
+    )
+    lot = models.ForeignKey(
+        Lot, null=True, blank=True, on_delete=models.PROTECT, related_name="flight_requests"
+    )
+    estimated_cost = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -307,7 +331,9 @@ class OrderStatus(models.TextChoices):
 
 
 class Quote(models.Model):
-    flight_request = models.ForeignKey(FlightRequest, on_delete=models.CASCADE, related_name="quotes")
+    flight_request = models.ForeignKey(
+        FlightRequest, on_delete=models.CASCADE, related_name="quotes"
+    )
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="quotes")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     notes = models.TextField(blank=True)
@@ -322,12 +348,16 @@ class Quote(models.Model):
 
 class CallOffOrder(models.Model):
     po_number = models.CharField(max_length=24, unique=True)
-    flight_request = models.ForeignKey(FlightRequest, on_delete=models.PROTECT, related_name="orders")
+    flight_request = models.ForeignKey(
+        FlightRequest, on_delete=models.PROTECT, related_name="orders"
+    )
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="orders")
     lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="orders")
     budget_code = models.ForeignKey(BudgetCode, on_delete=models.PROTECT, related_name="orders")
     value = models.DecimalField(max_digits=12, decimal_places=2)
-    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.OFFERED)
+    status = models.CharField(
+        max_length=12, choices=OrderStatus.choices, default=OrderStatus.OFFERED
+    )
     override_reason = models.TextField(blank=True)
     overridden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -362,19 +392,27 @@ class FlightStatus(models.TextChoices):
 
 
 class Flight(models.Model):
-    flight_request = models.ForeignKey(FlightRequest, on_delete=models.CASCADE, related_name="flights")
+    flight_request = models.ForeignKey(
+        FlightRequest, on_delete=models.CASCADE, related_name="flights"
+    )
     order = models.ForeignKey(CallOffOrder, on_delete=models.PROTECT, related_name="flights")
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="flights")
     pilot = models.ForeignKey(Pilot, on_delete=models.PROTECT, related_name="flights")
     aircraft = models.ForeignKey(Aircraft, on_delete=models.PROTECT, related_name="flights")
     scheduled_start = models.DateTimeField()
     scheduled_end = models.DateTimeField()
-    status = models.CharField(max_length=12, choices=FlightStatus.choices, default=FlightStatus.SCHEDULED)
+    status = models.CharField(
+        max_length=12, choices=FlightStatus.choices, default=FlightStatus.SCHEDULED
+    )
     flight_log = models.JSONField(default=dict, blank=True)
     operation = models.JSONField(
-        default=dict, blank=True, help_text="Operating-category inputs of the flight plan (docs/policy.md)"
+        default=dict,
+        blank=True,
+        help_text="Operating-category inputs of the flight plan (docs/policy.md)",
     )
-    weather = models.JSONField(null=True, blank=True, help_text="Day-of-flight conditions recorded by the pilot")
+    weather = models.JSONField(
+        null=True, blank=True, help_text="Day-of-flight conditions recorded by the pilot"
+    )
     cancel_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
 
@@ -382,7 +420,8 @@ class Flight(models.Model):
         ordering = ["scheduled_start"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(scheduled_end__gt=models.F("scheduled_start")), name="flight_times_order"
+                condition=Q(scheduled_end__gt=models.F("scheduled_start")),
+                name="flight_times_order",
             ),
         ]
 
@@ -401,8 +440,12 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Append-only: created through booking.services only, never changed or deleted."""
 
-    flight_request = models.ForeignKey(FlightRequest, on_delete=models.PROTECT, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    flight_request = models.ForeignKey(
+        FlightRequest, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     action = models.CharField(max_length=32)
     from_state = models.CharField(max_length=16, blank=True)

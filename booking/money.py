@@ -72,7 +72,9 @@ def _sum(qs) -> Decimal:
 def budget_spend(*, budget_code: BudgetCode, now: datetime) -> Spend:
     """Spend on a budget code in the financial year of `now` (orders placed that year)."""
     start, end = financial_year(now)
-    orders = CallOffOrder.objects.filter(budget_code=budget_code, created_at__gte=start, created_at__lt=end)
+    orders = CallOffOrder.objects.filter(
+        budget_code=budget_code, created_at__gte=start, created_at__lt=end
+    )
     return Spend(
         limit=budget_code.annual_budget,
         committed=_sum(orders.filter(status__in=OrderStatus.committed())),
@@ -90,7 +92,9 @@ def framework_spend(*, framework: Framework) -> Spend:
     )
 
 
-def limit_breaches(*, budget_code: BudgetCode, framework: Framework, value: Decimal, now: datetime) -> list[str]:
+def limit_breaches(
+    *, budget_code: BudgetCode, framework: Framework, value: Decimal, now: datetime
+) -> list[str]:
     """What an order of `value` would exceed, in words; empty when it fits."""
     problems = []
     budget = budget_spend(budget_code=budget_code, now=now)
@@ -120,7 +124,11 @@ def spend_summary(*, budget_codes, frameworks, now: datetime) -> dict:
             for bc in budget_codes
         ],
         "frameworks": [
-            {"reference": fw.reference, "title": fw.title, **framework_spend(framework=fw).as_dict()}
+            {
+                "reference": fw.reference,
+                "title": fw.title,
+                **framework_spend(framework=fw).as_dict(),
+            }
             for fw in frameworks
         ],
     }

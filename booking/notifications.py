@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 
 from .models import FlightRequest, OrderStatus, RequestStatus, Role
 
@@ -42,7 +43,9 @@ def recipients(*, flight_request: FlightRequest, state: str) -> list[str]:
             emails |= _role_emails(Role.PROCUREMENT)
         elif who == "supplier":
             order = (
-                flight_request.orders.filter(status__in=[*OrderStatus.live(), OrderStatus.CANCELLED])
+                flight_request.orders.filter(
+                    status__in=[*OrderStatus.live(), OrderStatus.CANCELLED]
+                )
                 .select_related("supplier")
                 .order_by("-created_at")
                 .first()
@@ -57,7 +60,18 @@ def recipients(*, flight_request: FlightRequest, state: str) -> list[str]:
     return sorted(emails)
 
 
-def notify_transition(*, flight_request: FlightRequest, action: str, state: str, reason: str = "") -> None:
+def request_url(flight_request: FlightRequest) -> str:
+    """Absolute link to the request's page (the web app's `booking:request_detail`)."""
+    try:
+        path = reverse("booking:request_detail", kwargs={"pk": flight_request.pk})
+    except NoReverseMatch:
+        path = f"/api/v1/requests/{flight_request.reference}/"
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def notify_transition(
+    *, flight_request: FlightRequest, action: str, state: str, reason: str = ""
+) -> None:
     """Queue one email about the transition for after the commit (nothing is sent on rollback)."""
     to = recipients(flight_request=flight_request, state=state)
     if not to:
@@ -70,7 +84,7 @@ def notify_transition(*, flight_request: FlightRequest, action: str, state: str,
     ]
     if reason:
         lines.append(f"Reason: {reason}")
-    lines.append(f"{settings.SITE_URL}/requests/{flight_request.reference}/")
+    lines.append(request_url(flight_request))
     body = "\n".join(lines)
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)

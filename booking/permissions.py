@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework.permissions import BasePermission
 
 from .models import Role
@@ -17,7 +18,7 @@ def profile_of(user: Any) -> Any | None:
         return None
     try:
         return user.profile
-    except Exception:  # RelatedObjectDoesNotExist: a user without a profile has no role
+    except ObjectDoesNotExist:  # a user without a profile has no role
         return None
 
 

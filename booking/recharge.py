@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import CallOffOrder, Organisation, OrderStatus
+from .models import CallOffOrder, OrderStatus, Organisation
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,14 @@ class Statement:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
-    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(
+        end + timedelta(days=1), time.min, tzinfo=tz
+    )
 
 
-def recharge_orders(*, organisation: Organisation, start: date, end: date) -> QuerySet[CallOffOrder]:
+def recharge_orders(
+    *, organisation: Organisation, start: date, end: date
+) -> QuerySet[CallOffOrder]:
     lower, upper = _bounds(start, end)
     return (
         CallOffOrder.objects.filter(
@@ -49,23 +53,52 @@ def recharge_orders(*, organisation: Organisation, start: date, end: date) -> Qu
 def recharge_statement(*, organisation: Organisation, start: date, end: date) -> Statement:
     if end < start:
         raise ValueError("end before start")
-    return Statement(organisation, start, end, list(recharge_orders(organisation=organisation, start=start, end=end)))
+    return Statement(
+        organisation,
+        start,
+        end,
+        list(recharge_orders(organisation=organisation, start=start, end=end)),
+    )
 
 
-HEADER = ["po_number", "reference", "site", "supplier", "budget_code", "delivered_on", "status", "value_gbp"]
+HEADER = [
+    "po_number",
+    "reference",
+    "site",
+    "supplier",
+    "budget_code",
+    "delivered_on",
+    "status",
+    "value_gbp",
+]
 
 
 def statement_csv(statement: Statement) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["organisation", statement.organisation.name, "period", statement.start.isoformat(),
-                     statement.end.isoformat()])  # fmt: skip
+    writer.writerow(
+        [
+            "organisation",
+            statement.organisation.name,
+            "period",
+            statement.start.isoformat(),
+            statement.end.isoformat(),
+        ]
+    )
     writer.writerow(HEADER)
     for o in statement.orders:
-        writer.writerow([
-            o.po_number, o.flight_request.reference, o.flight_request.site_name, o.supplier.name,
-            o.budget_code.code, timezone.localtime(o.delivered_at).date().isoformat(), o.status, f"{o.value:.2f}",
-        ])  # fmt: skip
+        writer.writerow(
+            [
+                o.po_number,
+                o.flight_request.reference,
+                o.flight_request.site_name,
+                o.supplier.name,
+                o.budget_code.code,
+                timezone.localtime(o.delivered_at).date().isoformat(),
+                o.status,
+                f"{o.value:.2f}",
+            ]
+        )
     writer.writerow(["total", "", "", "", "", "", "", f"{statement.total:.2f}"])
     return out.getvalue()
 

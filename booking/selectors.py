@@ -50,7 +50,9 @@ def visible_requests(user: Any) -> QuerySet[FlightRequest]:
         supplier_id = supplier_id_of(user)
         if not supplier_id:
             return qs.none()
-        return qs.filter(id__in=CallOffOrder.objects.filter(supplier_id=supplier_id).values("flight_request_id"))
+        return qs.filter(
+            id__in=CallOffOrder.objects.filter(supplier_id=supplier_id).values("flight_request_id")
+        )
     return qs.none()
 
 
@@ -88,12 +90,18 @@ def calendar_flights(user: Any) -> QuerySet[Flight]:
 def current_framework(*, now) -> Framework | None:
     today = now.date()
     return (
-        Framework.objects.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date").first()
+        Framework.objects.filter(start_date__lte=today, end_date__gte=today)
+        .order_by("-start_date")
+        .first()
     )
 
 
 def lot_suppliers_in_order(*, lot: Lot) -> list[Supplier]:
-    return [ls.supplier for ls in lot.lot_suppliers.select_related("supplier").order_by("rank") if ls.supplier.active]
+    return [
+        ls.supplier
+        for ls in lot.lot_suppliers.select_related("supplier").order_by("rank")
+        if ls.supplier.active
+    ]
 
 
 def audit_trail(*, flight_request: FlightRequest):

@@ -40,8 +40,20 @@ class FlightSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Flight
-        fields = ["id", "reference", "supplier", "pilot", "aircraft", "scheduled_start", "scheduled_end",
-                  "status", "operation", "flight_log", "weather", "cancel_reason"]  # fmt: skip
+        fields = [
+            "id",
+            "reference",
+            "supplier",
+            "pilot",
+            "aircraft",
+            "scheduled_start",
+            "scheduled_end",
+            "status",
+            "operation",
+            "flight_log",
+            "weather",
+            "cancel_reason",
+        ]
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -53,8 +65,22 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallOffOrder
-        fields = ["id", "po_number", "reference", "site_name", "supplier", "lot", "budget_code", "value",
-                  "status", "override_reason", "decline_reason", "created_at", "decided_at", "delivered_at"]  # fmt: skip
+        fields = [
+            "id",
+            "po_number",
+            "reference",
+            "site_name",
+            "supplier",
+            "lot",
+            "budget_code",
+            "value",
+            "status",
+            "override_reason",
+            "decline_reason",
+            "created_at",
+            "decided_at",
+            "delivered_at",
+        ]
 
 
 class FlightRequestSerializer(serializers.ModelSerializer):
@@ -66,11 +92,36 @@ class FlightRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FlightRequest
-        fields = ["id", "reference", "site_name", "area", "area_hectares", "purpose", "description",
-                  "deliverables", "window_start", "window_end", "max_height_m", "people_in_view", "documents",
-                  "permissions", "takeoff_points", "contingency_buffer_m", "site_context", "sessions", "status",
-                  "policy_outcome", "organisation", "requester", "budget_code", "lot", "estimated_cost",
-                  "created_at", "updated_at", "allowed_actions"]  # fmt: skip
+        fields = [
+            "id",
+            "reference",
+            "site_name",
+            "area",
+            "area_hectares",
+            "purpose",
+            "description",
+            "deliverables",
+            "window_start",
+            "window_end",
+            "max_height_m",
+            "people_in_view",
+            "documents",
+            "permissions",
+            "takeoff_points",
+            "contingency_buffer_m",
+            "site_context",
+            "sessions",
+            "status",
+            "policy_outcome",
+            "organisation",
+            "requester",
+            "budget_code",
+            "lot",
+            "estimated_cost",
+            "created_at",
+            "updated_at",
+            "allowed_actions",
+        ]
 
     def get_allowed_actions(self, obj: FlightRequest) -> list[str]:
         from .transitions import allowed_actions
@@ -97,19 +148,25 @@ class FlightRequestInputSerializer(serializers.Serializer):
     area_file = serializers.FileField(required=False, write_only=True)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     description = serializers.CharField(required=False, allow_blank=True)
-    deliverables = serializers.ListField(child=serializers.ChoiceField(choices=Deliverable.choices), min_length=1)
+    deliverables = serializers.ListField(
+        child=serializers.ChoiceField(choices=Deliverable.choices), min_length=1
+    )
     window_start = serializers.DateTimeField()
     window_end = serializers.DateTimeField()
     max_height_m = serializers.IntegerField(min_value=1, max_value=1000)
     people_in_view = serializers.BooleanField(required=False)
     documents = serializers.DictField(required=False)
     permissions = serializers.ListField(child=serializers.DictField(), required=False)
-    takeoff_points = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), required=False)
+    takeoff_points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()), required=False
+    )
     contingency_buffer_m = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     site_context = serializers.DictField(required=False)
     sessions = serializers.IntegerField(min_value=1, max_value=50, required=False)
     budget_code = serializers.CharField(max_length=32)
-    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all(), required=False, allow_null=True)
+    lot = serializers.PrimaryKeyRelatedField(
+        queryset=Lot.objects.all(), required=False, allow_null=True
+    )
 
     def validate(self, attrs: dict) -> dict:
         upload = attrs.pop("area_file", None)
@@ -119,7 +176,11 @@ class FlightRequestInputSerializer(serializers.Serializer):
             raw = upload.read()
             try:
                 name = (upload.name or "").lower()
-                attrs["area"] = parse_kml(raw) if name.endswith(".kml") or raw.lstrip()[:1] == b"<" else parse_area(raw)
+                attrs["area"] = (
+                    parse_kml(raw)
+                    if name.endswith(".kml") or raw.lstrip()[:1] == b"<"
+                    else parse_area(raw)
+                )
             except GeometryError as exc:
                 raise serializers.ValidationError({"area_file": str(exc)}) from exc
         elif "area" in attrs:
@@ -128,7 +189,9 @@ class FlightRequestInputSerializer(serializers.Serializer):
             except GeometryError as exc:
                 raise serializers.ValidationError({"area": str(exc)}) from exc
         elif not self.partial:
-            raise serializers.ValidationError({"area": "draw the site or upload a GeoJSON or KML file"})
+            raise serializers.ValidationError(
+                {"area": "draw the site or upload a GeoJSON or KML file"}
+            )
         return attrs
 
 
@@ -141,8 +204,12 @@ class RequiredReasonSerializer(serializers.Serializer):
 
 
 class OrderActionSerializer(serializers.Serializer):
-    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all(), required=False, allow_null=True)
-    quote = serializers.PrimaryKeyRelatedField(queryset=Quote.objects.all(), required=False, allow_null=True)
+    supplier = serializers.PrimaryKeyRelatedField(
+        queryset=Supplier.objects.all(), required=False, allow_null=True
+    )
+    quote = serializers.PrimaryKeyRelatedField(
+        queryset=Quote.objects.all(), required=False, allow_null=True
+    )
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -172,8 +239,12 @@ class RescheduleSerializer(serializers.Serializer):
     scheduled_start = serializers.DateTimeField()
     scheduled_end = serializers.DateTimeField()
     reason = serializers.CharField()
-    pilot = serializers.PrimaryKeyRelatedField(queryset=Pilot.objects.all(), required=False, allow_null=True)
-    aircraft = serializers.PrimaryKeyRelatedField(queryset=Aircraft.objects.all(), required=False, allow_null=True)
+    pilot = serializers.PrimaryKeyRelatedField(
+        queryset=Pilot.objects.all(), required=False, allow_null=True
+    )
+    aircraft = serializers.PrimaryKeyRelatedField(
+        queryset=Aircraft.objects.all(), required=False, allow_null=True
+    )
     operation = serializers.DictField(required=False)
 
 
@@ -219,14 +290,33 @@ class FrameworkSerializer(serializers.ModelSerializer):
 class PilotSerializer(serializers.ModelSerializer):
     class Meta:
         model = Pilot
-        fields = ["id", "name", "flyer_id", "flyer_id_expires_on", "a2_cofc_expires_on", "gvc_expires_on"]
+        fields = [
+            "id",
+            "name",
+            "flyer_id",
+            "flyer_id_expires_on",
+            "a2_cofc_expires_on",
+            "gvc_expires_on",
+        ]
 
 
 class AircraftSerializer(serializers.ModelSerializer):
     class Meta:
         model = Aircraft
-        fields = ["id", "name", "serial_number", "class_mark", "takeoff_mass_g", "camera", "thermal_camera",
-                  "remote_id", "green_light", "low_speed_mode", "max_wind_ms", "ip_rating"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "serial_number",
+            "class_mark",
+            "takeoff_mass_g",
+            "camera",
+            "thermal_camera",
+            "remote_id",
+            "green_light",
+            "low_speed_mode",
+            "max_wind_ms",
+            "ip_rating",
+        ]
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -237,8 +327,16 @@ class SupplierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = ["id", "name", "email", "active", "pilots", "aircraft", "insurance_expires_on",
-                  "operator_id_expires_on"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "email",
+            "active",
+            "pilots",
+            "aircraft",
+            "insurance_expires_on",
+            "operator_id_expires_on",
+        ]
 
     def get_insurance_expires_on(self, obj: Supplier) -> str | None:
         cert = obj.insurance_certificates.order_by("-expires_on").first()

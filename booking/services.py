@@ -1,6 +1,6 @@
-"""Writes of the booking workflow: flight requests from draft to approval, and cancellation.
-Ordering, scheduling, flights and delivery are in booking/fulfilment.py; every public service of
-both is importable from here. Every service takes `now` (views pass timezone.now())."""
+"""Writes of the booking workflow: flight requests from draft to approval, quotes and cancellation.
+Ordering and delivery are in booking/fulfilment.py, scheduling and flights in booking/flights.py;
+every public service is importable from here. Every service takes `now` (views pass timezone.now())."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from typing import Any
 
 from django.db import transaction
 
-from .errors import FieldError, NotAllowedError
-from .flightplan import build_flight_plan  # noqa: F401  (contract: booking.services.build_flight_plan)
+from .errors import FieldError, NotAllowedError, TransitionError
+from .flightplan import build_flight_plan as build_flight_plan  # contract: booking.services
+from .flights import flight_preflight_check as flight_preflight_check
+from .flights import flight_record as flight_record
+from .flights import flight_reschedule as flight_reschedule
+from .flights import flight_schedule as flight_schedule
+from .fulfilment import flight_request_accept_delivery as flight_request_accept_delivery
+from .fulfilment import flight_request_deliver as flight_request_deliver
+from .fulfilment import flight_request_order as flight_request_order
+from .fulfilment import flight_request_return_delivery as flight_request_return_delivery
+from .fulfilment import order_accept as order_accept
+from .fulfilment import order_decline as order_decline
 from .geometry import GeometryError, area_hectares, parse_area
 from .models import (
     AuditEvent,
@@ -23,6 +33,7 @@ from .models import (
     OrderStatus,
     PolicyOutcome,
     Purpose,
+    Quote,
     RequestStatus,
     Role,
 )
@@ -45,10 +56,24 @@ PURPOSE_LOT_NUMBER = {
 MAX_HEIGHT_LIMIT_M = 1000  # input sanity only; the policy engine applies the legal 120 m
 
 EDITABLE_FIELDS = (
-    "site_name", "area", "purpose", "description", "deliverables", "window_start", "window_end",
-    "max_height_m", "people_in_view", "documents", "permissions", "takeoff_points",
-    "contingency_buffer_m", "site_context", "sessions", "budget_code", "lot",
-)  # fmt: skip
+    "site_name",
+    "area",
+    "purpose",
+    "description",
+    "deliverables",
+    "window_start",
+    "window_end",
+    "max_height_m",
+    "people_in_view",
+    "documents",
+    "permissions",
+    "takeoff_points",
+    "contingency_buffer_m",
+    "site_context",
+    "sessions",
+    "budget_code",
+    "lot",
+)
 
 
 def _locked(flight_request: FlightRequest) -> FlightRequest:
@@ -65,11 +90,15 @@ def _resolve_budget_code(value: Any, *, organisation_id: int | None) -> BudgetCo
     if not budget_code.active:
         raise FieldError("budget_code", f"budget code {budget_code.code} is closed")
     if organisation_id is not None and budget_code.organisation_id != organisation_id:
-        raise FieldError("budget_code", f"budget code {budget_code.code} belongs to another organisation")
+        raise FieldError(
+            "budget_code", f"budget code {budget_code.code} belongs to another organisation"
+        )
     return budget_code
 
 
-def _validated(fields: dict[str, Any], *, organisation_id: int | None, now: datetime) -> dict[str, Any]:
+def _validated(
+    fields: dict[str, Any], *, organisation_id: int | None, now: datetime
+) -> dict[str, Any]:
     """Check and normalise request fields; raise FieldError naming the first bad one."""
     out = dict(fields)
     if "site_name" in out:
@@ -89,7 +118,9 @@ def _validated(fields: dict[str, Any], *, organisation_id: int | None, now: date
             raise FieldError("deliverables", "choose at least one deliverable")
         unknown = [d for d in deliverables if d not in Deliverable.values]
         if unknown:
-            raise FieldError("deliverables", f"unknown deliverable(s): {', '.join(map(str, unknown))}")
+            raise FieldError(
+                "deliverables", f"unknown deliverable(s): {', '.join(map(str, unknown))}"
+            )
         out["deliverables"] = list(dict.fromkeys(deliverables))
     for name in ("window_start", "window_end"):
         if name in out and (not isinstance(out[name], datetime) or out[name].tzinfo is None):
@@ -100,15 +131,28 @@ def _validated(fields: dict[str, Any], *, organisation_id: int | None, now: date
         raise FieldError("window_end", "the window must end after it starts")
     if "max_height_m" in out:
         height = out["max_height_m"]
-        if not isinstance(height, int) or isinstance(height, bool) or not 0 < height <= MAX_HEIGHT_LIMIT_M:
-            raise FieldError("max_height_m", f"a whole number of metres from 1 to {MAX_HEIGHT_LIMIT_M}")
+        if (
+            not isinstance(height, int)
+            or isinstance(height, bool)
+            or not 0 < height <= MAX_HEIGHT_LIMIT_M
+        ):
+            raise FieldError(
+                "max_height_m", f"a whole number of metres from 1 to {MAX_HEIGHT_LIMIT_M}"
+            )
     if "sessions" in out and (not isinstance(out["sessions"], int) or out["sessions"] < 1):
         raise FieldError("sessions", "at least one session")
     if "budget_code" in out:
-        out["budget_code"] = _resolve_budget_code(out["budget_code"], organisation_id=organisation_id)
+        out["budget_code"] = _resolve_budget_code(
+            out["budget_code"], organisation_id=organisation_id
+        )
     if "lot" in out and out["lot"] is not None and not isinstance(out["lot"], Lot):
         raise FieldError("lot", "unknown lot")
-    for name, kind in (("documents", dict), ("site_context", dict), ("permissions", list), ("takeoff_points", list)):
+    for name, kind in (
+        ("documents", dict),
+        ("site_context", dict),
+        ("permissions", list),
+        ("takeoff_points", list),
+    ):
         if name in out and out[name] is not None and not isinstance(out[name], kind):
             raise FieldError(name, f"must be a JSON {'object' if kind is dict else 'list'}")
     return out
@@ -126,7 +170,9 @@ def _refresh_estimate(flight_request: FlightRequest) -> None:
     flight_request.area_hectares = Decimal(str(round(area_hectares(flight_request.area), 3)))
     rate_card = None
     if flight_request.lot is not None:
-        first = flight_request.lot.lot_suppliers.filter(supplier__active=True).order_by("rank").first()
+        first = (
+            flight_request.lot.lot_suppliers.filter(supplier__active=True).order_by("rank").first()
+        )
         if first is not None:
             rate_card = first.supplier.rate_cards.filter(lot=flight_request.lot).first()
     flight_request.estimated_cost = estimate_cost(
@@ -140,7 +186,7 @@ def _refresh_estimate(flight_request: FlightRequest) -> None:
 def _next_reference(prefix: str, model, field: str, now: datetime, width: int) -> str:
     stem = f"{prefix}-{now.year}-"
     taken = model.objects.filter(**{f"{field}__startswith": stem}).values_list(field, flat=True)
-    numbers = [int(r[len(stem):]) for r in taken if r[len(stem):].isdigit()]
+    numbers = [int(r[len(stem) :]) for r in taken if r[len(stem) :].isdigit()]
     return f"{stem}{(max(numbers) + 1 if numbers else 1):0{width}d}"
 
 
@@ -153,8 +199,16 @@ def flight_request_create(*, actor: Any, now: datetime, **fields: Any) -> Flight
     unknown = set(fields) - set(EDITABLE_FIELDS) - {"organisation"}
     if unknown:
         raise FieldError(sorted(unknown)[0], "unknown field")
-    required = ("site_name", "area", "purpose", "deliverables", "window_start", "window_end", "max_height_m",
-                "budget_code")  # fmt: skip
+    required = (
+        "site_name",
+        "area",
+        "purpose",
+        "deliverables",
+        "window_start",
+        "window_end",
+        "max_height_m",
+        "budget_code",
+    )
     for name in required:
         if fields.get(name) in (None, "", [], {}):
             raise FieldError(name, "this field is required")
@@ -181,13 +235,20 @@ def flight_request_create(*, actor: Any, now: datetime, **fields: Any) -> Flight
         _refresh_estimate(flight_request)
         flight_request.save()
         AuditEvent.objects.create(
-            flight_request=flight_request, actor=actor, created_at=now, action="create", from_state="",
-            to_state=RequestStatus.DRAFT, data={"estimated_cost": str(flight_request.estimated_cost)},
-        )  # fmt: skip
+            flight_request=flight_request,
+            actor=actor,
+            created_at=now,
+            action="create",
+            from_state="",
+            to_state=RequestStatus.DRAFT,
+            data={"estimated_cost": str(flight_request.estimated_cost)},
+        )
     return flight_request
 
 
-def flight_request_update(*, actor: Any, flight_request: FlightRequest, now: datetime, **fields: Any) -> FlightRequest:
+def flight_request_update(
+    *, actor: Any, flight_request: FlightRequest, now: datetime, **fields: Any
+) -> FlightRequest:
     """Edit a draft (only drafts change; a blocked or refused request is revised back to draft first)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -195,17 +256,20 @@ def flight_request_update(*, actor: Any, flight_request: FlightRequest, now: dat
     with transaction.atomic():
         flight_request = _locked(flight_request)
         if flight_request.status != RequestStatus.DRAFT:
-            from .errors import TransitionError
-
             raise TransitionError(
                 f"request {flight_request.reference} is {flight_request.status}: only drafts can be edited",
                 data={"status": flight_request.status, "action": "update"},
             )
         if role_of(actor) != Role.ADMIN and (
-            role_of(actor) != Role.REQUESTER or organisation_id_of(actor) != flight_request.organisation_id
+            role_of(actor) != Role.REQUESTER
+            or organisation_id_of(actor) != flight_request.organisation_id
         ):
             raise NotAllowedError("only the requesting organisation can edit the request")
-        merged = {"window_start": flight_request.window_start, "window_end": flight_request.window_end, **fields}
+        merged = {
+            "window_start": flight_request.window_start,
+            "window_end": flight_request.window_end,
+            **fields,
+        }
         data = _validated(merged, organisation_id=flight_request.organisation_id, now=now)
         for name in fields:
             setattr(flight_request, name, data[name])
@@ -215,9 +279,14 @@ def flight_request_update(*, actor: Any, flight_request: FlightRequest, now: dat
         flight_request.updated_at = now
         flight_request.save()
         AuditEvent.objects.create(
-            flight_request=flight_request, actor=actor, created_at=now, action="update",
-            from_state=RequestStatus.DRAFT, to_state=RequestStatus.DRAFT, data={"fields": sorted(fields)},
-        )  # fmt: skip
+            flight_request=flight_request,
+            actor=actor,
+            created_at=now,
+            action="update",
+            from_state=RequestStatus.DRAFT,
+            to_state=RequestStatus.DRAFT,
+            data={"fields": sorted(fields)},
+        )
     return flight_request
 
 
@@ -229,53 +298,82 @@ OUTCOME_STATE = {
 }
 
 
-def flight_request_submit(*, actor: Any, flight_request: FlightRequest, now: datetime) -> FlightRequest:
+def flight_request_submit(
+    *, actor: Any, flight_request: FlightRequest, now: datetime
+) -> FlightRequest:
     """Submit a draft and run the policy check: pass → approved; needs approval (or not yet checked)
     → referred to a policy officer; blocked → blocked (the requester may revise)."""
     with transaction.atomic():
         flight_request = _locked(flight_request)
         if flight_request.status == RequestStatus.DRAFT and flight_request.window_start < now:
-            raise FieldError("window_start", "the window starts in the past: revise it before submitting")
+            raise FieldError(
+                "window_start", "the window starts in the past: revise it before submitting"
+            )
         apply_transition(flight_request=flight_request, action="submit", actor=actor, now=now)
-        outcome, summary = run_policy_check(flight_request=flight_request, stage="submission", now=now)
+        outcome, summary = run_policy_check(
+            flight_request=flight_request, stage="submission", now=now
+        )
         flight_request.policy_outcome = outcome
         apply_transition(
-            flight_request=flight_request, action="policy_check", actor=None, now=now,
-            target=OUTCOME_STATE[outcome], data=summary, check=False,
-            reason="" if outcome != PolicyOutcome.NOT_CHECKED else "policy engine not available: not yet checked",
-        )  # fmt: skip
+            flight_request=flight_request,
+            action="policy_check",
+            actor=None,
+            now=now,
+            target=OUTCOME_STATE[outcome],
+            data=summary,
+            check=False,
+            reason=""
+            if outcome != PolicyOutcome.NOT_CHECKED
+            else "policy engine not available: not yet checked",
+        )
     return flight_request
 
 
-def flight_request_approve(*, actor: Any, flight_request: FlightRequest, now: datetime, reason: str = "") -> FlightRequest:
+def flight_request_approve(
+    *, actor: Any, flight_request: FlightRequest, now: datetime, reason: str = ""
+) -> FlightRequest:
     with transaction.atomic():
         flight_request = _locked(flight_request)
-        apply_transition(flight_request=flight_request, action="approve", actor=actor, now=now, reason=reason)
+        apply_transition(
+            flight_request=flight_request, action="approve", actor=actor, now=now, reason=reason
+        )
     return flight_request
 
 
-def flight_request_refuse(*, actor: Any, flight_request: FlightRequest, now: datetime, reason: str) -> FlightRequest:
+def flight_request_refuse(
+    *, actor: Any, flight_request: FlightRequest, now: datetime, reason: str
+) -> FlightRequest:
     with transaction.atomic():
         flight_request = _locked(flight_request)
-        apply_transition(flight_request=flight_request, action="refuse", actor=actor, now=now, reason=reason)
+        apply_transition(
+            flight_request=flight_request, action="refuse", actor=actor, now=now, reason=reason
+        )
     return flight_request
 
 
-def flight_request_revise(*, actor: Any, flight_request: FlightRequest, now: datetime, reason: str = "") -> FlightRequest:
+def flight_request_revise(
+    *, actor: Any, flight_request: FlightRequest, now: datetime, reason: str = ""
+) -> FlightRequest:
     """Back to draft after a block or a refusal, so the requester can change and resubmit it."""
     with transaction.atomic():
         flight_request = _locked(flight_request)
         flight_request.policy_outcome = PolicyOutcome.NOT_CHECKED
-        apply_transition(flight_request=flight_request, action="revise", actor=actor, now=now, reason=reason)
+        apply_transition(
+            flight_request=flight_request, action="revise", actor=actor, now=now, reason=reason
+        )
     return flight_request
 
 
-def flight_request_cancel(*, actor: Any, flight_request: FlightRequest, now: datetime, reason: str) -> FlightRequest:
+def flight_request_cancel(
+    *, actor: Any, flight_request: FlightRequest, now: datetime, reason: str
+) -> FlightRequest:
     """Cancel before the flight: the live order is cancelled (releasing committed spend) and any
     scheduled flight too."""
     with transaction.atomic():
         flight_request = _locked(flight_request)
-        apply_transition(flight_request=flight_request, action="cancel", actor=actor, now=now, reason=reason)
+        apply_transition(
+            flight_request=flight_request, action="cancel", actor=actor, now=now, reason=reason
+        )
         flight_request.orders.filter(status__in=OrderStatus.committed()).update(
             status=OrderStatus.CANCELLED, decided_at=now
         )
@@ -285,41 +383,40 @@ def flight_request_cancel(*, actor: Any, flight_request: FlightRequest, now: dat
     return flight_request
 
 
-from .fulfilment import (  # noqa: E402,F401  (re-exported: one module for every booking write)
-    flight_preflight_check,
-    flight_record,
-    flight_request_accept_delivery,
-    flight_request_deliver,
-    flight_request_order,
-    flight_request_return_delivery,
-    flight_reschedule,
-    flight_schedule,
-    order_accept,
-    order_decline,
-)
-
-
-def quote_add(*, actor: Any, flight_request: FlightRequest, now: datetime, supplier, amount: Decimal,
-              notes: str = "") -> "Quote":  # fmt: skip
+def quote_add(
+    *,
+    actor: Any,
+    flight_request: FlightRequest,
+    now: datetime,
+    supplier,
+    amount: Decimal,
+    notes: str = "",
+) -> Quote:
     """Procurement records a supplier's quote on an approved request (the order may then use it)."""
-    from .models import Quote
-
     if role_of(actor) not in {Role.PROCUREMENT, Role.ADMIN}:
         raise NotAllowedError("only procurement records quotes")
     if flight_request.status != RequestStatus.APPROVED:
-        from .errors import TransitionError
-
-        raise TransitionError(f"quotes are taken while the request is approved, not {flight_request.status}")
-    if flight_request.lot is None or not flight_request.lot.lot_suppliers.filter(supplier=supplier).exists():
+        raise TransitionError(
+            f"quotes are taken while the request is approved, not {flight_request.status}"
+        )
+    if (
+        flight_request.lot is None
+        or not flight_request.lot.lot_suppliers.filter(supplier=supplier).exists()
+    ):
         raise FieldError("supplier", f"{supplier} is not on the request's lot")
     with transaction.atomic():
         quote, _ = Quote.objects.update_or_create(
-            flight_request=flight_request, supplier=supplier,
+            flight_request=flight_request,
+            supplier=supplier,
             defaults={"amount": amount, "notes": notes, "created_at": now},
-        )  # fmt: skip
+        )
         AuditEvent.objects.create(
-            flight_request=flight_request, actor=actor, created_at=now, action="quote",
-            from_state=flight_request.status, to_state=flight_request.status,
+            flight_request=flight_request,
+            actor=actor,
+            created_at=now,
+            action="quote",
+            from_state=flight_request.status,
+            to_state=flight_request.status,
             data={"supplier": supplier.name, "amount": str(amount)},
-        )  # fmt: skip
+        )
     return quote

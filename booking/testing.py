@@ -37,21 +37,37 @@ PASSWORD = "test-pass-123"
 #: A small real polygon: the Oban North Pier / seafront area (WGS84, drawn from OpenStreetMap tiles).
 OBAN_SEAFRONT = {
     "type": "Polygon",
-    "coordinates": [[[-5.4745, 56.4148], [-5.4712, 56.4148], [-5.4712, 56.4170], [-5.4745, 56.4170],
-                     [-5.4745, 56.4148]]],
-}  # fmt: skip
+    "coordinates": [
+        [
+            [-5.4745, 56.4148],
+            [-5.4712, 56.4148],
+            [-5.4712, 56.4170],
+            [-5.4745, 56.4170],
+            [-5.4745, 56.4148],
+        ]
+    ],
+}
 
 
 GOOD_DOCUMENTS = {
-    "rams": "RAMS-T-1", "dpia": "DPIA-T-1", "landowner_consent": "LC-T-1", "retention_days": 30, "blurring": True,
-    "flight_log_commitment": True, "notifications": {"police": True, "residents": True, "aerodrome": True},
-}  # fmt: skip
+    "rams": "RAMS-T-1",
+    "dpia": "DPIA-T-1",
+    "landowner_consent": "LC-T-1",
+    "retention_days": 30,
+    "blurring": True,
+    "flight_log_commitment": True,
+    "notifications": {"police": True, "residents": True, "aerodrome": True},
+}
 #: Operating-category inputs a contractor gives when scheduling (flight plan `operation`).
 GOOD_OPERATION = {
-    "vlos": True, "max_distance_from_pilot_m": 300, "min_distance_people_m": 50,
-    "min_distance_people_takeoff_m": 30, "min_distance_built_up_m": 150, "overflies_assemblies": False,
+    "vlos": True,
+    "max_distance_from_pilot_m": 300,
+    "min_distance_people_m": 50,
+    "min_distance_people_takeoff_m": 30,
+    "min_distance_built_up_m": 150,
+    "overflies_assemblies": False,
     "night_procedures": True,
-}  # fmt: skip
+}
 
 
 def load_test_airspace(*, today: date) -> None:
@@ -73,10 +89,19 @@ def load_test_airspace(*, today: date) -> None:
     ring.append(ring[0])
     circle = {"type": "Polygon", "coordinates": [ring]}
     zones_replace_source(
-        source="booking-test", data_date=today,
-        zones=[{"external_id": "EGEO-FRZ", "kind": "frz", "name": "OBAN FRZ", "geometry": circle,
-                "lower_m": 0, "upper_m": 610}],
-    )  # fmt: skip
+        source="booking-test",
+        data_date=today,
+        zones=[
+            {
+                "external_id": "EGEO-FRZ",
+                "kind": "frz",
+                "name": "OBAN FRZ",
+                "geometry": circle,
+                "lower_m": 0,
+                "upper_m": 610,
+            }
+        ],
+    )
 
 
 @dataclass
@@ -125,46 +150,86 @@ class Cast:
         return fields
 
 
-def add_supplier(*, name: str, email: str, lot: Lot, rank: int, today: date, insurance_days: int = 300) -> Supplier:
+def add_supplier(
+    *, name: str, email: str, lot: Lot, rank: int, today: date, insurance_days: int = 300
+) -> Supplier:
     """A supplier with complete compliance records, one pilot, one aircraft and a rate card on `lot`."""
     supplier, _ = Supplier.objects.get_or_create(name=name, defaults={"email": email})
     slug = "".join(c for c in name.upper() if c.isalnum())[:8]
     OperatorRegistration.objects.get_or_create(
-        operator_id=f"GBR-OP-{slug}", defaults={"supplier": supplier, "holder_name": name,
-                                                "expires_on": today + timedelta(days=330)},
-    )  # fmt: skip
+        operator_id=f"GBR-OP-{slug}",
+        defaults={
+            "supplier": supplier,
+            "holder_name": name,
+            "expires_on": today + timedelta(days=330),
+        },
+    )
     OperationalAuthorisation.objects.get_or_create(
         reference=f"UK-OA-{slug}",
-        defaults={"supplier": supplier, "kind": AuthorisationType.PDRA01, "expires_on": today + timedelta(days=250),
-                  "limits": {"max_height_m": 120, "max_distance_m": 500, "night": True, "max_mass_g": 25000}},
-    )  # fmt: skip
+        defaults={
+            "supplier": supplier,
+            "kind": AuthorisationType.PDRA01,
+            "expires_on": today + timedelta(days=250),
+            "limits": {
+                "max_height_m": 120,
+                "max_distance_m": 500,
+                "night": True,
+                "max_mass_g": 25000,
+            },
+        },
+    )
     if not supplier.insurance_certificates.exists():
         InsuranceCertificate.objects.create(
-            supplier=supplier, insurer="Coverdrone (UK) Ltd", policy_number=f"CD-{slug}",
-            cover_amount=Decimal("5000000"), public_liability_amount=Decimal("10000000"),
-            starts_on=today - timedelta(days=30), expires_on=today + timedelta(days=insurance_days),
+            supplier=supplier,
+            insurer="Coverdrone (UK) Ltd",
+            policy_number=f"CD-{slug}",
+            cover_amount=Decimal(5000000),
+            public_liability_amount=Decimal(10000000),
+            starts_on=today - timedelta(days=30),
+            expires_on=today + timedelta(days=insurance_days),
             named_operator=name,
-        )  # fmt: skip
+        )
     if not supplier.pilots.exists():
         Pilot.objects.create(
-            supplier=supplier, name=f"{name} pilot", flyer_id=f"GBR-RP-{slug}",
-            flyer_id_expires_on=today + timedelta(days=1500), a2_cofc_reference=f"A2-{slug}",
-            a2_cofc_expires_on=today + timedelta(days=1500), gvc_reference=f"GVC-{slug}",
+            supplier=supplier,
+            name=f"{name} pilot",
+            flyer_id=f"GBR-RP-{slug}",
+            flyer_id_expires_on=today + timedelta(days=1500),
+            a2_cofc_reference=f"A2-{slug}",
+            a2_cofc_expires_on=today + timedelta(days=1500),
+            gvc_reference=f"GVC-{slug}",
             gvc_expires_on=today + timedelta(days=1200),
-        )  # fmt: skip
+        )
     Aircraft.objects.get_or_create(
-        supplier=supplier, serial_number=f"SN-{slug}-1",
-        defaults={"name": "DJI Mavic 3 Enterprise", "class_mark": ClassMark.UK2, "takeoff_mass_g": 915,
-                  "camera": True, "thermal_camera": True, "remote_id": True, "green_light": True,
-                  "low_speed_mode": True, "max_wind_ms": 12.0, "max_gust_ms": 12.0, "ip_rating": "IP43",
-                  "min_temp_c": -10, "max_temp_c": 40},
-    )  # fmt: skip
+        supplier=supplier,
+        serial_number=f"SN-{slug}-1",
+        defaults={
+            "name": "DJI Mavic 3 Enterprise",
+            "class_mark": ClassMark.UK2,
+            "takeoff_mass_g": 915,
+            "camera": True,
+            "thermal_camera": True,
+            "remote_id": True,
+            "green_light": True,
+            "low_speed_mode": True,
+            "max_wind_ms": 12.0,
+            "max_gust_ms": 12.0,
+            "ip_rating": "IP43",
+            "min_temp_c": -10,
+            "max_temp_c": 40,
+        },
+    )
     LotSupplier.objects.get_or_create(lot=lot, supplier=supplier, defaults={"rank": rank})
     RateCard.objects.get_or_create(
-        supplier=supplier, lot=lot,
-        defaults={"per_session": Decimal("550.00"), "per_hectare": Decimal("40.00"),
-                  "per_extra_deliverable": Decimal("120.00"), "included_deliverables": ["photos"]},
-    )  # fmt: skip
+        supplier=supplier,
+        lot=lot,
+        defaults={
+            "per_session": Decimal("550.00"),
+            "per_hectare": Decimal("40.00"),
+            "per_extra_deliverable": Decimal("120.00"),
+            "included_deliverables": ["photos"],
+        },
+    )
     return supplier
 
 
@@ -181,45 +246,75 @@ def password_hash(password: str) -> str:
 def _user(username: str, *, role: str, organisation=None, supplier=None, superuser: bool = False):
     User = get_user_model()
     user, created = User.objects.get_or_create(
-        username=username, defaults={"email": f"{username}@example.org", "is_superuser": superuser,
-                                     "is_staff": superuser},
-    )  # fmt: skip
+        username=username,
+        defaults={
+            "email": f"{username}@example.org",
+            "is_superuser": superuser,
+            "is_staff": superuser,
+        },
+    )
     if created:
         user.password = password_hash(PASSWORD)
         user.save(update_fields=["password"])
-    Profile.objects.get_or_create(user=user, defaults={"role": role, "organisation": organisation, "supplier": supplier})
+    Profile.objects.get_or_create(
+        user=user, defaults={"role": role, "organisation": organisation, "supplier": supplier}
+    )
     return user
 
 
 def make_cast(*, today: date | None = None) -> Cast:
     today = today or timezone.localdate()
-    org, _ = Organisation.objects.get_or_create(name="Estates", defaults={"kind": OrganisationKind.SERVICE})
-    other, _ = Organisation.objects.get_or_create(name="Roads", defaults={"kind": OrganisationKind.SERVICE})
-    partner, _ = Organisation.objects.get_or_create(name="NHS Highland", defaults={"kind": OrganisationKind.PARTNER})
+    org, _ = Organisation.objects.get_or_create(
+        name="Estates", defaults={"kind": OrganisationKind.SERVICE}
+    )
+    other, _ = Organisation.objects.get_or_create(
+        name="Roads", defaults={"kind": OrganisationKind.SERVICE}
+    )
+    partner, _ = Organisation.objects.get_or_create(
+        name="NHS Highland", defaults={"kind": OrganisationKind.PARTNER}
+    )
     budget, _ = BudgetCode.objects.get_or_create(
-        code="EST-001", defaults={"name": "Estates surveys", "organisation": org, "annual_budget": Decimal("20000")}
+        code="EST-001",
+        defaults={"name": "Estates surveys", "organisation": org, "annual_budget": Decimal(20000)},
     )
     other_budget, _ = BudgetCode.objects.get_or_create(
-        code="RDS-001", defaults={"name": "Roads surveys", "organisation": other, "annual_budget": Decimal("20000")}
+        code="RDS-001",
+        defaults={"name": "Roads surveys", "organisation": other, "annual_budget": Decimal(20000)},
     )
     BudgetCode.objects.get_or_create(
-        code="NHS-001", defaults={"name": "NHS estates", "organisation": partner, "annual_budget": Decimal("10000")}
+        code="NHS-001",
+        defaults={"name": "NHS estates", "organisation": partner, "annual_budget": Decimal(10000)},
     )
     framework, _ = Framework.objects.get_or_create(
         reference="TEST-FW-1",
-        defaults={"title": "Drone services (test)", "start_date": today - timedelta(days=100),
-                  "end_date": today + timedelta(days=900), "ceiling_value": Decimal("500000")},
-    )  # fmt: skip
+        defaults={
+            "title": "Drone services (test)",
+            "start_date": today - timedelta(days=100),
+            "end_date": today + timedelta(days=900),
+            "ceiling_value": Decimal(500000),
+        },
+    )
     lots = [
         Lot.objects.get_or_create(framework=framework, number=n, defaults={"title": t})[0]
-        for n, t in ((1, "Aerial photography and video"), (2, "Mapping and orthomosaic"), (3, "Inspection"))
+        for n, t in (
+            (1, "Aerial photography and video"),
+            (2, "Mapping and orthomosaic"),
+            (3, "Inspection"),
+        )
     ]
     lot = lots[1]
     supplier = other_supplier = None
     for each in lots:
-        supplier = add_supplier(name="Skyview Surveys Ltd", email="ops@skyview.example", lot=each, rank=1, today=today)
-        other_supplier = add_supplier(name="Hebridean Drones Ltd", email="ops@hebdrones.example", lot=each, rank=2,
-                                      today=today)  # fmt: skip
+        supplier = add_supplier(
+            name="Skyview Surveys Ltd", email="ops@skyview.example", lot=each, rank=1, today=today
+        )
+        other_supplier = add_supplier(
+            name="Hebridean Drones Ltd",
+            email="ops@hebdrones.example",
+            lot=each,
+            rank=2,
+            today=today,
+        )
     assert supplier is not None and other_supplier is not None
     return Cast(
         requester=_user("requester", role=Role.REQUESTER, organisation=org),
@@ -230,8 +325,17 @@ def make_cast(*, today: date | None = None) -> Cast:
         admin=_user("admin", role=Role.ADMIN, superuser=True),
         outsider=_user("outsider", role=Role.REQUESTER, organisation=other),
         other_contractor=_user("other_contractor", role=Role.CONTRACTOR, supplier=other_supplier),
-        organisation=org, other_organisation=other, partner=partner, supplier=supplier,
-        other_supplier=other_supplier, framework=framework, lot=lot, budget_code=budget,
-        other_budget_code=other_budget, pilot=supplier.pilots.first(), aircraft=supplier.aircraft.first(),
-        other_pilot=other_supplier.pilots.first(), other_aircraft=other_supplier.aircraft.first(),
-    )  # fmt: skip
+        organisation=org,
+        other_organisation=other,
+        partner=partner,
+        supplier=supplier,
+        other_supplier=other_supplier,
+        framework=framework,
+        lot=lot,
+        budget_code=budget,
+        other_budget_code=other_budget,
+        pilot=supplier.pilots.first(),
+        aircraft=supplier.aircraft.first(),
+        other_pilot=other_supplier.pilots.first(),
+        other_aircraft=other_supplier.aircraft.first(),
+    )

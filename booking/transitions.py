@@ -15,7 +15,17 @@ from .permissions import organisation_id_of, role_of, supplier_id_of
 
 S = RequestStatus
 BEFORE_FLIGHT = frozenset(
-    {S.DRAFT, S.SUBMITTED, S.REFERRED, S.BLOCKED, S.REFUSED, S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED}
+    {
+        S.DRAFT,
+        S.SUBMITTED,
+        S.REFERRED,
+        S.BLOCKED,
+        S.REFUSED,
+        S.APPROVED,
+        S.ORDERED,
+        S.CONFIRMED,
+        S.SCHEDULED,
+    }
 )
 
 
@@ -28,7 +38,9 @@ class Transition:
 
 
 def _t(sources, targets, roles, reason_required: bool = False) -> Transition:
-    return Transition(frozenset(sources), frozenset(targets), frozenset({*roles, Role.ADMIN}), reason_required)
+    return Transition(
+        frozenset(sources), frozenset(targets), frozenset({*roles, Role.ADMIN}), reason_required
+    )
 
 
 REQ, POL, PROC, CON = Role.REQUESTER, Role.POLICY_OFFICER, Role.PROCUREMENT, Role.CONTRACTOR
@@ -74,14 +86,20 @@ def check_actor(*, action: str, flight_request: FlightRequest, actor: Any) -> No
     transition = TRANSITIONS[action]
     role = role_of(actor)
     if role not in transition.roles:
-        raise NotAllowedError(f"a {role or 'user without a role'} cannot {action.replace('_', ' ')} a request")
+        raise NotAllowedError(
+            f"a {role or 'user without a role'} cannot {action.replace('_', ' ')} a request"
+        )
     if role == Role.REQUESTER and organisation_id_of(actor) != flight_request.organisation_id:
         raise NotAllowedError("only the requesting organisation can do that")
     if role == Role.CONTRACTOR:
         order = flight_request.current_order
         if order is None or order.supplier_id != supplier_id_of(actor):
             raise NotAllowedError("only the supplier holding the current order can do that")
-    if action in {"approve", "refuse"} and actor is not None and actor.pk == flight_request.requester_id:
+    if (
+        action in {"approve", "refuse"}
+        and actor is not None
+        and actor.pk == flight_request.requester_id
+    ):
         raise NotAllowedError("the requester cannot approve or refuse their own request")
 
 
@@ -128,7 +146,9 @@ def apply_transition(
     return event
 
 
-def ensure_allowed(*, flight_request: FlightRequest, action: str, actor: Any, check: bool = True) -> None:
+def ensure_allowed(
+    *, flight_request: FlightRequest, action: str, actor: Any, check: bool = True
+) -> None:
     """Raise TransitionError when the request's state does not allow the action, NotAllowedError when
     this actor may not take it. Services call it before any other validation."""
     transition = TRANSITIONS[action]
@@ -147,17 +167,40 @@ def ensure_allowed(*, flight_request: FlightRequest, action: str, actor: Any, ch
 #: Rules about the supplier's evidence (operator, pilots, aircraft, insurance, operating category). At
 #: submission no supplier is chosen yet, so their findings are shown as "to be evidenced" and decided at
 #: scheduling, where the full plan is checked and a block refuses the schedule.
-SUPPLIER_EVIDENCE_RULES = frozenset({
-    "REG-01", "REG-02", "REG-03", "REG-04", "REG-05", "REG-06", "INS-01", "INS-02", "INS-03",
-    "TECH-01", "TECH-02", "TECH-03", "CAT-01", "CAT-02", "CAT-04", "CAT-06", "CAT-07", "CAT-08", "CAT-09",
-    "CAT-10", "CAT-11", "GOV-01",
-})  # fmt: skip
+SUPPLIER_EVIDENCE_RULES = frozenset(
+    {
+        "REG-01",
+        "REG-02",
+        "REG-03",
+        "REG-04",
+        "REG-05",
+        "REG-06",
+        "INS-01",
+        "INS-02",
+        "INS-03",
+        "TECH-01",
+        "TECH-02",
+        "TECH-03",
+        "CAT-01",
+        "CAT-02",
+        "CAT-04",
+        "CAT-06",
+        "CAT-07",
+        "CAT-08",
+        "CAT-09",
+        "CAT-10",
+        "CAT-11",
+        "GOV-01",
+    }
+)
 SEVERITY_OUTCOME = (("block", PolicyOutcome.BLOCKED), ("approval", PolicyOutcome.NEEDS_APPROVAL))
 
 
 def submission_outcome(findings: list[dict]) -> str:
     """The engine's outcome without the supplier-evidence findings (see SUPPLIER_EVIDENCE_RULES)."""
-    severities = {f.get("severity") for f in findings if f.get("rule") not in SUPPLIER_EVIDENCE_RULES}
+    severities = {
+        f.get("severity") for f in findings if f.get("rule") not in SUPPLIER_EVIDENCE_RULES
+    }
     for severity, outcome in SEVERITY_OUTCOME:
         if severity in severities:
             return outcome
@@ -176,19 +219,32 @@ def run_policy_check(
     except ImportError:
         return PolicyOutcome.NOT_CHECKED, {"stage": stage, "outcome": PolicyOutcome.NOT_CHECKED}
     try:
-        result = check_flight_request(flight_request=flight_request, plan=plan, stage=stage, now=now)
-    except ValueError as exc:  # policy.core.PlanError: the request holds something the engine cannot read
-        raise FieldError(getattr(exc, "field", None) or "area", f"the policy engine cannot read the plan: {exc}") from exc
+        result = check_flight_request(
+            flight_request=flight_request, plan=plan, stage=stage, now=now
+        )
+    except (
+        ValueError
+    ) as exc:  # policy.core.PlanError: the request holds something the engine cannot read
+        raise FieldError(
+            getattr(exc, "field", None) or "area", f"the policy engine cannot read the plan: {exc}"
+        ) from exc
     findings = [
         {"rule": f.get("rule"), "severity": f.get("severity"), "message": f.get("message")}
         for f in (result.findings or [])
         if f.get("severity") in {"block", "approval"}
     ]
     outcome = result.outcome
-    summary = {"stage": stage, "outcome": outcome, "engine_outcome": result.outcome,
-               "policy_check_id": result.pk, "findings": findings}  # fmt: skip
+    summary = {
+        "stage": stage,
+        "outcome": outcome,
+        "engine_outcome": result.outcome,
+        "policy_check_id": result.pk,
+        "findings": findings,
+    }
     if stage == "submission":
         outcome = submission_outcome(list(result.findings or []))
         summary["outcome"] = outcome
-        summary["deferred"] = sorted({f["rule"] for f in findings if f["rule"] in SUPPLIER_EVIDENCE_RULES})
+        summary["deferred"] = sorted(
+            {f["rule"] for f in findings if f["rule"] in SUPPLIER_EVIDENCE_RULES}
+        )
     return outcome, summary

@@ -432,6 +432,7 @@ def _run_schedule(*, user, flight_request, data, form) -> str:
     flight = services.flight_schedule(
         actor=user, flight_request=flight_request, now=_now(), scheduled_start=data["scheduled_start"],
         scheduled_end=data["scheduled_end"], pilot=data["pilot"], aircraft=data["aircraft"],
+        operation=form.operation(),
     )  # fmt: skip
     when = timezone.localtime(flight.scheduled_start)
     return f"Flight scheduled for {when:%d %b %Y %H:%M} with {flight.pilot.name} and {flight.aircraft.name}."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -33,8 +34,8 @@ def zone_data_version() -> str:
     """Changes whenever any zone or aerodrome is added, changed or removed."""
     z = Zone.objects.aggregate(n=Count("id"), t=Max("updated_at"), m=Max("id"))
     a = Aerodrome.objects.aggregate(n=Count("id"), t=Max("updated_at"))
-    stamp = lambda v: v.isoformat() if v else "-"
-    return f"z{z['n']}.{z['m'] or 0}.{stamp(z['t'])}|a{a['n']}.{stamp(a['t'])}"
+    raw = f"{z['n']}.{z['m']}.{z['t']}|{a['n']}.{a['t']}"
+    return f"z{z['n']}-a{a['n']}-{hashlib.sha1(raw.encode()).hexdigest()[:12]}"
 
 
 def airspace_data_date() -> date | None:

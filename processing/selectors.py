@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -46,15 +47,21 @@ _MAX_OPEN = 16
 def orthophoto_source(name: str) -> TileSource:
     """The opened COG for a stored orthophoto, cached per thread (GDAL handles are not thread-safe).
 
-    Stored names are unique per publishing job, so a cached handle never serves a replaced file.
+    Keyed by path, modification time and size, so a replaced file is never served from a stale handle.
     """
-    cache: dict[str, TileSource] = getattr(_local, "sources", None) or {}
+    cache: dict[tuple, TileSource] = getattr(_local, "sources", None) or {}
     _local.sources = cache
-    source = cache.get(name)
+    path = storage_raster_path(name)
+    try:
+        stat = os.stat(path)
+        key: tuple = (path, stat.st_mtime_ns, stat.st_size)
+    except OSError:  # remote storage: names are unique per publishing job
+        key = (path,)
+    source = cache.get(key)
     if source is None:
         if len(cache) >= _MAX_OPEN:
             oldest = next(iter(cache))
             cache.pop(oldest).close()
-        source = open_source(storage_raster_path(name))
-        cache[name] = source
+        source = open_source(path)
+        cache[key] = source
     return source

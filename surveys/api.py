@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import http_date
@@ -173,7 +174,10 @@ class UploadView(APIView):
     """One upload: HEAD (offset, to resume), PATCH (append a chunk), DELETE (cancel), GET (JSON status)."""
 
     def _upload(self, request: Request, upload_id) -> Upload:
-        return get_object_or_404(selectors.visible_uploads(request.user), pk=upload_id)
+        upload = get_object_or_404(selectors.visible_uploads(request.user), pk=upload_id)
+        if not can_deliver(request.user, upload.survey):  # e.g. the owner has since moved to another supplier
+            raise Http404
+        return upload
 
     @extend_schema(responses={200: UploadSerializer})
     def get(self, request: Request, upload_id) -> Response:

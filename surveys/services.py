@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from .imagery import as_float, asset_kind, parse_captured_at, sha256_of, validat
 from .models import Asset, AssetKind, Blob, Site, Survey, SurveyStatus
 
 log = logging.getLogger(__name__)
+_PLAIN_SUFFIX = re.compile(r"^\.[a-z0-9]{1,9}$")
 
 
 class SurveyError(ValueError):
@@ -86,7 +88,9 @@ class _MovableFile(File):
 
 
 def _blob_name(sha256: str, original_name: str) -> str:
-    suffix = Path(original_name).suffix.lower()[:10]
+    """Storage name from the content hash; only a plain extension of the sender's name is kept."""
+    suffix = Path(original_name).suffix.lower()
+    suffix = suffix if _PLAIN_SUFFIX.match(suffix) else ""
     return f"blobs/{sha256[:2]}/{sha256}{suffix}"
 
 

@@ -161,7 +161,16 @@ def upload_append(
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OffsetConflict("upload", "Another request is writing to this upload.") from None
-        fh.truncate(offset)
+        # Under the lock, the row is the truth: the `upload` we were handed may be stale (another request may
+        # have appended between our read and our lock), and truncating to a stale offset would destroy bytes
+        # that are already counted.
+        current = Upload.objects.filter(pk=upload.pk).values_list("offset", "state").first()
+        if current is None or current[1] != UploadState.RECEIVING:
+            raise OffsetConflict("upload", "This upload is no longer receiving; ask for its state (HEAD).")
+        if current[0] != offset:
+            upload.offset = current[0]
+            raise OffsetConflict("Upload-Offset", f"Upload-Offset {offset} does not match the server's {current[0]}.")
+        fh.truncate(offset)  # drop bytes past the counted offset (a chunk refused earlier)
         fh.seek(offset)
         try:
             while received < limit:
@@ -179,14 +188,18 @@ def upload_append(
             raise ChecksumMismatch("Upload-Checksum", "The chunk does not match its Upload-Checksum; send it again.")
         fh.flush()
         os.fsync(fh.fileno())
-    new_offset = offset + received
-    moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
-        offset=new_offset, updated_at=now
-    )
-    if not moved:
-        raise OffsetConflict("Upload-Offset", "The upload moved on meanwhile; ask for its offset (HEAD).")
+        new_offset = offset + received
+        # Still under the lock, so no other request can truncate or write before the offset is counted.
+        moved = Upload.objects.filter(pk=upload.pk, offset=offset, state=UploadState.RECEIVING).update(
+            offset=new_offset, updated_at=now
+        )
+        if not moved:
+            fh.truncate(offset)
+            raise OffsetConflict("Upload-Offset", "The upload moved on meanwhile; ask for its offset (HEAD).")
     upload.offset, upload.updated_at = new_offset, now
-    if new_offset == upload.size:
+    # Only the request that moved the offset onto the last byte finishes the upload (a zero-byte PATCH at the
+    # end does not start a second, concurrent verification).
+    if received and new_offset == upload.size:
         upload_finish(upload=upload)
     return upload
 
@@ -227,11 +240,32 @@ def _set_state(upload: Upload, state: str, *, error: str = "", asset: Any = None
 
 
 def upload_terminate(*, upload: Upload) -> None:
-    """tus termination: drop the partial file; later requests for this upload answer 410."""
+    """tus termination: drop the partial file; later requests for this upload answer 410. A chunk being
+    written at the same moment makes this a conflict (409) rather than pulling the file from under it."""
     if upload.state != UploadState.RECEIVING:
         raise OffsetConflict("upload", "Only an unfinished upload can be cancelled.")
-    Path(upload.temp_path).unlink(missing_ok=True)
-    _set_state(upload, UploadState.CANCELLED)
+    path = Path(upload.temp_path)
+    try:
+        fh = open(path, "r+b")
+    except FileNotFoundError:
+        fh = None
+    try:
+        if fh is not None:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OffsetConflict("upload", "A chunk is being written to this upload; try again.") from None
+        cancelled = Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(
+            state=UploadState.CANCELLED, error=""
+        )
+        if not cancelled:
+            upload.refresh_from_db()
+            raise OffsetConflict("upload", "Only an unfinished upload can be cancelled.")
+        path.unlink(missing_ok=True)
+    finally:
+        if fh is not None:
+            fh.close()
+    upload.state = UploadState.CANCELLED
 
 
 def upload_expire(*, upload: Upload) -> None:

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import rasterio
+from rasterio._err import CPLE_BaseError
 from rasterio.shutil import copy as rio_copy
 
 from .errors import TileError
@@ -31,7 +32,8 @@ def to_cog(src: Path, dst: Path) -> Path:
                 raise TileError(f"{Path(src).name} has no coordinate reference system")
             rio_copy(ds, tmp, **COG_OPTIONS)
         os.replace(tmp, dst)
-    except rasterio.errors.RasterioError as exc:
+    except (rasterio.errors.RasterioError, CPLE_BaseError) as exc:
+        # GDAL reports cut-short or corrupt pixel data as CPLE_* errors, not RasterioError.
         raise TileError(f"cannot write a COG from {Path(src).name}: {exc}") from exc
     finally:
         if tmp.exists():

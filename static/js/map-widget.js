@@ -224,6 +224,8 @@
       }
     }
 
+    if (drawn.getLayers().length) write();  // report what the saved form already holds
+
     if (fileInput) {
       fileInput.addEventListener("change", function () {
         var file = fileInput.files && fileInput.files[0];

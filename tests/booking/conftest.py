@@ -10,12 +10,25 @@ from booking.models import FlightRequest, RequestStatus
 from booking.testing import GOOD_OPERATION, Cast, load_test_airspace, make_cast
 
 ORDER = [
-    RequestStatus.DRAFT, RequestStatus.REFERRED, RequestStatus.APPROVED, RequestStatus.ORDERED,
-    RequestStatus.CONFIRMED, RequestStatus.SCHEDULED, RequestStatus.FLOWN, RequestStatus.DELIVERED,
+    RequestStatus.DRAFT,
+    RequestStatus.REFERRED,
+    RequestStatus.APPROVED,
+    RequestStatus.ORDERED,
+    RequestStatus.CONFIRMED,
+    RequestStatus.SCHEDULED,
+    RequestStatus.FLOWN,
+    RequestStatus.DELIVERED,
     RequestStatus.COMPLETED,
-]  # fmt: skip
-WEATHER_OK = {"mean_wind_ms": 4.0, "gust_ms": 6.0, "precipitation_mmh": 0.0, "temperature_c": 10.0,
-              "visibility_km": 20.0, "cloud_base_m": 900.0, "kp": 2.0}  # fmt: skip
+]
+WEATHER_OK = {
+    "mean_wind_ms": 4.0,
+    "gust_ms": 6.0,
+    "precipitation_mmh": 0.0,
+    "temperature_c": 10.0,
+    "visibility_km": 20.0,
+    "cloud_base_m": 900.0,
+    "kp": 2.0,
+}
 
 
 @pytest.fixture
@@ -31,7 +44,9 @@ def now() -> datetime:
 
 
 def new_request(cast: Cast, now: datetime, **overrides) -> FlightRequest:
-    return services.flight_request_create(actor=cast.requester, now=now, **cast.request_fields(now=now, **overrides))
+    return services.flight_request_create(
+        actor=cast.requester, now=now, **cast.request_fields(now=now, **overrides)
+    )
 
 
 def advance(cast: Cast, fr: FlightRequest, target: str, now: datetime) -> FlightRequest:
@@ -41,25 +56,39 @@ def advance(cast: Cast, fr: FlightRequest, target: str, now: datetime) -> Flight
     start = fr.window_start
     steps = [
         lambda: services.flight_request_submit(actor=cast.requester, flight_request=fr, now=now),
-        lambda: services.flight_request_approve(actor=cast.policy_officer, flight_request=fr, now=now, reason="ok"),
+        lambda: services.flight_request_approve(
+            actor=cast.policy_officer, flight_request=fr, now=now, reason="ok"
+        ),
         lambda: services.flight_request_order(actor=cast.procurement, flight_request=fr, now=now),
         lambda: services.order_accept(actor=cast.contractor, flight_request=fr, now=now),
         lambda: services.flight_schedule(
-            actor=cast.contractor, flight_request=fr, now=now, scheduled_start=start,
-            scheduled_end=start + timedelta(hours=2), pilot=cast.pilot, aircraft=cast.aircraft,
+            actor=cast.contractor,
+            flight_request=fr,
+            now=now,
+            scheduled_start=start,
+            scheduled_end=start + timedelta(hours=2),
+            pilot=cast.pilot,
+            aircraft=cast.aircraft,
             operation=dict(GOOD_OPERATION),
         ),
         lambda: services.flight_record(
-            actor=cast.contractor, flight_request=fr, now=start + timedelta(hours=3),
-            flight_log={"takeoff": start.isoformat(), "landing": (start + timedelta(minutes=40)).isoformat()},
+            actor=cast.contractor,
+            flight_request=fr,
+            now=start + timedelta(hours=3),
+            flight_log={
+                "takeoff": start.isoformat(),
+                "landing": (start + timedelta(minutes=40)).isoformat(),
+            },
             weather=dict(WEATHER_OK),
         ),
-        lambda: services.flight_request_deliver(actor=cast.contractor, flight_request=fr, now=start + timedelta(days=1)),
+        lambda: services.flight_request_deliver(
+            actor=cast.contractor, flight_request=fr, now=start + timedelta(days=1)
+        ),
         lambda: services.flight_request_accept_delivery(
             actor=cast.requester, flight_request=fr, now=start + timedelta(days=2)
         ),
-    ]  # fmt: skip
-    for step in steps[ORDER.index(fr.status):goal]:
+    ]
+    for step in steps[ORDER.index(fr.status) : goal]:
         step()
         fr.refresh_from_db()
     assert fr.status == target, (fr.status, list(fr.audit_events.values_list("action", "data")))

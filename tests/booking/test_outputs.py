@@ -31,9 +31,13 @@ def client_for(user) -> APIClient:
 
 @pytest.fixture
 def partner_cast(cast):
-    user = get_user_model().objects.create(username="nhs", email="nhs@example.org", password=password_hash("x"))
+    user = get_user_model().objects.create(
+        username="nhs", email="nhs@example.org", password=password_hash("x")
+    )
     Profile.objects.create(user=user, role=Role.REQUESTER, organisation=cast.partner)
-    return dataclasses.replace(cast, requester=user, budget_code=BudgetCode.objects.get(code="NHS-001"))
+    return dataclasses.replace(
+        cast, requester=user, budget_code=BudgetCode.objects.get(code="NHS-001")
+    )
 
 
 def test_recharge_statement_csv_and_pdf(partner_cast, now):
@@ -49,17 +53,25 @@ def test_recharge_statement_csv_and_pdf(partner_cast, now):
     assert rows[0][:2] == ["organisation", "NHS Highland"]
     assert rows[2][0] == order.po_number and rows[2][-1] == f"{order.value:.2f}"
     assert rows[-1] == ["total", "", "", "", "", "", "", f"{order.value:.2f}"]
-    pdf = client_for(c.requester).get(url + "&output=pdf")  # the partner's own requester may read it
+    pdf = client_for(c.requester).get(
+        url + "&output=pdf"
+    )  # the partner's own requester may read it
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and len(pdf.content) > 2000
-    empty = client_for(c.procurement).get(f"{API}/recharge/{c.partner.pk}/?start={day + timedelta(days=1)}"
-                                          f"&end={day + timedelta(days=30)}&output=csv")  # fmt: skip
+    empty = client_for(c.procurement).get(
+        f"{API}/recharge/{c.partner.pk}/?start={day + timedelta(days=1)}"
+        f"&end={day + timedelta(days=30)}&output=csv"
+    )
     assert list(csv.reader(io.StringIO(empty.content.decode())))[-1][-1] == "0.00"
 
 
 def test_recharge_refuses_others_and_bad_dates(partner_cast, cast):
     url = f"{API}/recharge/{cast.partner.pk}/"
-    assert client_for(cast.requester).get(url + "?start=2026-01-01&end=2026-02-01").status_code == 404
-    assert client_for(cast.contractor).get(url + "?start=2026-01-01&end=2026-02-01").status_code == 404
+    assert (
+        client_for(cast.requester).get(url + "?start=2026-01-01&end=2026-02-01").status_code == 404
+    )
+    assert (
+        client_for(cast.contractor).get(url + "?start=2026-01-01&end=2026-02-01").status_code == 404
+    )
     bad = client_for(cast.procurement).get(url + "?start=2026-02-01&end=2026-01-01")
     assert bad.status_code == 400 and "end" in bad.json()
     assert "start" in client_for(cast.procurement).get(url + "?start=soon&end=2026-01-01").json()
@@ -69,8 +81,13 @@ def test_calendar_feed_lists_the_scheduled_flights_of_those_involved(cast, now, 
     fr = make_request(S.SCHEDULED)
     make_request(S.CONFIRMED)  # not scheduled: not in the feed
     flight = fr.flights.get()
-    for user, expected in ((cast.requester, 1), (cast.contractor, 1), (cast.procurement, 1),
-                           (cast.other_contractor, 0), (cast.outsider, 0)):  # fmt: skip
+    for user, expected in (
+        (cast.requester, 1),
+        (cast.contractor, 1),
+        (cast.procurement, 1),
+        (cast.other_contractor, 0),
+        (cast.outsider, 0),
+    ):
         response = APIClient().get(f"{API}/calendar/{user.profile.calendar_token}.ics")
         assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
         events = Calendar.from_ical(response.content).walk("VEVENT")
@@ -79,6 +96,10 @@ def test_calendar_feed_lists_the_scheduled_flights_of_those_involved(cast, now, 
             assert events[0]["dtstart"].dt == flight.scheduled_start
             assert fr.reference in str(events[0]["summary"])
     assert APIClient().get(f"{API}/calendar/not-a-token.ics").status_code == 404
+    me = client_for(cast.requester).get(f"{API}/me/").json()
+    assert me["role"] == "requester" and me["calendar_url"].endswith(
+        f"/calendar/{cast.requester.profile.calendar_token}.ics"
+    )
 
 
 def test_openapi_schema_of_the_booking_api_generates_without_warnings_or_errors():
@@ -96,9 +117,15 @@ def test_openapi_schema_of_the_booking_api_generates_without_warnings_or_errors(
         generator = SchemaGenerator(patterns=[path("api/v1/", include("booking.api_urls"))])
         schema = generator.get_schema(request=None, public=True)
     validate_schema(schema)
-    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, dict(GENERATOR_STATS._warn_cache)
-    for route in ("/api/v1/requests/{reference}/schedule/", "/api/v1/spend/", "/api/v1/calendar/{token}.ics",
-                  "/api/v1/recharge/{organisation_id}/"):  # fmt: skip
+    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, dict(
+        GENERATOR_STATS._warn_cache
+    )
+    for route in (
+        "/api/v1/requests/{reference}/schedule/",
+        "/api/v1/spend/",
+        "/api/v1/calendar/{token}.ics",
+        "/api/v1/recharge/{organisation_id}/",
+    ):
         assert route in schema["paths"]
 
 
@@ -109,9 +136,17 @@ def test_seed_demo_is_idempotent_and_goes_through_the_services(capsys):
 
     load_test_airspace(today=timezone.localdate())  # as after `import_airspace` in `make demo`
     call_command("seed_demo")
-    counts = (FlightRequest.objects.count(), AuditEvent.objects.count(), get_user_model().objects.count())
+    counts = (
+        FlightRequest.objects.count(),
+        AuditEvent.objects.count(),
+        get_user_model().objects.count(),
+    )
     call_command("seed_demo")
-    assert (FlightRequest.objects.count(), AuditEvent.objects.count(), get_user_model().objects.count()) == counts
+    assert (
+        FlightRequest.objects.count(),
+        AuditEvent.objects.count(),
+        get_user_model().objects.count(),
+    ) == counts
     states = dict(FlightRequest.objects.values_list("description", "status"))
     blocked = [e.data for e in AuditEvent.objects.filter(to_state=S.BLOCKED)]
     assert not blocked, blocked

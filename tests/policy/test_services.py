@@ -95,3 +95,12 @@ def test_zone_import_is_idempotent_and_removes_stale_zones():
     fewer = services.zones_replace_source(source="s", data_date=date(2026, 6, 2), zones=zones[:1])
     assert fewer["deleted"] == 1 and Zone.objects.filter(source="s").count() == 1
     assert Zone.objects.get(source="s").data_date == date(2026, 6, 2)
+
+
+def test_current_policy_is_the_latest_active_version():
+    services.ensure_default_policy()
+    v2 = services.policy_version_create(settings={"notice_working_days": 5}, change_note="shorter notice")
+    v3 = services.policy_version_create(settings={"notice_working_days": 20}, change_note="draft")
+    PolicyVersion.objects.filter(pk=v3.pk).update(is_active=False)
+    assert selectors.current_policy_version() == v2
+    assert selectors.previous_policy_version(v2).number == 1

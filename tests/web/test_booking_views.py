@@ -37,6 +37,9 @@ COMPLETE = {
     "site_context": {"built_up": True, "country": "scotland", "land_owner": "council"},
 }
 
+#: The operating inputs a contractor gives when scheduling (PDRA01 distances, docs/policy.md `operation`).
+OPERATION = {"max_distance_from_pilot_m": 300, "min_distance_people_m": 50, "min_distance_people_takeoff_m": 50}
+
 
 def _draft(cast, **overrides) -> FlightRequest:
     fields = cast.request_fields(**{**COMPLETE, **overrides})
@@ -136,7 +139,8 @@ def test_dashboard_shows_upcoming_flight(client, cast, airspace_data):
     fr = _confirmed(cast)
     start = timezone.now() + timedelta(days=8)
     services.flight_schedule(actor=cast.contractor, flight_request=fr, now=timezone.now(), scheduled_start=start,
-                             scheduled_end=start + timedelta(hours=2), pilot=cast.pilot, aircraft=cast.aircraft)  # fmt: skip
+                             scheduled_end=start + timedelta(hours=2), pilot=cast.pilot, aircraft=cast.aircraft,
+                             operation=OPERATION)  # fmt: skip
     for user in (cast.requester, cast.contractor, cast.procurement):
         text = _as(client, user).get("/").content.decode()
         upcoming = text.split('id="upcoming"')[1]
@@ -385,7 +389,7 @@ def test_order_accept_schedule_through_the_page(client, cast, airspace_data):
     assert fr.status == RequestStatus.CONFIRMED
     start = (timezone.localtime() + timedelta(days=9)).replace(hour=11, minute=0)
     data = {"pilot": cast.pilot.pk, "aircraft": cast.aircraft.pk, "scheduled_start": start.strftime("%Y-%m-%dT%H:%M"),
-            "scheduled_end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
+            "scheduled_end": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), **OPERATION}  # fmt: skip
     # Another supplier's pilot is not offered and is refused.
     bad = dict(data, pilot=cast.other_pilot.pk)
     response = client.post(f"/requests/{fr.pk}/actions/schedule/", bad, follow=True)
