@@ -29,12 +29,12 @@ browser:
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
 	@if [ -d "$(SHARED_DATA_DIR)" ]; then \
 	  $(PY) manage.py import_airspace "$(SHARED_DATA_DIR)/airspace/airspace.yaml" "$(SHARED_DATA_DIR)/airspace/rat.yaml" && \
-	  $(PY) manage.py import_aerodromes "$(SHARED_DATA_DIR)/aerodromes/runways-EG.csv" && \
-	  $(PY) manage.py load_demo_survey "$(SHARED_DATA_DIR)"; \
-	else echo "No shared data at $(SHARED_DATA_DIR): skipping airspace import and the demo survey"; fi
+	  $(PY) manage.py import_aerodromes "$(SHARED_DATA_DIR)/aerodromes/runways-EG.csv"; \
+	else echo "No shared data at $(SHARED_DATA_DIR): no airspace imported, so the policy engine refers every flight (AIR-10)"; fi
+	$(PY) manage.py seed_demo
+	@if [ -d "$(SHARED_DATA_DIR)" ]; then $(PY) manage.py load_demo_survey "$(SHARED_DATA_DIR)"; fi
 	$(PY) manage.py demo_logins
 	@echo "Starting the job runner and the web app on http://$(HOST):$(PORT)/ (Ctrl-C stops both)"
 	@$(PY) manage.py run_jobs & JOBS=$$!; trap "kill $$JOBS 2>/dev/null" EXIT INT TERM; \

@@ -14,6 +14,12 @@ class Supplier(models.Model):
     email = models.EmailField()
     phone = models.CharField(max_length=40, blank=True)
     active = models.BooleanField(default=True)
+    standard_operation = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Operating-category inputs from the supplier's operations manual (flight plan "
+        "`operation`, docs/policy.md), used when a flight is scheduled without its own",
+    )
 
     class Meta:
         app_label = "booking"

@@ -103,7 +103,7 @@ def flight_schedule(
             scheduled_start=scheduled_start,
             scheduled_end=scheduled_end,
             created_at=now,
-            operation=_clean_operation(operation),
+            operation=_clean_operation(operation) or dict(order.supplier.standard_operation),
         )
         summary = _scheduling_check(flight_request=flight_request, flight=flight, now=now)
         flight_request.policy_outcome = summary["outcome"]

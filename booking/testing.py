@@ -154,7 +154,9 @@ def add_supplier(
     *, name: str, email: str, lot: Lot, rank: int, today: date, insurance_days: int = 300
 ) -> Supplier:
     """A supplier with complete compliance records, one pilot, one aircraft and a rate card on `lot`."""
-    supplier, _ = Supplier.objects.get_or_create(name=name, defaults={"email": email})
+    supplier, _ = Supplier.objects.get_or_create(
+        name=name, defaults={"email": email, "standard_operation": dict(GOOD_OPERATION)}
+    )
     slug = "".join(c for c in name.upper() if c.isalnum())[:8]
     OperatorRegistration.objects.get_or_create(
         operator_id=f"GBR-OP-{slug}",
@@ -262,8 +264,12 @@ def _user(username: str, *, role: str, organisation=None, supplier=None, superus
     return user
 
 
-def make_cast(*, today: date | None = None) -> Cast:
+def make_cast(*, today: date | None = None, airspace: bool = True) -> Cast:
+    """The cast; with `airspace` also one current airspace zone (see load_test_airspace), without
+    which the policy engine blocks every request for AIR-10."""
     today = today or timezone.localdate()
+    if airspace:
+        load_test_airspace(today=today)
     org, _ = Organisation.objects.get_or_create(
         name="Estates", defaults={"kind": OrganisationKind.SERVICE}
     )

@@ -165,6 +165,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Flight requests, call-off orders, policy checks, deliveries and map tiles.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status` field; give each enum its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "FlightRequestStatusEnum": "booking.models.RequestStatus",
+        "OrderStatusEnum": "booking.models.OrderStatus",
+        "FlightStatusEnum": "booking.models.FlightStatus",
+    },
 }
 
 LOGGING = {

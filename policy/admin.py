@@ -1,12 +1,34 @@
+from django import forms
 from django.contrib import admin
+
+from policy.core import PolicySettings, SettingsError
 
 from .models import Aerodrome, PolicyCheck, PolicyVersion, Zone
 
 
+class PolicyVersionForm(forms.ModelForm):
+    class Meta:
+        model = PolicyVersion
+        fields = ["number", "settings", "change_note", "is_active"]
+
+    def clean_settings(self):  # type: ignore[no-untyped-def]
+        """Every threshold is validated and stored in full, so a version never depends on later defaults."""
+        try:
+            return PolicySettings.from_dict(self.cleaned_data["settings"] or {}).to_dict()
+        except (SettingsError, AttributeError) as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
+    form = PolicyVersionForm
     list_display = ["number", "is_active", "created_at", "created_by"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "created_by"]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Zone)

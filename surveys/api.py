@@ -25,6 +25,7 @@ from .models import Upload
 from .permissions import can_create_survey, can_deliver
 from .serializers import (
     AssetSerializer,
+    FlyingHeightSerializer,
     SiteSerializer,
     SurveyCreateSerializer,
     SurveySerializer,
@@ -90,15 +91,38 @@ class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             return _error(exc.field, exc.message)
         return Response(SurveySerializer(survey, context={"request": request}).data, status=201)
 
-    @extend_schema(request=None, responses={200: SurveySerializer})
+    @extend_schema(request=FlyingHeightSerializer, responses={200: SurveySerializer})
     @action(detail=True, methods=["post"])
     def deliver(self, request: Request, pk: str | None = None) -> Response:
-        """Declare the delivery complete: computes and stores the conformance report."""
+        """Declare the delivery complete: computes and stores the conformance report. An optional
+        `flying_height_m` states the flight's height above ground first (see `flying-height`)."""
         survey = self.get_object()
         if not can_deliver(request.user, survey):
             raise PermissionDenied("Only the contractor of this survey's supplier may deliver it.")
+        form = FlyingHeightSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
         try:
-            survey = services.survey_deliver(survey=survey, by=request.user, now=timezone.now())
+            survey = services.survey_deliver(survey=survey, by=request.user, now=timezone.now(),
+                                             flying_height_m=form.validated_data.get("flying_height_m"))
+        except services.SurveyError as exc:
+            return _error(exc.field, exc.message)
+        return Response(SurveySerializer(survey, context={"request": request}).data)
+
+    @extend_schema(request=FlyingHeightSerializer, responses={200: SurveySerializer})
+    @action(detail=True, methods=["post"], url_path="flying-height")
+    def flying_height(self, request: Request, pk: str | None = None) -> Response:
+        """State the flight's height above ground (m), for photos that record no relative altitude: their
+        footprints are recomputed from it. The conformance report shows it as stated, never as measured."""
+        survey = self.get_object()
+        if not can_deliver(request.user, survey):
+            raise PermissionDenied("Only the contractor of this survey's supplier may state its flying height.")
+        form = FlyingHeightSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        if "flying_height_m" not in form.validated_data:
+            return _error("flying_height_m", "State flying_height_m (metres above ground), or null to withdraw it.")
+        try:
+            survey = services.survey_set_flying_height(survey=survey,
+                                                       height_m=form.validated_data["flying_height_m"])
         except services.SurveyError as exc:
             return _error(exc.field, exc.message)
         return Response(SurveySerializer(survey, context={"request": request}).data)

@@ -58,7 +58,7 @@ def conformance_report(*, survey: Survey) -> dict[str, Any]:
     approved, sources = approved_flight(survey=survey)
     captures = [asset.metadata for asset in survey.assets.all().only("metadata")]
     try:
-        report = check_conformance(captures, approved).to_json()
+        report = check_conformance(captures, approved, stated_height_m=survey.flying_height_m).to_json()
     except ValueError as exc:
         field, _, message = str(exc).partition(": ")
         raise SurveyError(field if message else "flight_request", message or str(exc)) from exc
@@ -76,5 +76,6 @@ def conformance_report(*, survey: Survey) -> dict[str, Any]:
         "max_height_m": approved.max_height_m,
         "deliverables": list(approved.deliverables),
         "timezone": approved.timezone,
+        "stated_flying_height_m": survey.flying_height_m,
     }
     return report

@@ -24,14 +24,36 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def validate_and_read(path: Path, declared_name: str) -> dict[str, Any]:
+def validate_and_read(path: Path, declared_name: str, *, stated_height_m: float | None = None) -> dict[str, Any]:
     """Refuse hostile or broken files (raises processing.core.errors.ImageryError with a clear message) and
-    return the file's `imagery_info` JSON (kind, lat, lon, alt_m, captured_at, width, height, footprint...)."""
+    return the file's `imagery_info` JSON (kind, lat, lon, alt_m, captured_at, width, height, footprint...).
+
+    `stated_height_m` (the survey's stated flying height) gives a footprint to photos that record no relative
+    altitude; a photo that records one keeps its own."""
     from processing.core.validate import validate_upload
 
     info = validate_upload(path, declared_name=declared_name)
+    if stated_height_m is not None and info.footprint is None and info.relative_alt_m is None:
+        info.compute_footprint(above_ground_m=stated_height_m)
     data = info.to_json()
     data["file"] = declared_name
+    return data
+
+
+def footprint_with_stated_height(metadata: dict[str, Any], stated_height_m: float | None) -> dict[str, Any]:
+    """The stored metadata of a photo with its footprint recomputed for a (new) stated flying height, or
+    without one when the statement is withdrawn. Photos that record their own relative altitude, and files
+    that are not photos, are returned unchanged. No file is read: the stored metadata has all it needs."""
+    from processing.core.metadata import ImageryInfo
+
+    if metadata.get("kind") not in ("photo", "thermal_photo") or metadata.get("relative_alt_m") is not None:
+        return metadata
+    info = ImageryInfo.from_json(metadata)
+    info.footprint, info.footprint_info = None, None
+    if stated_height_m is not None:
+        info.compute_footprint(above_ground_m=stated_height_m)
+    data = info.to_json()
+    data["file"] = metadata.get("file", info.file)
     return data
 
 

@@ -57,6 +57,11 @@ class Survey(models.Model):
     ortho_report = models.JSONField(null=True, blank=True)
     conformance = models.JSONField(null=True, blank=True)
     conformance_passed = models.BooleanField(null=True, blank=True)
+    flying_height_m = models.FloatField(
+        null=True, blank=True,
+        help_text="height above ground the contractor states for the flight (m); used for the footprints of photos "
+                  "that record no relative altitude, and reported (not trusted) by the height check",
+    )
     flagged_for_review = models.BooleanField(default=False)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +73,10 @@ class Survey(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="flagged") | Q(flagged_for_review=True),
                 name="survey_flagged_status_has_flag",
+            ),
+            models.CheckConstraint(
+                condition=Q(flying_height_m__isnull=True) | (Q(flying_height_m__gt=0) & Q(flying_height_m__lte=500)),
+                name="survey_flying_height_in_range",
             ),
         ]
 

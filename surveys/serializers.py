@@ -39,7 +39,7 @@ class SurveySerializer(serializers.ModelSerializer):
         model = Survey
         fields = ["id", "site", "flight_request", "flight_request_reference", "flight", "supplier", "status",
                   "conformance", "conformance_passed", "flagged_for_review", "ortho_report", "orthophoto",
-                  "asset_count", "delivered_at", "created_at"]
+                  "flying_height_m", "asset_count", "delivered_at", "created_at"]
         read_only_fields = fields
 
     def get_asset_count(self, obj: Survey) -> int:
@@ -51,6 +51,10 @@ class SurveyCreateSerializer(serializers.Serializer):
 
     flight_request = serializers.PrimaryKeyRelatedField(queryset=FlightRequest.objects.none())
     flight = serializers.PrimaryKeyRelatedField(queryset=Flight.objects.none(), required=False, allow_null=True)
+    flying_height_m = serializers.FloatField(
+        required=False, allow_null=True, min_value=0.1, max_value=500,
+        help_text="Flying height above ground (m) the contractor states; gives footprints to photos that record "
+                  "no relative altitude (see docs/upload.md).")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -89,3 +93,9 @@ class UploadCreateSerializer(serializers.Serializer):
         if value > settings.UPLOAD_MAX_FILE_BYTES:
             raise serializers.ValidationError(f"Files over {settings.UPLOAD_MAX_FILE_BYTES} bytes are not accepted.")
         return value
+
+
+class FlyingHeightSerializer(serializers.Serializer):
+    """The contractor's statement of the flight's height above ground (null withdraws it)."""
+
+    flying_height_m = serializers.FloatField(allow_null=True, required=False, min_value=0.1, max_value=500)

@@ -13,7 +13,14 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from .imagery import as_float, asset_kind, parse_captured_at, sha256_of, validate_and_read
+from .imagery import (
+    as_float,
+    asset_kind,
+    footprint_with_stated_height,
+    parse_captured_at,
+    sha256_of,
+    validate_and_read,
+)
 from .models import Asset, AssetKind, Blob, Site, Survey, SurveyStatus
 
 log = logging.getLogger(__name__)
@@ -40,11 +47,49 @@ def site_get_or_create(*, name: str, geometry: dict, organisation: Any | None) -
     return site
 
 
-def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None) -> Survey:
+MAX_FLYING_HEIGHT_M = 500.0  # also a DB constraint; anything higher is a typo (the UK open category stops at 120 m)
+
+
+def clean_flying_height(value: Any) -> float | None:
+    """A stated flying height above ground in metres (None: not stated). Raises SurveyError naming the field."""
+    if value is None or value == "":
+        return None
+    try:
+        height = float(value)
+    except (TypeError, ValueError):
+        raise SurveyError("flying_height_m", "The flying height must be a number of metres.") from None
+    if not 0 < height <= MAX_FLYING_HEIGHT_M:  # also refuses NaN
+        raise SurveyError("flying_height_m", f"The flying height must be above 0 and at most {MAX_FLYING_HEIGHT_M:g} m.")
+    return height
+
+
+def survey_set_flying_height(*, survey: Survey, height_m: float | None) -> Survey:
+    """Record the flying height above ground the contractor states for this survey, and recompute the
+    footprints of its photos that record no relative altitude (DJI photos keep their own). Only while the
+    delivery is open or sent back for review: a delivered survey's report must not change under it."""
+    height = clean_flying_height(height_m)
+    if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED}:
+        raise SurveyError("flying_height_m",
+                          f"The flying height of a survey that is {survey.get_status_display().lower()} is fixed.")
+    with transaction.atomic():
+        survey.flying_height_m = height
+        survey.save(update_fields=["flying_height_m", "updated_at"])
+        photos = survey.assets.select_for_update().filter(kind__in=[AssetKind.PHOTO, AssetKind.THERMAL_PHOTO])
+        for asset in photos.only("id", "metadata", "footprint"):
+            metadata = footprint_with_stated_height(asset.metadata or {}, height)
+            if metadata is not asset.metadata:
+                asset.metadata, asset.footprint = metadata, metadata.get("footprint") or None
+                asset.save(update_fields=["metadata", "footprint"])
+    return survey
+
+
+def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None,
+                  flying_height_m: float | None = None) -> Survey:
     """Open a survey (a delivery) for a flight of a request. The supplier is the flight's; a contractor may
     only open one for a flight of its own supplier."""
     from .permissions import is_admin, supplier_id_of
 
+    flying_height_m = clean_flying_height(flying_height_m)
     if flight is not None and flight.flight_request_id != flight_request.pk:
         raise SurveyError("flight", "This flight belongs to another request.")
     if flight is None:
@@ -62,7 +107,8 @@ def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None) ->
             name=flight_request.site_name, geometry=flight_request.area, organisation=flight_request.organisation
         )
         return Survey.objects.create(
-            site=site, flight_request=flight_request, flight=flight, supplier_id=flight.supplier_id
+            site=site, flight_request=flight_request, flight=flight, supplier_id=flight.supplier_id,
+            flying_height_m=flying_height_m,
         )
 
 
@@ -130,7 +176,7 @@ def asset_ingest_file(
     existing = survey.assets.filter(sha256=sha256).first()
     if existing is not None:
         return IngestResult(existing, True)
-    info = validate_and_read(path, original_name)
+    info = validate_and_read(path, original_name, stated_height_m=survey.flying_height_m)
     size = path.stat().st_size
     lat, lon = as_float(info.get("lat")), as_float(info.get("lon"))
     has_location = lat is not None and lon is not None
@@ -168,15 +214,21 @@ def asset_ingest_file(
 # ---------------------------------------------------------------- delivery
 
 
-def survey_deliver(*, survey: Survey, by: Any, now: datetime) -> Survey:
+def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: Any = None) -> Survey:
     """Close the delivery: compute and store the conformance report, flag the survey for review when it
-    fails (never silently accepted), move the booking request on, and queue the processing jobs."""
+    fails (never silently accepted), move the booking request on, and queue the processing jobs.
+
+    `flying_height_m`, when given, is the contractor's statement of the flight's height above ground (see
+    `survey_set_flying_height`), recorded before the report is made."""
     from .conformance import conformance_report
 
     if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED, SurveyStatus.DELIVERED}:
         raise SurveyError("status", f"A survey that is {survey.get_status_display().lower()} cannot be delivered again.")
     if not survey.assets.exists():
         raise SurveyError("assets", "Nothing has been uploaded to this survey yet.")
+    height = clean_flying_height(flying_height_m)
+    if height is not None and height != survey.flying_height_m:
+        survey_set_flying_height(survey=survey, height_m=height)
     report = conformance_report(survey=survey)
     passed = bool(report.get("passed"))
     with transaction.atomic():

@@ -46,7 +46,8 @@ def survey_deliver(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_deliver(request.user, survey):
         raise PermissionDenied
     try:
-        survey = services.survey_deliver(survey=survey, by=request.user, now=timezone.now())
+        survey = services.survey_deliver(survey=survey, by=request.user, now=timezone.now(),
+                                         flying_height_m=request.POST.get("flying_height_m") or None)
     except services.SurveyError as exc:
         messages.error(request, exc.message)
     else:

@@ -172,7 +172,29 @@ def _check_time(infos: list[ImageryInfo], approved: ApprovedFlight, opts: Confor
                        numbers)
 
 
-def _check_height(infos: list[ImageryInfo], approved: ApprovedFlight, opts: ConformanceOptions) -> CheckResult:
+def _check_stated_height(stated_m: float, approved: ApprovedFlight, opts: ConformanceOptions,
+                         unmeasured: int) -> CheckResult:
+    """No capture records its height: the contractor's stated flying height is all there is. Over the limit it
+    fails (their own word); within it the check stays unknown, because a statement is not a measurement."""
+    limit = approved.max_height_m + opts.height_tolerance_m  # type: ignore[operator]
+    numbers = {
+        "measured": 0,
+        "stated_height_m": stated_m,
+        "limit_m": approved.max_height_m,
+        "tolerance_m": opts.height_tolerance_m,
+        "unmeasured": unmeasured,
+        "height_sources": {"stated": unmeasured},
+    }
+    if stated_m > limit:
+        return CheckResult("height", FAIL, f"the contractor states a flying height of {stated_m:g} m above ground, over "
+                                           f"the {approved.max_height_m:g} m limit", numbers)
+    return CheckResult("height", UNKNOWN, f"no capture records its height above ground; the contractor states "
+                                          f"{stated_m:g} m, within the {approved.max_height_m:g} m limit (not "
+                                          "verified from the files: check the flight log)", numbers)
+
+
+def _check_height(infos: list[ImageryInfo], approved: ApprovedFlight, opts: ConformanceOptions,
+                  stated_height_m: float | None = None) -> CheckResult:
     if approved.max_height_m is None:
         return CheckResult("height", UNKNOWN, "the approval sets no height limit", {})
     heights: list[float] = []
@@ -184,7 +206,10 @@ def _check_height(infos: list[ImageryInfo], approved: ApprovedFlight, opts: Conf
         elif info.alt_m is not None and approved.ground_elevation_m is not None and info.kind != "orthophoto":
             heights.append(info.alt_m - approved.ground_elevation_m)
             sources["altitude_minus_ground"] = sources.get("altitude_minus_ground", 0) + 1
+    aerial = sum(1 for i in infos if i.kind in ("photo", "thermal_photo", "video"))
     if not heights:
+        if stated_height_m is not None and aerial:
+            return _check_stated_height(float(stated_height_m), approved, opts, aerial)
         return CheckResult("height", UNKNOWN, "no capture records a height above ground (no relative altitude, "
                                               "and no ground elevation to subtract)", {"limit_m": approved.max_height_m})
     limit = approved.max_height_m + opts.height_tolerance_m
@@ -197,6 +222,7 @@ def _check_height(infos: list[ImageryInfo], approved: ApprovedFlight, opts: Conf
         "tolerance_m": opts.height_tolerance_m,
         "over_limit": len(over),
         "height_sources": sources,
+        "stated_height_m": stated_height_m,
     }
     if over:
         return CheckResult("height", FAIL, f"{len(over)} captures were taken above {approved.max_height_m:g} m "
@@ -262,9 +288,16 @@ def check_conformance(
     captures: Sequence[ImageryInfo | Mapping[str, Any]],
     approved: ApprovedFlight,
     options: ConformanceOptions | None = None,
+    *,
+    stated_height_m: float | None = None,
 ) -> ConformanceReport:
-    """Check a delivery against its approval. Raises ValueError naming the field for a bad approval."""
+    """Check a delivery against its approval. Raises ValueError naming the field for a bad approval.
+
+    `stated_height_m` is the flying height above ground the contractor declared; it is used only when no
+    capture records a height itself, and then a height within the limit stays "unknown" (never a pass)."""
     opts = options or ConformanceOptions()
+    if stated_height_m is not None and not stated_height_m > 0:
+        raise ValueError("stated_height_m: a stated flying height must be a positive number of metres")
     if approved.window_start.tzinfo is None or approved.window_end.tzinfo is None:
         raise ValueError("window_start: the scheduled window must be timezone-aware")
     if approved.window_end < approved.window_start:
@@ -282,7 +315,7 @@ def check_conformance(
     checks = [
         _check_location(infos, area_utm, to_utm, opts),
         _check_time(infos, approved, opts),
-        _check_height(infos, approved, opts),
+        _check_height(infos, approved, opts, stated_height_m),
         _check_coverage(infos, area_utm, to_utm, opts),
         _check_deliverables(infos, approved.deliverables),
     ]

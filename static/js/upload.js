@@ -122,7 +122,7 @@
   const CREATE_URL = zone.dataset.createUrl;
   const SURVEY = zone.dataset.survey;
   const CHUNK = Number(zone.dataset.chunk) || 8 * 1024 * 1024;
-  const PARALLEL = 2;
+  const PARALLEL = 3; // files sent at once: a dropped folder of hundreds of photos is queued, not fired together
   const csrf = (document.querySelector("#upload input[name=csrfmiddlewaretoken]") || {}).value || "";
   const list = document.getElementById("upload-list");
   const totalBox = document.getElementById("upload-total");
@@ -141,10 +141,21 @@
     note.textContent = n ? n + " unfinished upload(s) from earlier: drop the same files again to continue." : "";
   }
 
+  // The total is recomputed at most once a frame: with hundreds of files, summing on every progress event
+  // of every running upload would cost O(files) per event.
+  let totalPending = false;
   function render(item) {
     item.status.textContent = item.message;
     item.status.className = item.state === "error" ? "err" : (item.state === "done" ? "ok" : "");
     item.bar.value = item.file.size ? item.sent / item.file.size : 1;
+    if (item.state === "done" || item.state === "error") { renderTotal(); return; }
+    if (!totalPending) {
+      totalPending = true;
+      requestAnimationFrame(() => { totalPending = false; renderTotal(); });
+    }
+  }
+
+  function renderTotal() {
     const total = items.reduce((s, it) => s + it.file.size, 0);
     const sent = items.reduce((s, it) => s + it.sent, 0);
     const done = items.filter((it) => it.state === "done").length;
@@ -180,6 +191,7 @@
     while (running < PARALLEL && queue.length) {
       const item = queue.shift();
       running++;
+      zone.dataset.peak = String(Math.max(running, Number(zone.dataset.peak) || 0)); // most files sent at once
       uploadOne(item).catch((err) => fail(item, String(err && err.message || err)))
         .finally(() => { running--; showPending(); pump(); });
     }

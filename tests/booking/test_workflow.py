@@ -431,3 +431,20 @@ def test_audit_events_are_append_only(cast, now, make_request):
         AuditEvent.objects.filter(pk=event.pk).update(reason="x")
     with pytest.raises(PermissionError):
         AuditEvent.objects.all().delete()
+
+
+def test_scheduling_without_operation_uses_the_suppliers_standard_operation(
+    cast, now, make_request
+):
+    fr = make_request(S.CONFIRMED)
+    flight = services.flight_schedule(
+        actor=cast.contractor,
+        flight_request=fr,
+        now=now,
+        scheduled_start=fr.window_start,
+        scheduled_end=fr.window_start + timedelta(hours=1),
+        pilot=cast.pilot,
+        aircraft=cast.aircraft,
+    )
+    assert flight.operation == cast.supplier.standard_operation != {}
+    assert fr.audit_events.latest("id").data["policy"]["outcome"] == PolicyOutcome.PASS

@@ -99,3 +99,16 @@ def test_check_flight_exits_2_for_a_malformed_plan(tmp_path, content, expected):
         call_command("check_flight", str(path), stdout=StringIO(), stderr=err)
     assert exit_.value.code == 2
     assert expected in err.getvalue()
+
+
+def test_policy_version_command():  # type: ignore[no-untyped-def]
+    assert json.loads(run("policy_version"))["version"] == 1
+    out = run("policy_version", "--set", "notice_working_days=15", "--set", "seal_pupping_months=[8,9,10]",
+              "--note", "Earlier pupping on Mull")
+    assert "Policy v2 is now current" in out
+    settings = json.loads(run("policy_version"))["settings"]
+    assert settings["notice_working_days"] == 15 and settings["seal_pupping_months"] == [8, 9, 10]
+    with pytest.raises(CommandError, match="unknown policy setting"):
+        run("policy_version", "--set", "no_such=1", "--note", "x")
+    with pytest.raises(CommandError, match="--note"):
+        run("policy_version", "--set", "notice_working_days=12")

@@ -93,7 +93,7 @@ def test_anticlockwise_arc_goes_the_other_way():
 def test_rat_dates_from_name():
     text = ("rat:\n- name: SHOW (3-5 JUL)\n  type: P\n  geometry:\n  - lower: SFC\n    upper: 3500 ft\n"
             "    boundary:\n    - circle:\n        radius: 2 nm\n        centre: 520351N 0010056W\n")
-    z = list(zones_from_yaixm(text, data_date=date(2026, 6, 1)))[0]
+    z = next(iter(zones_from_yaixm(text, data_date=date(2026, 6, 1))))
     assert z["kind"] == "temporary"
     assert z["valid_from"].date() == date(2026, 7, 3) and z["valid_to"].date() == date(2026, 7, 5)
 
@@ -155,7 +155,7 @@ def test_geojson_and_kml_layers(tmp_path):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("doc.kml", kml)
-    assert list(zones_from_kml(buf.getvalue(), kind="frz"))[0]["name"] == "TEST FRZ"
+    assert next(iter(zones_from_kml(buf.getvalue(), kind="frz")))["name"] == "TEST FRZ"
     with pytest.raises(LayerError):
         list(zones_from_kml(b"<kml><unclosed>", kind="frz"))
     with pytest.raises(LayerError):

@@ -126,3 +126,40 @@ def test_no_captures_is_unknown_not_pass(h20t: list[ImageryInfo]) -> None:
     report = check_conformance([], _approved(h20t, deliverables=[]))
     assert report.passed and report.needs_review
     assert {c.name: c.status for c in report.checks}["location"] == "unknown"
+
+
+def _caliterra(shared_data: Path, n: int = 6, **kw) -> list[ImageryInfo]:
+    return [read_imagery_info(p, **kw) for p in sorted((shared_data / "drone/caliterra-half").glob("*.jpg"))[:n]]
+
+
+def _caliterra_approved(infos: list[ImageryInfo], max_height_m: float = 120.0) -> ApprovedFlight:
+    # The Caliterra photos: 2014-10-19 18:20:51-18:23:33 UTC (EXIF GPS time).
+    return ApprovedFlight(area=_box(infos), window_start=datetime(2014, 10, 19, 18, 0, tzinfo=UTC),
+                          window_end=datetime(2014, 10, 19, 19, 0, tzinfo=UTC), max_height_m=max_height_m,
+                          deliverables=["photos"], timezone="America/Chicago")
+
+
+def test_stated_height_is_reported_never_trusted_as_a_pass(shared_data: Path) -> None:
+    """Caliterra records no relative altitude: a stated flying height within the limit stays unknown (needs
+    review), one over the limit fails, and measured heights (H20T) are never overridden by a statement."""
+    infos = _caliterra(shared_data, above_ground_m=80.0)
+    assert all(i.footprint_info["height_source"] == "given_above_ground" for i in infos)
+    approved = _caliterra_approved(infos)
+    plain = check_conformance(infos, approved)
+    assert plain.check("height").status == "unknown" and "stated_height_m" not in plain.check("height").numbers
+    within = check_conformance(infos, approved, stated_height_m=80.0)
+    height = within.check("height")
+    assert height.status == "unknown" and height.numbers["stated_height_m"] == 80.0
+    assert "states 80 m" in height.message and within.needs_review and within.passed
+    assert within.check("coverage").status in ("pass", "fail")  # footprints exist: coverage is measured
+    over = check_conformance(infos, _caliterra_approved(infos, max_height_m=60.0), stated_height_m=80.0)
+    assert over.check("height").status == "fail" and not over.passed and "over the 60 m limit" in over.check(
+        "height").message
+    with pytest.raises(ValueError, match="stated_height_m"):
+        check_conformance(infos, approved, stated_height_m=-3)
+
+
+def test_measured_heights_win_over_a_statement(h20t: list[ImageryInfo]) -> None:
+    report = check_conformance(h20t, _approved(h20t, max_height_m=60), stated_height_m=30.0)
+    height = report.check("height")
+    assert height.status == "fail" and height.numbers["height_sources"] == {"relative_altitude": 16}

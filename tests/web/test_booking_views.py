@@ -435,3 +435,66 @@ def test_survey_link_when_a_survey_exists(client, cast, airspace_data):
     survey = Survey.objects.create(site=site, flight_request=fr)
     text = _as(client, cast.requester).get(f"/requests/{fr.pk}/").content.decode()
     assert f'href="/surveys/{survey.pk}/"' in text
+
+
+def test_fly_deliver_return_and_accept_through_the_page(client, cast, airspace_data):
+    fr = _confirmed(cast)
+    start = timezone.now() + timedelta(days=8)
+    services.flight_schedule(actor=cast.contractor, flight_request=fr, now=timezone.now(), scheduled_start=start,
+                             scheduled_end=start + timedelta(hours=2), pilot=cast.pilot, aircraft=cast.aircraft,
+                             operation=OPERATION)  # fmt: skip
+    contractor = _as(client, cast.contractor)
+    assert {"preflight_check", "record_flight", "reschedule"} <= _actions_offered(contractor, fr)
+    # The day-of-flight check needs at least one observation; with them, it is recorded.
+    response = contractor.post(f"/requests/{fr.pk}/actions/preflight_check/", {}, follow=True)
+    assert "Day-of-flight check refused" in response.content.decode()
+    response = contractor.post(f"/requests/{fr.pk}/actions/preflight_check/",
+                               {"mean_wind_ms": "4.5", "gust_ms": "7", "visibility_km": "20"}, follow=True)  # fmt: skip
+    assert "Day-of-flight check recorded" in response.content.decode(), _messages(response.content.decode())
+    flown = timezone.localtime(start)
+    log = {"took_off_at": flown.strftime("%Y-%m-%dT%H:%M"),
+           "landed_at": (flown + timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M"), "notes": "Two batteries"}  # fmt: skip
+    response = contractor.post(f"/requests/{fr.pk}/actions/record_flight/", log, follow=True)
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.FLOWN, _messages(response.content.decode())
+    assert "Two batteries" in response.content.decode().split('id="flights"')[1]
+    contractor.post(f"/requests/{fr.pk}/actions/deliver/", {"reason": "Photos uploaded"})
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.DELIVERED
+    requester = _as(client, cast.requester)
+    assert _actions_offered(requester, fr) == {"accept_delivery", "return_delivery"}
+    response = requester.post(f"/requests/{fr.pk}/actions/return_delivery/", {"reason": "North end missing"}, follow=True)
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.REWORK and "North end missing" in response.content.decode()
+    _as(client, cast.contractor).post(f"/requests/{fr.pk}/actions/deliver/", {"reason": "North end added"})
+    _as(client, cast.requester).post(f"/requests/{fr.pk}/actions/accept_delivery/", {})
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.COMPLETED
+    assert fr.orders.get().status == OrderStatus.COMPLETED
+
+
+def test_reschedule_and_cancel_need_a_reason(client, cast, airspace_data):
+    fr = _confirmed(cast)
+    start = timezone.now() + timedelta(days=8)
+    services.flight_schedule(actor=cast.contractor, flight_request=fr, now=timezone.now(), scheduled_start=start,
+                             scheduled_end=start + timedelta(hours=2), pilot=cast.pilot, aircraft=cast.aircraft,
+                             operation=OPERATION)  # fmt: skip
+    later = timezone.localtime(start + timedelta(days=2))
+    data = {"scheduled_start": later.strftime("%Y-%m-%dT%H:%M"),
+            "scheduled_end": (later + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")}  # fmt: skip
+    contractor = _as(client, cast.contractor)
+    response = contractor.post(f"/requests/{fr.pk}/actions/reschedule/", data, follow=True)
+    assert "Reschedule: Reason (e.g. weather): This field is required." in response.content.decode()
+    response = contractor.post(f"/requests/{fr.pk}/actions/reschedule/", dict(data, reason="Gales forecast"), follow=True)
+    assert "Flight moved to" in response.content.decode(), _messages(response.content.decode())
+    flights = list(fr.flights.order_by("created_at"))
+    assert [f.status for f in flights] == ["cancelled", "scheduled"] and flights[0].cancel_reason == "Gales forecast"
+    requester = _as(client, cast.requester)
+    requester.post(f"/requests/{fr.pk}/actions/cancel/", {"reason": ""})
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.SCHEDULED
+    response = requester.post(f"/requests/{fr.pk}/actions/cancel/", {"reason": "Budget withdrawn"}, follow=True)
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.CANCELLED
+    timeline = response.content.decode().split('id="timeline"')[1]
+    assert "Rescheduled" in timeline and "Gales forecast" in timeline and "Budget withdrawn" in timeline

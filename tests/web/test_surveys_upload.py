@@ -46,3 +46,24 @@ def test_upload_folder_shows_footprints(page, live_server, shared_data, tmp_path
     assert page.locator("#upload-list li", has_text="already delivered").count() == 3
     assert Asset.objects.filter(survey=survey).count() == 3
     assert page.js_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_folder_of_many_photos_is_sent_three_at_a_time(page, live_server, shared_data, tmp_path):
+    cast = make_cast()
+    folder = tmp_path / "caliterra"
+    folder.mkdir()
+    photos = sorted((shared_data / "drone" / "caliterra-half").glob("*.jpg"))[:7]
+    for photo in photos:
+        shutil.copy(photo, folder / photo.name)
+    survey = make_delivery(cast)
+
+    login(page, live_server.url, cast.contractor.username, PASSWORD)
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/")
+    page.set_input_files("#pick-folder", str(folder))
+    page.wait_for_function("document.getElementById('dropzone').dataset.done === '7'", timeout=90_000)
+    assert page.locator("#dropzone").evaluate("el => el.dataset.peak") == "3"
+    assert page.locator("#total-progress").evaluate("el => el.value") == 1
+    assert page.locator("#total-text").inner_text().startswith("7 of 7 files")
+    assert Asset.objects.filter(survey=survey).count() == 7
+    assert page.js_errors == []
