@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from .geometry import GeometryError, parse_area, parse_kml
 from .models import (
@@ -47,11 +48,14 @@ def _takeoff_points(raw: str) -> list[list[float]]:
     except ValueError as exc:
         raise forms.ValidationError("Take-off points are not valid JSON.") from exc
     if not isinstance(points, list) or not all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p) for p in points
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, (int, float)) for v in p)
+        for p in points
     ):
         raise forms.ValidationError("Take-off points must be a list of [longitude, latitude].")
     if any(not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in points):
-        raise forms.ValidationError("A take-off point is outside longitude -180..180 / latitude -90..90.")
+        raise forms.ValidationError(
+            "A take-off point is outside longitude -180..180 / latitude -90..90."
+        )
     return [[float(p[0]), float(p[1])] for p in points]
 
 
@@ -91,21 +95,30 @@ class FlightRequestForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,.kml"}),
     )
     purpose = forms.ChoiceField(choices=Purpose.choices)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What and why")
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What and why"
+    )
     deliverables = forms.MultipleChoiceField(
         choices=Deliverable.choices, widget=forms.CheckboxSelectMultiple, label="Deliverables"
     )
     window_start = _datetime_field("Preferred window from")
     window_end = _datetime_field("Preferred window to")
-    max_height_m = forms.IntegerField(min_value=1, max_value=1000, initial=90, label="Maximum height (m above ground)")
-    people_in_view = forms.BooleanField(required=False, label="People or private gardens may be in view")
+    max_height_m = forms.IntegerField(
+        min_value=1, max_value=1000, initial=90, label="Maximum height (m above ground)"
+    )
+    people_in_view = forms.BooleanField(
+        required=False, label="People or private gardens may be in view"
+    )
     sessions = forms.IntegerField(min_value=1, max_value=50, initial=1, label="Sessions on site")
     budget_code = forms.ModelChoiceField(queryset=BudgetCode.objects.none(), label="Budget code")
     takeoff_points = forms.CharField(
         widget=forms.HiddenInput(), required=False, help_text="[[lon, lat], ...] written by the map"
     )
     contingency_buffer_m = forms.IntegerField(
-        min_value=0, max_value=2000, required=False, label="Contingency buffer included in the area (m)"
+        min_value=0,
+        max_value=2000,
+        required=False,
+        label="Contingency buffer included in the area (m)",
     )
     land_owner = forms.ChoiceField(
         choices=[("", "Not known"), ("council", "The council"), ("hes", "Historic Environment Scotland"),
@@ -116,16 +129,22 @@ class FlightRequestForm(forms.Form):
         max_length=60, required=False, label="FRZ permission reference (if any)"
     )
 
-    def __init__(self, *args: Any, budget_codes: QuerySet[BudgetCode] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, budget_codes: QuerySet[BudgetCode] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         for key, label in SITE_FLAGS.items():
             self.fields[f"site_{key}"] = forms.BooleanField(required=False, label=label)
         for key in DOCUMENT_KEYS:
-            self.fields[f"doc_{key}"] = forms.CharField(max_length=80, required=False, label=DOCUMENT_LABELS[key])
+            self.fields[f"doc_{key}"] = forms.CharField(
+                max_length=80, required=False, label=DOCUMENT_LABELS[key]
+            )
         codes = budget_codes if budget_codes is not None else BudgetCode.objects.filter(active=True)
         self.fields["budget_code"].queryset = codes
         if not self.is_bound and "budget_code" not in self.initial and len(codes) == 1:
-            self.initial["budget_code"] = codes[0].pk  # a service with one budget code needs no choice
+            self.initial["budget_code"] = codes[
+                0
+            ].pk  # a service with one budget code needs no choice
 
     def clean_takeoff_points(self) -> list[list[float]]:
         return _takeoff_points(self.cleaned_data.get("takeoff_points") or "")
@@ -143,7 +162,11 @@ class FlightRequestForm(forms.Form):
             if upload:
                 raw = upload.read()
                 name = (upload.name or "").lower()
-                data["area"] = parse_kml(raw) if name.endswith(".kml") or raw.lstrip()[:1] == b"<" else parse_area(raw)
+                data["area"] = (
+                    parse_kml(raw)
+                    if name.endswith(".kml") or raw.lstrip()[:1] == b"<"
+                    else parse_area(raw)
+                )
             elif data.get("area"):
                 data["area"] = parse_area(data["area"])
             else:
@@ -159,9 +182,13 @@ class FlightRequestForm(forms.Form):
         """The cleaned data as keyword arguments for booking.services."""
         d = self.cleaned_data
         permissions = (
-            [{"kind": "frz", "zone": "", "reference": d["frz_permission"].strip()}] if d.get("frz_permission") else []
+            [{"kind": "frz", "zone": "", "reference": d["frz_permission"].strip()}]
+            if d.get("frz_permission")
+            else []
         )
-        documents = {key: d[f"doc_{key}"].strip() for key in DOCUMENT_KEYS if d.get(f"doc_{key}", "").strip()}
+        documents = {
+            key: d[f"doc_{key}"].strip() for key in DOCUMENT_KEYS if d.get(f"doc_{key}", "").strip()
+        }
         return {
             "site_name": d["site_name"],
             "area": d["area"],
@@ -196,6 +223,24 @@ class FlightRequestForm(forms.Form):
         return [self[f"doc_{key}"] for key in DOCUMENT_KEYS]
 
 
+def initial_from(flight_request) -> dict[str, Any]:
+    """The FlightRequestForm's initial data for editing a saved draft."""
+    fr = flight_request
+    context = fr.site_context or {}
+    frz = [p for p in fr.permissions or [] if isinstance(p, dict) and p.get("kind") == "frz"]
+    return {
+        "site_name": fr.site_name, "purpose": fr.purpose, "description": fr.description,
+        "deliverables": fr.deliverables, "window_start": timezone.localtime(fr.window_start),
+        "window_end": timezone.localtime(fr.window_end), "max_height_m": fr.max_height_m,
+        "people_in_view": fr.people_in_view, "sessions": fr.sessions, "budget_code": fr.budget_code,
+        "area": json.dumps(fr.area), "takeoff_points": json.dumps(fr.takeoff_points or []),
+        "contingency_buffer_m": fr.contingency_buffer_m, "land_owner": context.get("land_owner", ""),
+        "frz_permission": frz[0].get("reference", "") if frz else "",
+        **{f"doc_{key}": (fr.documents or {}).get(key, "") for key in DOCUMENT_KEYS},
+        **{f"site_{key}": bool(context.get(key)) for key in SITE_FLAGS},
+    }  # fmt: skip
+
+
 class RequestFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
     status = forms.ChoiceField(choices=[("", "Any status"), *RequestStatus.choices], required=False)
@@ -212,7 +257,9 @@ class ReasonForm(forms.Form):
 
 
 class OptionalReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note (optional)")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note (optional)"
+    )
 
 
 class PlaceOrderForm(forms.Form):
@@ -229,7 +276,10 @@ class PlaceOrderForm(forms.Form):
     )
 
     quote = forms.ModelChoiceField(
-        queryset=Quote.objects.none(), required=False, empty_label="No quote", label="Or order on a quote"
+        queryset=Quote.objects.none(),
+        required=False,
+        empty_label="No quote",
+        label="Or order on a quote",
     )
 
     def __init__(
@@ -269,16 +319,24 @@ class OperationFields(forms.Form):
     min_distance_built_up_m = forms.IntegerField(
         min_value=0, max_value=5000, required=False, label="Separation from built-up areas (m)"
     )
-    beyond_visual_line_of_sight = forms.BooleanField(required=False, label="Beyond visual line of sight")
-    overflies_assemblies = forms.BooleanField(required=False, label="Overflies an assembly of people")
-    night_procedures = forms.BooleanField(required=False, label="Night procedures in the operations manual")
+    beyond_visual_line_of_sight = forms.BooleanField(
+        required=False, label="Beyond visual line of sight"
+    )
+    overflies_assemblies = forms.BooleanField(
+        required=False, label="Overflies an assembly of people"
+    )
+    night_procedures = forms.BooleanField(
+        required=False, label="Night procedures in the operations manual"
+    )
 
     OPERATION_NUMBERS = ("max_distance_from_pilot_m", "min_distance_people_m", "min_distance_people_takeoff_m",
                          "min_distance_built_up_m")  # fmt: skip
 
     def operation(self) -> dict:
         d = self.cleaned_data
-        operation: dict[str, Any] = {key: d[key] for key in self.OPERATION_NUMBERS if d.get(key) is not None}
+        operation: dict[str, Any] = {
+            key: d[key] for key in self.OPERATION_NUMBERS if d.get(key) is not None
+        }
         if d.get("category"):
             operation["category"] = d["category"]
         operation["vlos"] = not d.get("beyond_visual_line_of_sight")
@@ -292,7 +350,7 @@ class ScheduleForm(OperationFields):
     aircraft = forms.ModelChoiceField(queryset=Aircraft.objects.none())
     scheduled_start = _datetime_field("Start")
     scheduled_end = _datetime_field("End")
-    field_order = ["pilot", "aircraft", "scheduled_start", "scheduled_end"]
+    field_order = ("pilot", "aircraft", "scheduled_start", "scheduled_end")
 
     def __init__(self, *args: Any, supplier_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -310,7 +368,9 @@ class ScheduleForm(OperationFields):
 class RescheduleForm(forms.Form):
     scheduled_start = _datetime_field("New start")
     scheduled_end = _datetime_field("New end")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason (e.g. weather)")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), label="Reason (e.g. weather)"
+    )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -354,7 +414,9 @@ class RecordFlightForm(WeatherForm):
 
     took_off_at = _datetime_field("Took off")
     landed_at = _datetime_field("Landed")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Log notes")
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Log notes"
+    )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -370,3 +432,27 @@ class RecordFlightForm(WeatherForm):
             "landed_at": d["landed_at"].isoformat(),
             "notes": d.get("notes", ""),
         }
+
+
+# ---- which form each workflow action on the request page takes ----------------------------------
+
+
+def plain(form_class: type[forms.Form]):
+    """A form factory for an action whose form needs nothing from the request."""
+    return lambda *, flight_request, order, data: form_class(data)
+
+
+def order_form(*, flight_request, order, data) -> PlaceOrderForm:
+    """Suppliers on the request's lot in rank order, and any quotes received."""
+    suppliers = Supplier.objects.none()
+    if flight_request.lot_id:
+        suppliers = Supplier.objects.filter(
+            lot_places__lot_id=flight_request.lot_id, active=True
+        ).order_by("lot_places__rank")
+    quotes = flight_request.quotes.select_related("supplier")
+    return PlaceOrderForm(data, suppliers=suppliers, quotes=quotes)
+
+
+def schedule_form(*, flight_request, order, data) -> ScheduleForm:
+    """Pilots and aircraft of the supplier holding the order only."""
+    return ScheduleForm(data, supplier_id=order.supplier_id if order else None)

@@ -4,8 +4,9 @@ change through booking.services; a service's refusal becomes a message (or a fie
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +23,7 @@ from . import forms, selectors, services
 from .errors import BookingError
 from .models import (
     BudgetCode,
+    Deliverable,
     Flight,
     FlightRequest,
     FlightStatus,
@@ -31,7 +33,6 @@ from .models import (
     OrganisationKind,
     RequestStatus,
     Role,
-    Supplier,
 )
 from .money import financial_year, spend_summary
 from .permissions import organisation_id_of, role_of, supplier_id_of
@@ -77,13 +78,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"role": role, "upcoming": _upcoming_flights(user, now), "now": now}
     if role == Role.REQUESTER:
         counts = Counter(requests_qs.values_list("status", flat=True))
-        ctx["state_counts"] = [(value, label, counts[value]) for value, label in S.choices if counts[value]]
+        ctx["state_counts"] = [
+            (value, label, counts[value]) for value, label in S.choices if counts[value]
+        ]
         ctx["active"] = requests_qs.filter(status__in=ACTIVE_FOR_REQUESTER)[:50]
         ctx["my_drafts"] = requests_qs.filter(status=S.DRAFT, requester=user)
         ctx["needs_me"] = requests_qs.filter(status__in=[S.DELIVERED, S.BLOCKED, S.REFUSED])
     elif role == Role.POLICY_OFFICER:
         ctx["awaiting"] = requests_qs.filter(status=S.REFERRED).order_by("updated_at")
-        ctx["recent"] = requests_qs.filter(status__in=[S.APPROVED, S.REFUSED, S.BLOCKED]).order_by("-updated_at")[:10]
+        ctx["recent"] = requests_qs.filter(status__in=[S.APPROVED, S.REFUSED, S.BLOCKED]).order_by(
+            "-updated_at"
+        )[:10]
     elif role == Role.PROCUREMENT:
         ctx["to_order"] = requests_qs.filter(status=S.APPROVED).order_by("updated_at")
         ctx["orders"] = (
@@ -93,20 +98,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
         ctx["spend"] = _spend(now)
     elif role == Role.CONTRACTOR:
-        orders = selectors.visible_orders(user)
-        ctx["offered"] = orders.filter(status=OrderStatus.OFFERED).order_by("created_at")
-        ctx["to_schedule"] = requests_qs.filter(status=S.CONFIRMED, orders__supplier_id=supplier_id_of(user),
-                                                orders__status=OrderStatus.ACCEPTED)  # fmt: skip
-        ctx["to_fly"] = requests_qs.filter(status=S.SCHEDULED, orders__supplier_id=supplier_id_of(user),
-                                           orders__status=OrderStatus.ACCEPTED)  # fmt: skip
-        ctx["to_deliver"] = requests_qs.filter(status__in=[S.FLOWN, S.REWORK], orders__supplier_id=supplier_id_of(user),
-                                               orders__status__in=[OrderStatus.ACCEPTED])  # fmt: skip
+        ctx["offered"] = (
+            selectors.visible_orders(user).filter(status=OrderStatus.OFFERED).order_by("created_at")
+        )
+        held = requests_qs.filter(
+            orders__supplier_id=supplier_id_of(user), orders__status=OrderStatus.ACCEPTED
+        )
+        ctx["to_schedule"] = held.filter(status=S.CONFIRMED)
+        ctx["to_fly"] = held.filter(status=S.SCHEDULED)
+        ctx["to_deliver"] = held.filter(status__in=[S.FLOWN, S.REWORK])
     elif role == Role.PLANNER:
-        ctx["approved"] = requests_qs.filter(status__in=[S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED])[:30]
+        ctx["approved"] = requests_qs.filter(
+            status__in=[S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED]
+        )[:30]
         ctx["delivered"] = requests_qs.filter(status__in=[S.DELIVERED, S.COMPLETED])[:30]
     elif role == Role.ADMIN:
         counts = Counter(requests_qs.values_list("status", flat=True))
-        ctx["state_counts"] = [(value, label, counts[value]) for value, label in S.choices if counts[value]]
+        ctx["state_counts"] = [
+            (value, label, counts[value]) for value, label in S.choices if counts[value]
+        ]
     if role in {Role.PLANNER, Role.REQUESTER, Role.PROCUREMENT}:
         surveys = _visible_surveys(user)
         ctx["surveys"] = surveys[:10] if surveys is not None else None
@@ -146,7 +156,9 @@ def request_create(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) not in {Role.REQUESTER, Role.ADMIN}:
         raise Http404("only requesters create flight requests")
     budget_codes = _budget_codes_for(request.user)
-    form = forms.FlightRequestForm(request.POST or None, request.FILES or None, budget_codes=budget_codes)
+    form = forms.FlightRequestForm(
+        request.POST or None, request.FILES or None, budget_codes=budget_codes
+    )
     if request.method == "POST" and form.is_valid():
         try:
             flight_request = services.flight_request_create(
@@ -162,7 +174,9 @@ def request_create(request: HttpRequest) -> HttpResponse:
             )
             return redirect("booking:request_detail", pk=flight_request.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "booking/request_form.html", {"form": form, "editing": None}, status=status)
+    return render(
+        request, "booking/request_form.html", {"form": form, "editing": None}, status=status
+    )
 
 
 @login_required
@@ -173,30 +187,17 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.error(request, "Only a draft can be edited, by its requesting service.")
         return redirect("booking:request_detail", pk=pk)
-    initial = {
-        "site_name": flight_request.site_name, "purpose": flight_request.purpose,
-        "description": flight_request.description, "deliverables": flight_request.deliverables,
-        "window_start": timezone.localtime(flight_request.window_start),
-        "window_end": timezone.localtime(flight_request.window_end),
-        "max_height_m": flight_request.max_height_m, "people_in_view": flight_request.people_in_view,
-        "sessions": flight_request.sessions, "budget_code": flight_request.budget_code,
-        "area": forms.json.dumps(flight_request.area),
-        "frz_permission": next((p.get("reference", "") for p in flight_request.permissions or []
-                                if isinstance(p, dict) and p.get("kind") == "frz"), ""),
-        **{f"doc_{k}": (flight_request.documents or {}).get(k, "") for k in forms.DOCUMENT_KEYS},
-        "takeoff_points": forms.json.dumps(flight_request.takeoff_points or []),
-        "contingency_buffer_m": flight_request.contingency_buffer_m,
-        "land_owner": (flight_request.site_context or {}).get("land_owner", ""),
-        **{f"site_{k}": bool((flight_request.site_context or {}).get(k)) for k in forms.SITE_FLAGS},
-    }  # fmt: skip
     form = forms.FlightRequestForm(
-        request.POST or None, request.FILES or None, initial=initial,
+        request.POST or None, request.FILES or None, initial=forms.initial_from(flight_request),
         budget_codes=BudgetCode.objects.filter(organisation_id=flight_request.organisation_id, active=True),
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             services.flight_request_update(
-                actor=request.user, flight_request=flight_request, now=timezone.now(), **form.service_kwargs()
+                actor=request.user,
+                flight_request=flight_request,
+                now=timezone.now(),
+                **form.service_kwargs(),
             )
         except BookingError as exc:
             forms.attach_error(form, exc.field, exc.message)
@@ -204,7 +205,12 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Saved {flight_request.reference}.")
             return redirect("booking:request_detail", pk=pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "booking/request_form.html", {"form": form, "editing": flight_request}, status=status)
+    return render(
+        request,
+        "booking/request_form.html",
+        {"form": form, "editing": flight_request},
+        status=status,
+    )
 
 
 def _latest_policy_check(flight_request: FlightRequest):
@@ -214,16 +220,26 @@ def _latest_policy_check(flight_request: FlightRequest):
     except ImportError:
         return None
     try:
-        return PolicyCheck.objects.filter(flight_request=flight_request).order_by("-created_at", "-id").first()
+        return (
+            PolicyCheck.objects.filter(flight_request=flight_request)
+            .order_by("-created_at", "-id")
+            .first()
+        )
     except Exception:  # noqa: BLE001 - a policy app still being built must not break the request page
         return None
 
 
-def _action_forms(flight_request: FlightRequest, actions: list[str]) -> list[tuple[str, ActionSpec, Any]]:
+def _action_forms(
+    flight_request: FlightRequest, actions: list[str]
+) -> list[tuple[str, ActionSpec, Any]]:
     """(action, spec, unbound form) for each action the user may take now, in workflow order."""
     order = flight_request.current_order
     return [
-        (action, ACTIONS[action], ACTIONS[action].form(flight_request=flight_request, order=order, data=None))
+        (
+            action,
+            ACTIONS[action],
+            ACTIONS[action].form(flight_request=flight_request, order=order, data=None),
+        )
         for action in actions
         if action in ACTIONS
     ]
@@ -263,20 +279,24 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "surveys": surveys,
         "can_edit": flight_request.status == S.DRAFT and "submit" in actions,
-        "deliverable_labels": _deliverable_labels(flight_request.deliverables),
-        "takeoff": {
-            "type": "FeatureCollection",
-            "features": [
-                {"type": "Feature", "properties": {"name": "Take-off / landing"},
-                 "geometry": {"type": "Point", "coordinates": point}}
-                for point in flight_request.takeoff_points or []
-                if isinstance(point, (list, tuple)) and len(point) == 2
-            ],
-        },  # fmt: skip
+        "deliverable_labels": [DELIVERABLES.get(c, c) for c in flight_request.deliverables or []],
+        "takeoff": _takeoff_geojson(flight_request),
     }
     return render(request, "booking/request_detail.html", ctx)
 
 
+def _takeoff_geojson(flight_request: FlightRequest) -> dict:
+    points = [
+        p
+        for p in flight_request.takeoff_points or []
+        if isinstance(p, (list, tuple)) and len(p) == 2
+    ]
+    feature = {"type": "Feature", "properties": {"name": "Take-off / landing"}}
+    return {"type": "FeatureCollection",
+            "features": [{**feature, "geometry": {"type": "Point", "coordinates": p}} for p in points]}  # fmt: skip
+
+
+DELIVERABLES = dict(Deliverable.choices)
 ACTION_LABELS = {
     "create": "Created", "update": "Edited", "submit": "Submitted", "policy_check": "Policy check",
     "approve": "Approved", "refuse": "Refused", "revise": "Revised", "order": "Order placed",
@@ -297,13 +317,6 @@ def _timeline(flight_request: FlightRequest) -> list[Any]:
     return events
 
 
-def _deliverable_labels(codes: list[str]) -> list[str]:
-    from .models import Deliverable
-
-    labels = dict(Deliverable.choices)
-    return [labels.get(c, c) for c in codes or []]
-
-
 @login_required
 @require_POST
 def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -313,7 +326,9 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     spec = ACTIONS.get(action)
     if spec is None:
         raise Http404("unknown action")
-    form = spec.form(flight_request=flight_request, order=flight_request.current_order, data=request.POST)
+    form = spec.form(
+        flight_request=flight_request, order=flight_request.current_order, data=request.POST
+    )
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -336,7 +351,9 @@ def request_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def _spend(now) -> dict:
     summary = spend_summary(
-        budget_codes=BudgetCode.objects.select_related("organisation").order_by("organisation__name", "code"),
+        budget_codes=BudgetCode.objects.select_related("organisation").order_by(
+            "organisation__name", "code"
+        ),
         frameworks=Framework.objects.all(),
         now=now,
     )
@@ -374,7 +391,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     flights: Any = Flight.objects.none()
     if prof is not None:
         flights = selectors.calendar_flights(user).order_by("scheduled_start")[:20]
-    return render(request, "booking/profile.html", {"profile": prof, "feed_url": feed_url, "flights": flights})
+    return render(
+        request, "booking/profile.html", {"profile": prof, "feed_url": feed_url, "flights": flights}
+    )
 
 
 # ---- the workflow actions offered on the request page ----------------------------------------------
@@ -392,37 +411,18 @@ class ActionSpec:
     help: str = ""
 
 
-def _plain(form_class):
-    return lambda *, flight_request, order, data: form_class(data)
-
-
-def _order_form(*, flight_request, order, data):
-    suppliers = Supplier.objects.none()
-    if flight_request.lot_id:
-        suppliers = Supplier.objects.filter(lot_places__lot_id=flight_request.lot_id, active=True).order_by(
-            "lot_places__rank"
-        )
-    return forms.PlaceOrderForm(data, suppliers=suppliers, quotes=flight_request.quotes.select_related("supplier"))
-
-
-def _schedule_form(*, flight_request, order, data):
-    return forms.ScheduleForm(data, supplier_id=order.supplier_id if order else None)
-
-
-def _now() -> Any:
-    return timezone.now()
-
-
 def _run_order(*, user, flight_request, data, form) -> str:
     order = services.flight_request_order(
-        actor=user, flight_request=flight_request, now=_now(), supplier=data.get("supplier"),
+        actor=user, flight_request=flight_request, now=timezone.now(), supplier=data.get("supplier"),
         quote=data.get("quote"), override_reason=data.get("override_reason", ""),
     )  # fmt: skip
     return f"Order {order.po_number} (£{order.value}) offered to {order.supplier}."
 
 
 def _run_decline(*, user, flight_request, data, form) -> str:
-    new_order = services.order_decline(actor=user, flight_request=flight_request, now=_now(), reason=data["reason"])
+    new_order = services.order_decline(
+        actor=user, flight_request=flight_request, now=timezone.now(), reason=data["reason"]
+    )
     if new_order is None:
         return "Order declined; procurement will decide what happens next."
     return f"Order declined; it passes to the next supplier on the lot ({new_order.po_number})."
@@ -430,7 +430,7 @@ def _run_decline(*, user, flight_request, data, form) -> str:
 
 def _run_schedule(*, user, flight_request, data, form) -> str:
     flight = services.flight_schedule(
-        actor=user, flight_request=flight_request, now=_now(), scheduled_start=data["scheduled_start"],
+        actor=user, flight_request=flight_request, now=timezone.now(), scheduled_start=data["scheduled_start"],
         scheduled_end=data["scheduled_end"], pilot=data["pilot"], aircraft=data["aircraft"],
         operation=form.operation(),
     )  # fmt: skip
@@ -440,7 +440,7 @@ def _run_schedule(*, user, flight_request, data, form) -> str:
 
 def _run_reschedule(*, user, flight_request, data, form) -> str:
     flight = services.flight_reschedule(
-        actor=user, flight_request=flight_request, now=_now(), scheduled_start=data["scheduled_start"],
+        actor=user, flight_request=flight_request, now=timezone.now(), scheduled_start=data["scheduled_start"],
         scheduled_end=data["scheduled_end"], reason=data["reason"],
     )  # fmt: skip
     return f"Flight moved to {timezone.localtime(flight.scheduled_start):%d %b %Y %H:%M}."
@@ -448,14 +448,18 @@ def _run_reschedule(*, user, flight_request, data, form) -> str:
 
 def _run_preflight(*, user, flight_request, data, form) -> str:
     summary = services.flight_preflight_check(
-        actor=user, flight_request=flight_request, now=_now(), weather=form.weather()
+        actor=user, flight_request=flight_request, now=timezone.now(), weather=form.weather()
     )
     return f"Day-of-flight check recorded: {summary.get('outcome', 'not checked')}."
 
 
 def _run_record(*, user, flight_request, data, form) -> str:
     services.flight_record(
-        actor=user, flight_request=flight_request, now=_now(), flight_log=form.flight_log(), weather=form.weather()
+        actor=user,
+        flight_request=flight_request,
+        now=timezone.now(),
+        flight_log=form.flight_log(),
+        weather=form.weather(),
     )
     return "Flight recorded as flown."
 
@@ -463,7 +467,7 @@ def _run_record(*, user, flight_request, data, form) -> str:
 def _simple(service: Callable[..., Any], message: str, *, reason_kw: str | None = "reason"):
     def run(*, user, flight_request, data, form) -> str:
         kwargs = {reason_kw: data.get("reason", "")} if reason_kw else {}
-        service(actor=user, flight_request=flight_request, now=_now(), **kwargs)
+        service(actor=user, flight_request=flight_request, now=timezone.now(), **kwargs)
         return message
 
     return run
@@ -471,42 +475,42 @@ def _simple(service: Callable[..., Any], message: str, *, reason_kw: str | None 
 
 ACTIONS: dict[str, ActionSpec] = {
     "submit": ActionSpec(
-        "Submit", _plain(forms.EmptyForm), _simple(services.flight_request_submit, "Submitted.", reason_kw=None),
+        "Submit", forms.plain(forms.EmptyForm), _simple(services.flight_request_submit, "Submitted.", reason_kw=None),
         button="Submit for the policy check",
         help="The policy check runs at once: a pass approves it; anything needing sign-off goes to a policy officer.",
     ),
-    "approve": ActionSpec("Approve", _plain(forms.OptionalReasonForm),
+    "approve": ActionSpec("Approve", forms.plain(forms.OptionalReasonForm),
                           _simple(services.flight_request_approve, "Approved."), button="Approve"),
-    "refuse": ActionSpec("Refuse", _plain(forms.ReasonForm),
+    "refuse": ActionSpec("Refuse", forms.plain(forms.ReasonForm),
                          _simple(services.flight_request_refuse, "Refused."), button="Refuse", style="danger"),
-    "revise": ActionSpec("Revise", _plain(forms.OptionalReasonForm),
+    "revise": ActionSpec("Revise", forms.plain(forms.OptionalReasonForm),
                          _simple(services.flight_request_revise, "Back to draft: edit and submit again."),
                          button="Revise as a draft", style="secondary"),
-    "order": ActionSpec("Place order", _order_form, _run_order, button="Place call-off order",
+    "order": ActionSpec("Place order", forms.order_form, _run_order, button="Place call-off order",
                         help="Over a budget or the framework ceiling is refused unless you give an override reason."),
-    "accept": ActionSpec("Accept order", _plain(forms.EmptyForm),
+    "accept": ActionSpec("Accept order", forms.plain(forms.EmptyForm),
                          _simple(services.order_accept, "Order accepted.", reason_kw=None), button="Accept order"),
-    "decline": ActionSpec("Decline order", _plain(forms.ReasonForm), _run_decline, button="Decline",
+    "decline": ActionSpec("Decline order", forms.plain(forms.ReasonForm), _run_decline, button="Decline",
                           style="danger"),
-    "schedule": ActionSpec("Schedule", _schedule_form, _run_schedule, button="Schedule flight",
+    "schedule": ActionSpec("Schedule", forms.schedule_form, _run_schedule, button="Schedule flight",
                            help="The policy check runs again for the date, pilot and aircraft."),
-    "reschedule": ActionSpec("Reschedule", _plain(forms.RescheduleForm), _run_reschedule, button="Reschedule",
+    "reschedule": ActionSpec("Reschedule", forms.plain(forms.RescheduleForm), _run_reschedule, button="Reschedule",
                              style="secondary"),
-    "preflight_check": ActionSpec("Day-of-flight check", _plain(forms.WeatherForm), _run_preflight,
+    "preflight_check": ActionSpec("Day-of-flight check", forms.plain(forms.WeatherForm), _run_preflight,
                                   button="Record conditions and check", style="secondary"),
-    "record_flight": ActionSpec("Record flight", _plain(forms.RecordFlightForm), _run_record,
+    "record_flight": ActionSpec("Record flight", forms.plain(forms.RecordFlightForm), _run_record,
                                 button="Record flight"),
-    "deliver": ActionSpec("Deliver", _plain(forms.OptionalReasonForm),
+    "deliver": ActionSpec("Deliver", forms.plain(forms.OptionalReasonForm),
                           _simple(services.flight_request_deliver, "Marked as delivered.", reason_kw="note"),
                           button="Mark delivered",
                           help="Upload the imagery on the survey page; this tells the requester it is ready."),
-    "accept_delivery": ActionSpec("Accept delivery", _plain(forms.OptionalReasonForm),
+    "accept_delivery": ActionSpec("Accept delivery", forms.plain(forms.OptionalReasonForm),
                                   _simple(services.flight_request_accept_delivery, "Delivery accepted."),
                                   button="Accept delivery"),
-    "return_delivery": ActionSpec("Return for rework", _plain(forms.ReasonForm),
+    "return_delivery": ActionSpec("Return for rework", forms.plain(forms.ReasonForm),
                                   _simple(services.flight_request_return_delivery, "Returned for rework."),
                                   button="Return for rework", style="danger"),
-    "cancel": ActionSpec("Cancel request", _plain(forms.ReasonForm),
+    "cancel": ActionSpec("Cancel request", forms.plain(forms.ReasonForm),
                          _simple(services.flight_request_cancel, "Request cancelled."), button="Cancel request",
                          style="danger"),
 }  # fmt: skip

@@ -94,11 +94,17 @@ def main() -> int:
     parser.add_argument("--survey", type=int, required=True)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--deliver", action="store_true", help="declare the delivery complete afterwards")
+    parser.add_argument("--flying-height", type=float, default=None,
+                        help="metres above ground, for cameras that record no relative altitude (docs/upload.md)")
     args = parser.parse_args()
     session = requests.Session()
     session.headers.update({"Authorization": f"Token {args.token}", "Tus-Resumable": "1.0.0"})
     state = json.loads(STATE.read_text()) if STATE.exists() else {}
     failed = 0
+    if args.flying_height is not None:  # state it first, so footprints are drawn as the files arrive
+        r = session.post(f"{args.server.rstrip('/')}/api/v1/surveys/{args.survey}/flying-height/",
+                         json={"flying_height_m": args.flying_height})
+        r.raise_for_status()
     for path in sorted(p for p in args.folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         result = upload(session, args.server.rstrip("/"), args.survey, path, state)
         failed += result.startswith("refused")

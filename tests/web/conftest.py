@@ -12,6 +12,7 @@ pytest-django's ``live_server`` (which needs ``transactional_db``).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,7 +43,9 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        raise RuntimeError(f"Chromium not found at {CHROMIUM}: run `make browser` (or set CHROMIUM_PATH)")
+        raise RuntimeError(
+            f"Chromium not found at {CHROMIUM}: run `make browser` (or set CHROMIUM_PATH)"
+        )
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -76,10 +79,10 @@ def page(browser, live_server, request) -> Iterator[object]:
         failed = getattr(request.node, "rep_call", None)
         if failed is not None and failed.failed:
             ARTIFACTS.mkdir(exist_ok=True)
-            try:
+            with contextlib.suppress(
+                Exception
+            ):  # a failed screenshot must not hide the real failure
                 pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-            except Exception:  # noqa: BLE001 - a failed screenshot must not hide the real failure
-                pass
         context.close()
 
 
@@ -117,3 +120,89 @@ def airspace_data(db, shared_data: Path) -> None:
         str(shared_data / "airspace" / "rat.yaml"),
         stdout=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process; the summary is not needed
     )
+
+
+# ---- booking states for page tests (through the real services) ------------------------------------
+
+
+@pytest.fixture
+def cast(db):
+    """The fixed cast of booking.testing: a user per role, organisations, a framework, suppliers."""
+    from booking.testing import make_cast
+
+    return make_cast()
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+#: What a complete application carries besides the basics (take-off point, buffer, documents held).
+COMPLETE = {
+    "takeoff_points": [[-5.4730, 56.4158]],
+    "contingency_buffer_m": 15,
+    "documents": {
+        "rams": "RAMS-OBN-17",
+        "dpia": "DPIA-2026-03",
+        "landowner_consent": "ABC-EST-LO-4",
+    },
+    "site_context": {"built_up": True, "country": "scotland", "land_owner": "council"},
+}
+
+#: The operating inputs a contractor gives when scheduling (PDRA01 distances, docs/policy.md `operation`).
+OPERATION = {
+    "max_distance_from_pilot_m": 300,
+    "min_distance_people_m": 50,
+    "min_distance_people_takeoff_m": 50,
+}
+
+
+def draft_request(cast, **overrides):
+    """A complete draft; with people in view it is referred to a policy officer when submitted."""
+    from booking import services
+
+    fields = cast.request_fields(**{**COMPLETE, **overrides})
+    return services.flight_request_create(actor=cast.requester, now=_now(), **fields)
+
+
+def approved_request(cast):
+    from booking import services
+    from booking.models import RequestStatus
+
+    fr = draft_request(cast, people_in_view=True)
+    fr = services.flight_request_submit(actor=cast.requester, flight_request=fr, now=_now())
+    if fr.status == RequestStatus.REFERRED:
+        fr = services.flight_request_approve(
+            actor=cast.policy_officer, flight_request=fr, now=_now()
+        )
+    assert fr.status == RequestStatus.APPROVED, fr.status
+    return fr
+
+
+def confirmed_request(cast):
+    """Approved, ordered from cast.supplier and accepted by its contractor."""
+    from booking import services
+
+    fr = approved_request(cast)
+    services.flight_request_order(
+        actor=cast.procurement, flight_request=fr, now=_now(), supplier=cast.supplier
+    )
+    services.order_accept(actor=cast.contractor, flight_request=fr, now=_now())
+    fr.refresh_from_db()
+    return fr
+
+
+def messages_of(text: str) -> str:
+    return text.split('class="messages"')[1].split("</ul>")[0] if 'class="messages"' in text else ""
+
+
+def actions_offered(client, fr) -> set[str]:
+    text = client.get(f"/requests/{fr.pk}/").content.decode()
+    return {chunk.split('"')[0] for chunk in text.split('id="action-')[1:]}
+
+
+def _now():
+    from django.utils import timezone
+
+    return timezone.now()

@@ -46,10 +46,14 @@ def _draw_polygon(page, map_selector: str) -> None:
     page.mouse.click(cx + corners[0][0], cy + corners[0][1])  # close the ring on the first corner
 
 
-def test_request_from_submission_to_scheduled_flight(page, live_server, transactional_db, airspace_data):
+def test_request_from_submission_to_scheduled_flight(
+    page, live_server, transactional_db, airspace_data
+):
     cast = make_cast()
     base = live_server.url
-    start = (timezone.localtime() + timedelta(days=12)).replace(hour=10, minute=0, second=0, microsecond=0)
+    start = (timezone.localtime() + timedelta(days=12)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
 
     # ---- requester: the form with the map, saved as a draft with its estimate, then submitted ----
     login(page, base, "requester", PASSWORD)
@@ -73,7 +77,11 @@ def test_request_from_submission_to_scheduled_flight(page, live_server, transact
     page.locator("#area-map .leaflet-draw-draw-marker").click()
     page.mouse.click(site_box["x"] + site_box["width"] / 2, site_box["y"] + site_box["height"] / 2)
     takeoff = json.loads(page.input_value("#id_takeoff_points"))
-    assert len(takeoff) == 1 and -5.4745 <= takeoff[0][0] <= -5.4712 and 56.4148 <= takeoff[0][1] <= 56.4170
+    assert (
+        len(takeoff) == 1
+        and -5.4745 <= takeoff[0][0] <= -5.4712
+        and 56.4148 <= takeoff[0][1] <= 56.4170
+    )
     page.fill("#id_contingency_buffer_m", "15")
     page.check("#id_site_built_up")
     page.select_option("#id_land_owner", "council")
@@ -93,12 +101,19 @@ def test_request_from_submission_to_scheduled_flight(page, live_server, transact
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(re.compile(r"/requests/\d+/$"))
     fr = FlightRequest.objects.get(site_name="Oban North Pier sea wall")
-    assert fr.area == OBAN_SEAFRONT and fr.takeoff_points == takeoff and fr.contingency_buffer_m == 15
+    assert (
+        fr.area == OBAN_SEAFRONT and fr.takeoff_points == takeoff and fr.contingency_buffer_m == 15
+    )
     assert fr.site_context["built_up"] is True and fr.site_context["land_owner"] == "council"
     messages = page.locator(".messages").inner_text()
-    assert f"Saved {fr.reference} as a draft" in messages and f"Estimated cost £{fr.estimated_cost}" in messages
+    assert (
+        f"Saved {fr.reference} as a draft" in messages
+        and f"Estimated cost £{fr.estimated_cost}" in messages
+    )
     assert _status(page) == "Draft"
-    assert page.locator("#site-map path.leaflet-interactive").count() == 1  # the site on the read-only map
+    assert (
+        page.locator("#site-map path.leaflet-interactive").count() == 1
+    )  # the site on the read-only map
     assert page.locator("#site-map .leaflet-marker-icon").count() == 1  # and its take-off point
 
     page.get_by_role("button", name="Submit for the policy check").click()
@@ -115,13 +130,21 @@ def test_request_from_submission_to_scheduled_flight(page, live_server, transact
     # ---- policy officer: the referral is on their dashboard; approve with a reason ----
     login(page, base, "policy", PASSWORD)
     _open_from_dashboard(page, base, "awaiting-decision", fr.reference)
-    assert {"approve", "refuse"} <= set(page.locator("#actions form").evaluate_all("fs => fs.map(f => f.id.slice(7))"))
-    page.locator("#action-approve textarea[name=reason]").fill("DPIA seen; residents notified by letter")
+    assert {"approve", "refuse"} <= set(
+        page.locator("#actions form").evaluate_all("fs => fs.map(f => f.id.slice(7))")
+    )
+    page.locator("#action-approve textarea[name=reason]").fill(
+        "DPIA seen; residents notified by letter"
+    )
     page.locator("#action-approve button").click()
     page.wait_for_load_state("domcontentloaded")
     assert _status(page) == "Approved"
     timeline = _timeline(page)
-    assert "Approved" in timeline and "DPIA seen; residents notified by letter" in timeline and "policy" in timeline
+    assert (
+        "Approved" in timeline
+        and "DPIA seen; residents notified by letter" in timeline
+        and "policy" in timeline
+    )
 
     # ---- procurement: place the call-off order (supplier by rank) ----
     login(page, base, "procurement", PASSWORD)
@@ -147,7 +170,9 @@ def test_request_from_submission_to_scheduled_flight(page, live_server, transact
     form.locator("select[name=pilot]").select_option(label=str(cast.pilot))
     form.locator("select[name=aircraft]").select_option(label=str(cast.aircraft))
     form.locator("input[name=scheduled_start]").fill(flight_start.strftime("%Y-%m-%dT%H:%M"))
-    form.locator("input[name=scheduled_end]").fill((flight_start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=scheduled_end]").fill(
+        (flight_start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    )
     form.locator("input[name=max_distance_from_pilot_m]").fill("300")
     form.locator("input[name=min_distance_people_m]").fill("50")
     form.locator("input[name=min_distance_people_takeoff_m]").fill("50")
@@ -157,9 +182,21 @@ def test_request_from_submission_to_scheduled_flight(page, live_server, transact
     assert fr.status == RequestStatus.SCHEDULED, page.locator(".messages").inner_text()
     assert _status(page) == "Scheduled"
     flights = page.locator("#flights").inner_text()
-    assert cast.pilot.name in flights and cast.aircraft.name in flights and flight_start.strftime("%-d %b %Y") in flights
+    assert (
+        cast.pilot.name in flights
+        and cast.aircraft.name in flights
+        and flight_start.strftime("%-d %b %Y") in flights
+    )
     timeline = _timeline(page)
-    for step in ("Created", "Submitted", "Policy check", "Approved", "Order placed", "Order accepted", "Scheduled"):
+    for step in (
+        "Created",
+        "Submitted",
+        "Policy check",
+        "Approved",
+        "Order placed",
+        "Order accepted",
+        "Scheduled",
+    ):
         assert step in timeline, step
     assert f"Pilot {cast.pilot.name}" in timeline
 

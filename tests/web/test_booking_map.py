@@ -22,17 +22,27 @@ KERRERA_KML = b"""<?xml version="1.0" encoding="UTF-8"?>
 </coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>"""
 
 
-def test_kml_file_loads_into_the_form_and_broken_file_is_refused(page, live_server, transactional_db):
+def test_kml_file_loads_into_the_form_and_broken_file_is_refused(
+    page, live_server, transactional_db
+):
     cast = make_cast()
     base = live_server.url
     login(page, base, "requester", PASSWORD)
     page.goto(f"{base}/requests/new/")
-    page.set_input_files("#id_area_file", files=[{"name": "notes.kml", "mimeType": "text/xml", "buffer": b"<kml><oops"}])
-    page.wait_for_function("document.getElementById('area-status').textContent.includes('Could not read')")
+    page.set_input_files(
+        "#id_area_file",
+        files=[{"name": "notes.kml", "mimeType": "text/xml", "buffer": b"<kml><oops"}],
+    )
+    page.wait_for_function(
+        "document.getElementById('area-status').textContent.includes('Could not read')"
+    )
     assert "not well-formed" in page.locator("#area-status").inner_text()
     assert page.input_value("#id_area") == ""
 
-    page.set_input_files("#id_area_file", files=[{"name": "kerrera.kml", "mimeType": "text/xml", "buffer": KERRERA_KML}])
+    page.set_input_files(
+        "#id_area_file",
+        files=[{"name": "kerrera.kml", "mimeType": "text/xml", "buffer": KERRERA_KML}],
+    )
     page.wait_for_function("document.getElementById('id_area').value !== ''")
     area = json.loads(page.input_value("#id_area"))
     assert area["type"] == "Polygon" and area["coordinates"][0][0] == [-5.5005, 56.401]
@@ -42,7 +52,9 @@ def test_kml_file_loads_into_the_form_and_broken_file_is_refused(page, live_serv
     page.check("input[name=deliverables][value=photos]")
     page.fill("#id_window_start", "2099-05-01T10:00")
     page.fill("#id_window_end", "2099-05-01T15:00")
-    assert page.input_value("#id_budget_code") == str(cast.budget_code.pk)  # the service's only code
+    assert page.input_value("#id_budget_code") == str(
+        cast.budget_code.pk
+    )  # the service's only code
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url(lambda url: "/requests/new/" not in url)
     fr = FlightRequest.objects.get(site_name="Kerrera ferry slip")
@@ -59,7 +71,7 @@ def test_kml_file_loads_into_the_form_and_broken_file_is_refused(page, live_serv
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(lambda url: url.endswith(f"/requests/{fr.pk}/"))
     fr.refresh_from_db()
-    (lon, lat), = fr.takeoff_points
+    ((lon, lat),) = fr.takeoff_points
     assert -5.5005 < lon < -5.4985 and 56.4010 < lat < 56.4022
     assert page.locator("#site-map .leaflet-marker-icon").count() == 1
     assert page.js_errors == []

@@ -6,7 +6,9 @@ photo, and must never decode the image body (a decompression bomb is refused fro
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import exifread
@@ -24,6 +26,8 @@ class PhotoExif:
     alt_m: float | None
     focal_mm: float | None
     focal_px: float | None  # focal length in pixels of this image, when EXIF says enough to know it
+    time_s: float | None = None  # exposure, camera clock (DateTimeOriginal + SubSec), seconds, as if UTC
+    gps_time_s: float | None = None  # time of the GPS fix (GPSDateStamp + GPSTimeStamp, UTC), seconds
 
 
 def _ratio(value: object) -> float:
@@ -59,6 +63,42 @@ def _int_tag(tag: object) -> int:
         return int(values[0]) if values else 0
     except (TypeError, ValueError):
         return 0
+
+
+def _exposure_time(tags: dict) -> float | None:
+    """DateTimeOriginal (camera clock, no zone) plus SubSecTimeOriginal, as seconds since 1970 read as UTC."""
+    raw = str(tags.get("EXIF DateTimeOriginal") or tags.get("Image DateTime") or "").strip()
+    try:
+        when = datetime.strptime(raw[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    seconds = float(calendar.timegm(when.timetuple()))
+    sub = str(tags.get("EXIF SubSecTimeOriginal") or "").strip()
+    if sub.isdigit():
+        seconds += float("0." + sub)
+    return seconds
+
+
+def _gps_time(tags: dict, exposure: float | None) -> float | None:
+    """GPSTimeStamp (UTC time of the fix) on GPSDateStamp, or on the exposure's date when the date is missing."""
+    stamp = getattr(tags.get("GPS GPSTimeStamp"), "values", None)
+    if not stamp or len(stamp) < 3:
+        return None
+    try:
+        of_day = _ratio(stamp[0]) * 3600.0 + _ratio(stamp[1]) * 60.0 + _ratio(stamp[2])
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    raw = str(tags.get("GPS GPSDate") or tags.get("GPS GPSDateStamp") or "").strip()
+    try:
+        day = float(calendar.timegm(datetime.strptime(raw[:10], "%Y:%m:%d").timetuple()))
+    except ValueError:
+        if exposure is None:
+            return None
+        day = exposure - exposure % 86400.0
+        # the camera clock is local time: pick the UTC day that puts the fix nearest the exposure
+        candidates = [day - 86400.0, day, day + 86400.0]
+        return min((c + of_day for c in candidates), key=lambda t: abs(t - exposure))
+    return day + of_day
 
 
 def read_photo_exif(path: Path, *, max_pixels: int) -> PhotoExif:
@@ -107,5 +147,6 @@ def read_photo_exif(path: Path, *, max_pixels: int) -> PhotoExif:
             focal_px = f35 / 36.0 * max(width, height)  # 36 mm is the long side of a 35 mm frame
     if lat is not None and lon is not None and lat == 0.0 and lon == 0.0:
         lat = lon = None  # an unfixed receiver writes 0,0
+    exposure = _exposure_time(tags)
     return PhotoExif(width=width, height=height, lat=lat, lon=lon, alt_m=alt, focal_mm=focal,
-                     focal_px=focal_px)
+                     focal_px=focal_px, time_s=exposure, gps_time_s=_gps_time(tags, exposure))
