@@ -197,6 +197,8 @@ def _tus_creation_data(request: Request) -> dict:
 class UploadView(APIView):
     """One upload: HEAD (offset, to resume), PATCH (append a chunk), DELETE (cancel), GET (JSON status)."""
 
+    serializer_class = UploadSerializer  # documents the JSON status in the OpenAPI schema
+
     def _upload(self, request: Request, upload_id) -> Upload:
         upload = get_object_or_404(selectors.visible_uploads(request.user), pk=upload_id)
         if not can_deliver(request.user, upload.survey):  # e.g. the owner has since moved to another supplier

@@ -60,9 +60,11 @@ class SurveyCreateSerializer(serializers.Serializer):
         super().__init__(*args, **kwargs)
         from booking.selectors import visible_flights, visible_requests
 
-        user = self.context["request"].user
-        self.fields["flight_request"].queryset = visible_requests(user)
-        self.fields["flight"].queryset = visible_flights(user)
+        request = self.context.get("request")
+        if request is None:  # schema generation: no user, nothing to choose from
+            return
+        self.fields["flight_request"].queryset = visible_requests(request.user)
+        self.fields["flight"].queryset = visible_flights(request.user)
 
 
 class UploadSerializer(serializers.ModelSerializer):

@@ -1,0 +1,108 @@
+"""The camera's GPS as a track in time, and one time offset (lag) between exposures and GPS fixes.
+
+Cameras with a built-in receiver (the Canon of Caliterra is one) stamp each photo with the latest fix they hold,
+which is seconds old: the fix is where the camera *was*, so on a back-and-forth survey the GPS trails the camera
+along each line and the error flips sign with the flight direction. We model that honestly with one offset for
+the whole flight: the position at exposure is the GPS track (fixes de-duplicated, ordered by their own GPS time,
+interpolated linearly) read at exposure time + lag. The lag is fitted to the image block (whose shape comes from
+the photos alone) with a free similarity, so it does not depend on the datum, and is used only when it clearly
+improves the fit. The report gives the agreement with the raw fixes and with the lag-corrected track.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_LAG_S = 5.0  # a receiver or clock offset beyond this is not a lag any more
+MIN_GAIN = 0.9  # a lag is used only if it brings the fitted RMS below 90 % of the no-lag RMS
+
+
+@dataclass(frozen=True)
+class LagFit:
+    lag_s: float  # add to the exposure time (in the GPS clock) to read the track
+    rms_no_lag_m: float  # placed vs track at the exposure times, after a best-fit similarity
+    rms_m: float  # the same with the fitted lag
+    targets: np.ndarray  # (n, 2) lag-corrected GPS position of each photo (same frame as the fixes)
+
+
+def track_positions(fix_times: np.ndarray, fixes: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Positions on the track at `query` times: fixes de-duplicated by time, linear in between, linear beyond."""
+    order = np.argsort(fix_times, kind="stable")
+    times, first = np.unique(fix_times[order], return_index=True)  # a repeated fix counts once
+    pos = fixes[order][first]
+    if len(times) == 1:
+        return np.repeat(pos, len(query), axis=0)
+    out = np.column_stack([np.interp(query, times, pos[:, 0]), np.interp(query, times, pos[:, 1])])
+    for end, (a, b) in (("low", (0, 1)), ("high", (-2, -1))):
+        mask = query < times[0] if end == "low" else query > times[-1]
+        if mask.any():
+            velocity = (pos[b] - pos[a]) / (times[b] - times[a])
+            ref = 0 if end == "low" else -1
+            out[mask] = pos[ref] + (query[mask] - times[ref])[:, None] * velocity
+    return out
+
+
+def similarity_residuals(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """dst - (s R src + t) for the least-squares similarity (Umeyama)."""
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - mu_s, dst - mu_d
+    u, sv, vt = np.linalg.svd(b.T @ a)
+    d = np.diag([1.0, np.sign(np.linalg.det(u @ vt))])
+    rot = u @ d @ vt
+    var = float((a**2).sum())
+    s = float(np.trace(np.diag(sv) @ d) / var) if var > 0 else 1.0
+    return dst - (s * a @ rot.T + mu_d)
+
+
+def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, fix_times: np.ndarray,
+                fixes: np.ndarray) -> LagFit | None:
+    """Fit one lag between exposures (camera clock) and the GPS track; None without enough time stamps.
+
+    The camera clock is usually local time and seconds off the GPS: it is put on the GPS clock by the median of
+    (fix time - exposure time) over the photos, the lag is fitted on top of that.
+    """
+    ok = np.isfinite(exposure) & np.isfinite(fix_times)
+    if ok.sum() < 5 or np.ptp(fix_times[ok]) < 5.0:
+        return None
+    placed, exposure, fix_times, fixes = placed[ok], exposure[ok], fix_times[ok], fixes[ok]
+    on_gps_clock = exposure + float(np.median(fix_times - exposure))
+
+    def rms(lag: float) -> float:
+        r = similarity_residuals(placed, track_positions(fix_times, fixes, on_gps_clock + lag))
+        return float(np.sqrt((r**2).sum(axis=1).mean()))
+
+    coarse = np.arange(-MAX_LAG_S, MAX_LAG_S + 1e-9, 0.25)
+    values = [rms(lag) for lag in coarse]
+    best = float(coarse[int(np.argmin(values))])
+    fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
+    fine_values = [rms(lag) for lag in fine]
+    best = float(fine[int(np.argmin(fine_values))])
+    base, fitted = rms(0.0), min(fine_values)
+    if not fitted < MIN_GAIN * base:
+        best, fitted = 0.0, base
+    targets = np.full((len(ok), 2), np.nan)
+    targets[ok] = track_positions(fix_times, fixes, on_gps_clock + best)
+    return LagFit(lag_s=round(best, 2), rms_no_lag_m=base, rms_m=fitted, targets=targets)
+
+
+def along_cross(placed: np.ndarray, times: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split offsets (n, 2) into along-track and cross-track parts, the direction of travel taken from the
+    placed positions in exposure order (central differences); photos without a time get NaN."""
+    along = np.full(len(placed), np.nan)
+    cross = np.full(len(placed), np.nan)
+    idx = np.flatnonzero(np.isfinite(times))
+    if len(idx) < 2:
+        return along, cross
+    idx = idx[np.argsort(times[idx], kind="stable")]
+    for n, k in enumerate(idx):
+        prev, nxt = idx[max(n - 1, 0)], idx[min(n + 1, len(idx) - 1)]
+        step = placed[nxt] - placed[prev]
+        norm = float(np.hypot(*step))
+        if norm < 1e-6:
+            continue
+        u = step / norm
+        along[k] = float(offsets[k] @ u)
+        cross[k] = float(offsets[k] @ np.array([-u[1], u[0]]))
+    return along, cross
