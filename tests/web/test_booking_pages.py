@@ -303,3 +303,15 @@ def test_editdraft_request(client, cast):
     fr.refresh_from_db()
     assert fr.site_name == "Oban seafront (north)" and fr.max_height_m == 60
     assert fr.audit_events.filter(action="update").exists()
+
+
+def test_spend_page_recharge_form_downloads_the_partner_statement(client, cast):
+    text = as_user(client, cast.procurement).get("/spend/").content.decode()
+    section = text.split('id="recharge"')[1].split("</section>")[0]
+    action = section.split('action="')[1].split('"')[0]
+    assert action == reverse("booking-recharge", kwargs={"organisation_id": cast.partner.pk})
+    today = timezone.localdate()
+    response = client.get(
+        action, {"start": f"{today.year - 1}-04-01", "end": today.isoformat(), "output": "csv"}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

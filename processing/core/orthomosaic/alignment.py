@@ -122,17 +122,29 @@ def similarity_init(frames: list[Frame], pairs: list[PairMatch]) -> tuple[np.nda
     Only the image block's overall position, heading and scale come from GPS, so the start has no drift.
     Returns the parameters and the match scatter in metres. (A joint linear solve with GPS priors is avoided on
     purpose: with residuals in metres the matches pull the block to shrink; bundle.py works in pixels instead.)
+    Separate groups of photos (no tie points between them, e.g. two parts of a flight joined only by oblique turn
+    photos) are solved and placed on the GPS each on its own.
     """
     n = len(frames)
-    jacobians = [_pair_jacobian(frames, p) for p in pairs]
     gps = np.array([f.gps for f in frames], float).reshape(n, 2)
-    rel, sigma_rel = _relative(n, pairs, jacobians)
-    spread = float(np.hypot(*np.ptp(gps, axis=0))) or 1.0
-    s, rot, t = _fit_similarity(rel[:, 2:4], gps, 0.25 * spread)
-    z = s * (rot[0, 0] + 1j * rot[1, 0])
-    ab = (rel[:, 0] + 1j * rel[:, 1]) * z
-    centres = rel[:, 2:4] @ (s * rot).T + t
-    return np.column_stack([ab.real, ab.imag, centres]), sigma_rel * s
+    out = np.zeros((n, 4))
+    scatter = []
+    for group in components(n, pairs):
+        local = {k: m for m, k in enumerate(group)}
+        sub_pairs = [PairMatch(i=local[p.i], j=local[p.j], points_i=p.points_i, points_j=p.points_j,
+                               inliers=p.inliers, matches=p.matches) for p in pairs if p.i in local]
+        sub_frames = [frames[k] for k in group]
+        jacobians = [_pair_jacobian(sub_frames, p) for p in sub_pairs]
+        rel, sigma_rel = _relative(len(group), sub_pairs, jacobians)
+        sub_gps = gps[group]
+        spread = float(np.hypot(*np.ptp(sub_gps, axis=0))) or 1.0
+        s, rot, t = _fit_similarity(rel[:, 2:4], sub_gps, 0.25 * spread)
+        z = s * (rot[0, 0] + 1j * rot[1, 0])
+        ab = (rel[:, 0] + 1j * rel[:, 1]) * z
+        centres = rel[:, 2:4] @ (s * rot).T + t
+        out[group] = np.column_stack([ab.real, ab.imag, centres])
+        scatter.append(sigma_rel * s)
+    return out, float(np.median(scatter)) if scatter else 0.0
 
 
 def components(n: int, pairs: list[PairMatch]) -> list[list[int]]:

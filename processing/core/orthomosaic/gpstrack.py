@@ -56,21 +56,24 @@ def similarity_residuals(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return dst - (s * a @ rot.T + mu_d)
 
 
-def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, fix_times: np.ndarray,
-                fixes: np.ndarray) -> LagFit | None:
+def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, own_fix_times: np.ndarray, track_times: np.ndarray,
+                track_fixes: np.ndarray) -> LagFit | None:
     """Fit one lag between exposures (camera clock) and the GPS track; None without enough time stamps.
 
-    The camera clock is usually local time and seconds off the GPS: it is put on the GPS clock by the median of
-    (fix time - exposure time) over the photos, the lag is fitted on top of that.
+    placed, exposure and own_fix_times are per placed photo; the track is every photo's fix (dropped photos'
+    fixes are still samples of the flight). The camera clock is usually local time and seconds off the GPS: it is
+    put on the GPS clock by the median of (own fix time - exposure time), and the lag is fitted on top of that.
     """
-    ok = np.isfinite(exposure) & np.isfinite(fix_times)
-    if ok.sum() < 5 or np.ptp(fix_times[ok]) < 5.0:
+    ok = np.isfinite(exposure) & np.isfinite(own_fix_times)
+    good_track = np.isfinite(track_times)
+    if ok.sum() < 5 or good_track.sum() < 5 or np.ptp(track_times[good_track]) < 5.0:
         return None
-    placed, exposure, fix_times, fixes = placed[ok], exposure[ok], fix_times[ok], fixes[ok]
-    on_gps_clock = exposure + float(np.median(fix_times - exposure))
+    track_times, track_fixes = track_times[good_track], track_fixes[good_track]
+    on_gps_clock = exposure + float(np.median(own_fix_times[ok] - exposure[ok]))
 
     def rms(lag: float) -> float:
-        r = similarity_residuals(placed, track_positions(fix_times, fixes, on_gps_clock + lag))
+        target = track_positions(track_times, track_fixes, on_gps_clock[ok] + lag)
+        r = similarity_residuals(placed[ok], target)
         return float(np.sqrt((r**2).sum(axis=1).mean()))
 
     coarse = np.arange(-MAX_LAG_S, MAX_LAG_S + 1e-9, 0.25)
@@ -82,8 +85,8 @@ def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, fix_times: np.ndarray,
     base, fitted = rms(0.0), min(fine_values)
     if not fitted < MIN_GAIN * base:
         best, fitted = 0.0, base
-    targets = np.full((len(ok), 2), np.nan)
-    targets[ok] = track_positions(fix_times, fixes, on_gps_clock + best)
+    targets = np.full((len(placed), 2), np.nan)
+    targets[ok] = track_positions(track_times, track_fixes, on_gps_clock[ok] + best)
     return LagFit(lag_s=round(best, 2), rms_no_lag_m=base, rms_m=fitted, targets=targets)
 
 

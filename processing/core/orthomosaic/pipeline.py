@@ -20,6 +20,7 @@ from .alignment import Frame, Gcp, components, similarity_init
 from .bundle import Poses, adjust, init_poses
 from .features import PhotoFeatures, extract_features
 from .georef import choose_crs, crs_label, project, unproject
+from .gpstrack import LagFit, along_cross, fit_gps_lag
 from .matching import PairMatch, candidate_pairs, match_pair
 from .options import OrthoOptions
 from .render import Grid, Placed, compute_gains, render_geotiff
@@ -28,6 +29,7 @@ from .report import DroppedPhoto, OrthoReport, PlacedPhoto
 Progress = Callable[[float, str], None]
 MIN_COMPONENT = 3  # a group of fewer photos has too little GPS spread to fix its own scale
 MAX_TILT_DEG = 30.0  # beyond this a photo is oblique: its far side would be smeared over the mosaic
+MAX_ROUNDS = 6  # solve / prune rounds of the alignment
 
 
 def _noop(fraction: float, message: str) -> None:
@@ -97,9 +99,12 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
     progress(0.6, "alignment")
     gcps = _gcps(feats, opts, origin)
     active, pairs, poses, residuals = _align(frames, feats, matches, gcps, opts, dropped)
-    timings["alignment"] = time.perf_counter() - t
     if len(active) < 2:
         raise MosaicError(_too_few_message(len(active), len(paths), dropped))
+    lag = _fit_lag(frames, feats, active, poses)
+    if lag is not None and lag.lag_s != 0.0:
+        poses, residuals = _readjust(frames, feats, active, pairs, gcps, poses, lag, opts)
+    timings["alignment"] = time.perf_counter() - t
 
     t = time.perf_counter()
     stage = _Stage(progress, 0.62, 0.9, "rendering")
@@ -150,7 +155,7 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
         tmp.unlink(missing_ok=True)
     timings["total"] = time.perf_counter() - t0
     report = _report(paths, feats, active, frames, poses, residuals, pairs, len(candidates), gains, gcps,
-                     dropped, crs, origin, grid, photo_gsd, covered, final, timings, opts, footprints)
+                     dropped, crs, origin, grid, photo_gsd, covered, final, timings, opts, footprints, lag)
     report.write(out_dir / "report.json")
     progress(1.0, "done")
     return report
@@ -229,13 +234,15 @@ def _focal(feat: PhotoFeatures) -> float:
 def _align(frames: list[Frame], feats: list[PhotoFeatures], matches: list[PairMatch], gcps: list[Gcp],
            opts: OrthoOptions, dropped: list[DroppedPhoto]
            ) -> tuple[list[int], list[PairMatch], Poses, list[np.ndarray]]:
-    """Solve, drop inconsistent pairs and oblique photos, solve again, until nothing changes (few rounds)."""
+    """Solve, drop inconsistent pairs and oblique or degenerate photos, solve again, until nothing changes."""
     active = list(range(len(frames)))
     pairs = list(matches)
-    for _round in range(4):
+    empty: tuple[list[int], list[PairMatch], Poses, list[np.ndarray]] = (
+        [], [], Poses(np.zeros((0, 6)), np.zeros(0), np.zeros((0, 2))), [])
+    for round_ in range(MAX_ROUNDS):
         active, pairs = _keep_connected(active, pairs, feats, dropped, len(frames))
         if len(active) < 2:
-            return active, [], Poses(np.zeros((0, 6)), np.zeros(0), np.zeros((0, 2))), []
+            return empty
         remap = {k: n for n, k in enumerate(active)}
         local_pairs = [PairMatch(i=remap[p.i], j=remap[p.j], points_i=p.points_i, points_j=p.points_j,
                                  inliers=p.inliers, matches=p.matches) for p in pairs]
@@ -244,33 +251,61 @@ def _align(frames: list[Frame], feats: list[PhotoFeatures], matches: list[PairMa
         sub = [frames[k] for k in active]
         similarity, _scatter = similarity_init(sub, local_pairs)
         poses = init_poses(sub, similarity, np.array([_focal(feats[k]) for k in active]))
-        poses, residuals = adjust(sub, local_pairs, local_gcps, poses, gps_sigma=opts.gps_sigma_m,
-                                  gcp_sigma=opts.gcp_sigma_m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            poses, residuals = adjust(sub, local_pairs, local_gcps, poses, gps_sigma=opts.gps_sigma_m,
+                                      gcp_sigma=opts.gcp_sigma_m)
         pair_rms = np.array([float(np.sqrt(np.mean(r**2))) for r in residuals])
         # pairs whose tie points disagree with the block (repetitive texture, moving objects): pixels
-        limit = max(4.0 * float(np.median(pair_rms)), 4.0) if len(pair_rms) else 0.0
-        bad_pairs = {n for n, rms in enumerate(pair_rms) if rms > limit}
-        bad_photos = set()
+        finite = pair_rms[np.isfinite(pair_rms)]
+        limit = max(4.0 * float(np.median(finite)), 4.0) if len(finite) else 0.0
+        bad_pairs = {n for n, rms in enumerate(pair_rms) if not rms <= limit}
+        bad_photos: dict[int, str] = {}
+        heights = poses.params[:, 5]
+        typical = float(np.median(heights[np.isfinite(heights)])) if np.isfinite(heights).any() else 0.0
         for n, k in enumerate(active):
+            if not np.all(np.isfinite(poses.params[n])) or not heights[n] > 0.05 * typical:
+                bad_photos[k] = "alignment failed: no consistent camera pose (too few or contradictory matches)"
+                continue
             tilt = poses.tilt_deg(n)
             if tilt > MAX_TILT_DEG:
-                bad_photos.add(k)
-                dropped.append(DroppedPhoto(name=feats[k].name,
-                                            reason=f"oblique: tilted {tilt:.0f} degrees from nadir "
-                                                   f"(limit {MAX_TILT_DEG:.0f})"))
-        if not bad_pairs and not bad_photos:
+                bad_photos[k] = f"oblique: tilted {tilt:.0f} degrees from nadir (limit {MAX_TILT_DEG:.0f})"
+        if not bad_photos and (not bad_pairs or round_ == MAX_ROUNDS - 1):
             return active, local_pairs, poses, residuals
+        dropped.extend(DroppedPhoto(name=feats[k].name, reason=r) for k, r in bad_photos.items())
         pairs = [p for n, p in enumerate(pairs) if n not in bad_pairs and p.i not in bad_photos
                  and p.j not in bad_photos]
         active = [k for k in active if k not in bad_photos]
-    return active, local_pairs, poses, residuals
+    raise MosaicError("the alignment did not settle: photos kept failing the pose checks")
+
+
+def _fit_lag(frames: list[Frame], feats: list[PhotoFeatures], active: list[int], poses: Poses) -> LagFit | None:
+    """One GPS time offset for the flight, fitted to the aligned block (see gpstrack.py)."""
+    nan = float("nan")
+    exposure = np.array([feats[k].exif.time_s or nan for k in active], float)
+    own_fix = np.array([feats[k].exif.gps_time_s or nan for k in active], float)
+    track_times = np.array([f.exif.gps_time_s or nan for f in feats], float)
+    track = np.array([fr.gps for fr in frames], float)
+    return fit_gps_lag(poses.params[:, 3:5], exposure, own_fix, track_times, track)
+
+
+def _readjust(frames: list[Frame], feats: list[PhotoFeatures], active: list[int], pairs: list[PairMatch],
+              gcps: list[Gcp], poses: Poses, lag: LagFit, opts: OrthoOptions) -> tuple[Poses, list[np.ndarray]]:
+    """Solve again from the current poses with the GPS priors moved to the lag-corrected track."""
+    sub = []
+    for n, k in enumerate(active):
+        target = lag.targets[n]
+        gps = target if np.all(np.isfinite(target)) else frames[k].gps
+        sub.append(Frame(width=frames[k].width, height=frames[k].height, gps=gps))
+    remap = {k: n for n, k in enumerate(active)}
+    local_gcps = [Gcp(photo=remap[g.photo], x=g.x, y=g.y, target=g.target) for g in gcps if g.photo in remap]
+    return adjust(sub, pairs, local_gcps, poses, gps_sigma=opts.gps_sigma_m, gcp_sigma=opts.gcp_sigma_m)
 
 
 def _keep_connected(active: list[int], pairs: list[PairMatch], feats: list[PhotoFeatures],
                     dropped: list[DroppedPhoto], n_total: int) -> tuple[list[int], list[PairMatch]]:
     member = set(active)
     pairs = [p for p in pairs if p.i in member and p.j in member]
-    groups = [g for g in components(n_total, pairs) if g[0] in member or any(k in member for k in g)]
+    groups = [g for g in components(n_total, pairs) if any(k in member for k in g)]
     groups = [[k for k in g if k in member] for g in groups]
     groups = sorted([g for g in groups if g], key=len, reverse=True)
     keep: set[int] = set()
@@ -279,7 +314,8 @@ def _keep_connected(active: list[int], pairs: list[PairMatch], feats: list[Photo
             keep.update(group)
             continue
         for k in group:
-            reason = ("no overlapping neighbour could be matched" if len(group) == 1 else
+            reason = ("no overlapping neighbour could be matched (an oblique, blurred or isolated photo)"
+                      if len(group) == 1 else
                       f"connected only to {len(group) - 1} other photo(s), not to the main block")
             dropped.append(DroppedPhoto(name=feats[k].name, reason=reason))
     return sorted(keep), [p for p in pairs if p.i in keep and p.j in keep]
@@ -289,7 +325,7 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
             poses: Poses, residuals: list[np.ndarray], pairs: list[PairMatch], pairs_tried: int,
             gains: np.ndarray, gcps: list[Gcp], dropped: list[DroppedPhoto], crs: Any, origin: np.ndarray,
             grid: Grid, photo_gsd: float, covered: int, final: Path, timings: dict[str, float],
-            opts: OrthoOptions, footprints: list[np.ndarray]) -> OrthoReport:
+            opts: OrthoOptions, footprints: list[np.ndarray], lag: LagFit | None) -> OrthoReport:
     params = poses.params
     centres = params[:, 3:5] + origin  # camera positions (the point below the camera)
     lonlat = unproject(crs, centres)
@@ -300,6 +336,11 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
     for p, r in zip(pairs, metres):
         per_photo.setdefault(p.i, []).append(r)
         per_photo.setdefault(p.j, []).append(r)
+    raw_offsets = np.array([params[n, 3:5] - frames[k].gps for n, k in enumerate(active)])
+    times = np.array([feats[k].exif.time_s or float("nan") for k in active], float)
+    along, cross = along_cross(params[:, 3:5], times, raw_offsets)
+    lag_offsets = (np.hypot(*(params[:, 3:5] - lag.targets).T) if lag is not None and lag.lag_s != 0.0
+                   else np.full(len(active), np.nan))
     used = []
     for n, k in enumerate(active):
         gps = frames[k].gps + origin
@@ -313,7 +354,9 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
             gsd_m=round(float(gsd[n]), 5), heading_deg=round(float(np.degrees(params[n, 2])) % 360, 2),
             residual_rms_m=round(float(np.sqrt(np.mean(res**2))), 4),
             gain=[round(float(g), 4) for g in gains[n][::-1]],
-            footprint=[[round(float(x), 3), round(float(y), 3)] for x, y in footprints[n] + origin]))
+            footprint=[[round(float(x), 3), round(float(y), 3)] for x, y in footprints[n] + origin],
+            along_track_m=_round_or_none(along[n], 3), cross_track_m=_round_or_none(cross[n], 3),
+            lag_corrected_offset_m=_round_or_none(lag_offsets[n], 3)))
     all_res = np.concatenate(metres) if metres else np.zeros(1)
     all_px = np.concatenate(residuals) if residuals else np.zeros(1)
     offsets = np.array([u.offset_m for u in used])
@@ -343,5 +386,18 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
         residual_max_m=round(float(all_res.max()), 4),
         residual_rms_px=round(float(np.sqrt(np.mean(all_px**2))), 3),
         gps_rms_m=round(float(np.sqrt(np.mean(offsets**2))), 3), gcp_rms_m=gcp_rms,
+        gps_median_m=round(float(np.median(offsets)), 3),
+        gps_along_track_rms_m=_rms_or_none(along), gps_cross_track_rms_m=_rms_or_none(cross),
+        gps_lag_s=None if lag is None else lag.lag_s,
+        gps_rms_lag_corrected_m=_rms_or_none(lag_offsets),
         orthophoto=str(final), timings_s={k: round(v, 2) for k, v in timings.items()},
         options=opts.to_json())
+
+
+def _round_or_none(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if np.isfinite(value) else None
+
+
+def _rms_or_none(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return round(float(np.sqrt(np.mean(finite**2))), 3) if len(finite) else None

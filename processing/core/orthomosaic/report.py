@@ -27,6 +27,9 @@ class PlacedPhoto:
     residual_rms_m: float  # alignment residual of this photo's correspondences
     gain: list[float]
     footprint: list[list[float]]  # ground corners (crs) of pixel corners (0,0), (w,0), (w,h), (0,h)
+    along_track_m: float | None = None  # placed - GPS along the direction of travel (None without a time)
+    cross_track_m: float | None = None  # placed - GPS to the left of the direction of travel
+    lag_corrected_offset_m: float | None = None  # placed vs the lag-corrected GPS track (None: no lag used)
 
 
 @dataclass
@@ -54,9 +57,14 @@ class OrthoReport:
     residual_p95_m: float
     residual_max_m: float
     residual_rms_px: float
-    gps_rms_m: float  # placed camera positions vs GPS
+    gps_rms_m: float  # placed camera positions vs the raw EXIF GPS fixes
     gcp_rms_m: float | None
     orthophoto: str
+    gps_median_m: float | None = None  # median placed-vs-GPS offset (robust to a few bad fixes)
+    gps_along_track_rms_m: float | None = None  # the placed-vs-GPS offsets split along / across the flight
+    gps_cross_track_rms_m: float | None = None
+    gps_lag_s: float | None = None  # fitted GPS time offset; 0 = none helped; None = no time stamps
+    gps_rms_lag_corrected_m: float | None = None  # placed camera vs the lag-corrected GPS track
     timings_s: dict[str, float] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
