@@ -460,8 +460,12 @@ def export_tiles(
     processes: int = 1,
     fmt: str = "png",
     progress: Progress | None = None,
+    start_method: str = "forkserver",
 ) -> int:
-    """Write out_dir/{z}/{x}/{y}.{fmt} for every tile covering the raster at the given zooms; returns the count."""
+    """Write out_dir/{z}/{x}/{y}.{fmt} for every tile covering the raster at the given zooms; returns the count.
+
+    Each tile file is written under a temporary name and renamed, so a tile is either complete or absent.
+    """
     if fmt not in FORMATS:
         raise TileError(f"unknown tile format {fmt!r}; use one of {', '.join(FORMATS)}")
     with open_source(src) as source:
@@ -483,11 +487,21 @@ def export_tiles(
                 progress(done / total, f"{done}/{total} tiles")
         return total
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(min(processes, len(jobs))) as pool:
-        for count in pool.imap_unordered(_render_unit, jobs):
-            done += count
-            if progress:
-                progress(done / total, f"{done}/{total} tiles")
+    # "fork" is fastest but only safe in a process with no other threads and no GDAL state of its own (a fresh
+    # CLI process); elsewhere a forkserver gives clean workers. A worker that dies raises instead of hanging.
+    ctx = multiprocessing.get_context(start_method)
+    if start_method == "forkserver":
+        ctx.set_forkserver_preload([__name__])
+    try:
+        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=ctx) as pool:
+            for future in as_completed([pool.submit(_render_unit, job) for job in jobs]):
+                done += future.result()
+                if progress:
+                    progress(done / total, f"{done}/{total} tiles")
+    except BaseException:
+        for partial in out.rglob("*.partial"):  # what a dying worker was writing
+            partial.unlink(missing_ok=True)
+        raise
     return total

@@ -68,8 +68,16 @@ def test_report_and_alignment_quality(built) -> None:
     assert 0.025 < report.photo_gsd_median_m < 0.045
     assert all(20 < p.height_m < 80 and p.tilt_deg < 20 for p in report.photos_used)
     assert report.covered_area_m2 > 5000
-    # camera GPS here is a consumer receiver; the fit is reported, not forced (see docs/orthomosaic.md)
-    assert report.gps_rms_m < 25
+    # Placed camera positions vs the camera's GPS: the 3 m target is NOT met on Caliterra, and no threshold here
+    # pretends it is. Measured on these 14 photos: 8.0 m RMS against the raw fixes, 6.4 m against the
+    # lag-corrected track (fitted lag 1.15 s); 16.6 m / 14.3 m on all 75. The image block is rigid (tie residuals
+    # ~2 px, photos taken a minute apart over the same spot match directly) while the Canon's GPS error wanders
+    # by 10-30 m over tens of seconds: see docs/orthomosaic.md. These bounds are the measured figures + ~10 %.
+    assert report.gps_rms_m < 9.0
+    assert report.gps_lag_s is not None and 0.5 <= report.gps_lag_s <= 2.5
+    assert report.gps_rms_lag_corrected_m < min(7.0, report.gps_rms_m)
+    assert report.gps_along_track_rms_m is not None and report.gps_cross_track_rms_m is not None
+    assert all(p.lag_corrected_offset_m is not None and p.along_track_m is not None for p in report.photos_used)
     fractions = [f for f, _m in calls]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 
@@ -101,8 +109,21 @@ def test_photos_land_where_the_report_says(built) -> None:
         score = cv2.matchTemplate(search, patch, cv2.TM_CCOEFF_NORMED)
         _min, best, _minloc, loc = cv2.minMaxLoc(score)
         assert best > 0.7, f"{placed.name}: its centre patch is not in the mosaic (score {best:.2f})"
-        errors.append(np.hypot(loc[0] - 20, loc[1] - 20))
+        errors.append(np.hypot(*(_subpixel_peak(score, loc) - 20.0)))
     assert max(errors) <= 2.0, errors
+
+
+def _subpixel_peak(score: np.ndarray, loc: tuple[int, int]) -> np.ndarray:
+    """The correlation peak refined by a parabola through its neighbours (integer peaks quantise to 1 px)."""
+    x, y = loc
+    out = np.array([float(x), float(y)])
+    for axis, (before, at, after) in enumerate((
+            (score[y, x - 1], score[y, x], score[y, x + 1]) if 0 < x < score.shape[1] - 1 else (0, 0, 0),
+            (score[y - 1, x], score[y, x], score[y + 1, x]) if 0 < y < score.shape[0] - 1 else (0, 0, 0))):
+        curvature = before - 2 * at + after
+        if curvature < 0:
+            out[axis] += 0.5 * (before - after) / curvature
+    return out
 
 
 def test_no_holes_and_no_visible_seams(built) -> None:

@@ -48,7 +48,10 @@ def match_pair(a: PhotoFeatures, b: PhotoFeatures, i: int, j: int, *, ratio: flo
     """Ratio-test matches, then a RANSAC similarity; None when the pair does not overlap convincingly."""
     if len(a.points) < min_inliers or len(b.points) < min_inliers:
         return None
-    # approximate nearest neighbours (KD-trees): several times faster than brute force at 2,500 features
+    # FLANN's random trees and RANSAC draw from OpenCV's per-thread RNG: seed it per pair so that a result does
+    # not depend on which worker thread ran the pair before
+    cv2.setRNGSeed(1_000_003 * i + j)
+    # approximate nearest neighbours (KD-trees): several times faster than brute force at 1,500 features
     matcher = cv2.FlannBasedMatcher({"algorithm": 1, "trees": 4}, {"checks": 48})
     knn = matcher.knnMatch(a.descriptors, b.descriptors, k=2)
     good = [m[0] for m in knn if len(m) == 2 and m[0].distance < ratio * m[1].distance]

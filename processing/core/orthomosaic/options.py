@@ -22,12 +22,12 @@ class GroundControlPoint:
 
 @dataclass(frozen=True)
 class OrthoOptions:
-    feature_side: int = 800  # long side (px) of the grey copy features are computed on
+    feature_side: int = 1000  # long side (px) of the grey copy features are computed on
     max_features: int = 1500  # the solve keeps at most max_points_per_pair per pair: more only costs time
     neighbours: int = 6  # candidate pairs per photo, nearest by GPS
     ratio: float = 0.75  # Lowe's ratio test
     min_inliers: int = 20
-    max_points_per_pair: int = 50  # inlier correspondences kept per pair for the global solve
+    max_points_per_pair: int = 80  # inlier correspondences kept per pair for the global solve
     gps_sigma_m: float = 5.0  # how far a GPS fix may be off; weak prior that georeferences the block
     gcp_sigma_m: float = 0.05
     resolution_scale: float = 1.0  # output pixel = median photo ground sample distance x this

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,11 @@ class Command(BaseCommand):
                 bar.set_description_str(message, refresh=False)
                 bar.refresh()
 
+            # Fork workers only when this process was started for this command (nothing else ran in it).
+            fresh = sys.argv[1:2] == ["export_tiles"] and threading.active_count() == 1
             count = export_tiles(
-                src, opts["out"], zooms=zooms, processes=opts["processes"], fmt=opts["format"], progress=progress
+                src, opts["out"], zooms=zooms, processes=opts["processes"], fmt=opts["format"], progress=progress,
+                start_method="fork" if fresh else "forkserver",
             )
             bar.close()
         except ProcessingError as exc:

@@ -20,7 +20,7 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".tif", ".tiff", ".png"}
 
 class Command(BaseCommand):
     help = "Build a georeferenced orthomosaic (COG) and a quality report from a folder of geotagged photos."
-    requires_system_checks: list[str] = []
+    requires_system_checks: tuple[str, ...] = ()  # runs without the database or app checks
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("folder", type=Path, help="folder of overlapping nadir photos with EXIF GPS")
@@ -58,6 +58,8 @@ class Command(BaseCommand):
             f"{opts['out'] / 'orthophoto.tif'}: {report.width}x{report.height} px at {report.gsd_m:.3f} m, "
             f"{report.crs}, {len(report.photos_used)} photos used, {len(report.photos_dropped)} dropped, "
             f"alignment residual {report.residual_rms_m:.3f} m RMS, camera positions vs GPS "
-            f"{report.gps_rms_m:.2f} m RMS")
+            f"{report.gps_rms_m:.2f} m RMS"
+            + (f" ({report.gps_rms_lag_corrected_m:.2f} m against the GPS track corrected for a "
+               f"{report.gps_lag_s:.2f} s lag)" if report.gps_rms_lag_corrected_m is not None else ""))
         for d in report.photos_dropped:
             self.stdout.write(f"  dropped {d.name}: {d.reason}")
