@@ -125,7 +125,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
-    pct = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
+    pct = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.MULTILINE))
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     print(f"source {args.src.name}, zoom {args.zoom}: {len(urls)} distinct tiles, first pass {cold:.1f} s "

@@ -94,7 +94,7 @@ def main() -> None:
     for src, zoom in jobs:
         r = run_pair(src, zoom, args.processes, args.repeat, g2t)
         print(f"{r['src']:28} {r['zoom']:6} {r['processes']:>4} {r['tiles']:>6} {r['ours_s']:>8.2f} "
-              f"{r['gdal2tiles_s']:>12.2f} {r['ratio']:>5.1f}x {str(r['same_tile_set']):>8} "
+              f"{r['gdal2tiles_s']:>12.2f} {r['ratio']:>5.1f}x {r['same_tile_set']!s:>8} "
               f"{r['mb_ours']:>8.1f} {r['mb_gdal2tiles']:>8.1f}")
         if not r["same_tile_set"]:
             print(f"   tile sets differ: {r['only_ours']} only ours, {r['only_gdal2tiles']} only gdal2tiles")

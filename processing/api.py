@@ -21,7 +21,7 @@ from .serializers import JobSerializer
 
 
 class IsStaff(BasePermission):
-    message = "Only staff may retry jobs."
+    message = "Only staff may retry or cancel jobs."
 
     def has_permission(self, request: Request, view: object) -> bool:
         return selectors.is_staff(request.user)
@@ -48,6 +48,16 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
         except services.JobError as exc:
             raise ValidationError({exc.field or "detail": [str(exc)]}) from exc
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+    @action(detail=True, methods=["post"], permission_classes=[IsStaff])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        job = self.get_object()
+        try:
+            job = services.job_cancel(job=job, now=timezone.now())
+        except services.JobError as exc:
+            raise ValidationError({exc.field or "detail": [str(exc)]}) from exc
+        return Response(JobSerializer(job).data)
 
 
 class SurveyTileJSONView(APIView):

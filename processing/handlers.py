@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,11 +19,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from . import services
 from .core.cog import to_cog
 from .core.errors import ImageryError, ProcessingError
 from .models import Job, JobKind
 from .runner import Stage, StageContext
-from . import services
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,11 @@ def _copy_from_storage(name: str, target: Path, progress: Callable[[float, str],
     """Storage file -> local path (works for S3 as for local files)."""
     if not name or not default_storage.exists(name):
         raise ImageryError(f"stored file {name or '(none)'} is missing")
+    try:  # local storage: a hard link costs no copy (stored blobs are never modified in place)
+        os.link(default_storage.path(name), target)
+        return
+    except (NotImplementedError, OSError):
+        pass
     with default_storage.open(name, "rb") as src, open(target, "wb") as dst:
         shutil.copyfileobj(src, dst, length=4 * 1024 * 1024)
 

@@ -184,6 +184,9 @@ def run_claimed_job(
             echo(f"job {job.pk} returned to the queue (worker stopping)")
     except services.JobLost as exc:
         log.warning("%s", exc)
+        if Job.objects.filter(id=job.pk, state=JobState.CANCELLED).exists():
+            services.job_clean_partial(job_id=job.pk)
+            shutil.rmtree(work, ignore_errors=True)
         if echo:
             echo(f"job {job.pk}: {exc}")
     except ProcessingError as exc:

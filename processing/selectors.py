@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from typing import Any
@@ -42,10 +43,13 @@ def storage_raster_path(name: str) -> str:
 
 _local = threading.local()
 _MAX_OPEN = 16
+_described: dict[tuple, TileSource] = {}  # process-wide: the raster's facts, without open handles
+_described_lock = threading.Lock()
 
 
 def orthophoto_source(name: str) -> TileSource:
-    """The opened COG for a stored orthophoto, cached per thread (GDAL handles are not thread-safe).
+    """The opened COG for a stored orthophoto. The raster's facts are read once per process; GDAL handles are
+    kept per thread (they are not thread-safe), so a threaded server does not reopen the file per request.
 
     Keyed by path, modification time and size, so a replaced file is never served from a stale handle.
     """
@@ -59,9 +63,18 @@ def orthophoto_source(name: str) -> TileSource:
         key = (path,)
     source = cache.get(key)
     if source is None:
+        with _described_lock:
+            described = _described.get(key)
+        if described is None:
+            described = open_source(path)
+            described.close()
+            with _described_lock:
+                if len(_described) >= 4 * _MAX_OPEN:
+                    _described.clear()
+                _described[key] = described
         if len(cache) >= _MAX_OPEN:
             oldest = next(iter(cache))
             cache.pop(oldest).close()
-        source = open_source(path)
+        source = dataclasses.replace(described, _levels={}, _to_src=None, _lock=threading.Lock())
         cache[key] = source
     return source

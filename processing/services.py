@@ -15,9 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Value
 from django.db.models.functions import Concat
-from django.db.models import Value
 
 from .models import Job, JobKind, JobState
 
@@ -227,6 +226,22 @@ def job_retry(*, job: Job, now: datetime) -> Job:
     if changed != 1:
         raise JobError("the job changed meanwhile; reload and try again", "state")
     transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def job_cancel(*, job: Job, now: datetime) -> Job:
+    """Staff action: a pending job never starts; a running one stops at its next progress report or stage."""
+    if job.state not in (JobState.PENDING, JobState.RUNNING):
+        raise JobError(f"only pending or running jobs can be cancelled (this one is {job.state})", "state")
+    line = f"{now:%H:%M:%S} cancelled by staff\n"
+    changed = Job.objects.filter(id=job.pk, state=job.state).update(
+        state=JobState.CANCELLED, finished_at=now, log=Concat(F("log"), Value(line))
+    )
+    if changed != 1:
+        raise JobError("the job changed meanwhile; reload and try again", "state")
+    if job.state == JobState.PENDING:
+        _remove_work_dir(job.pk)
     job.refresh_from_db()
     return job
 

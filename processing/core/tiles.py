@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
-import morecantile
 import numpy as np
 import rasterio
 from pyproj import Transformer
@@ -52,7 +51,6 @@ BLOCK = 8  # export renders up to 8×8 tiles (2048×2048 px) in one warp
 SUBPIXEL = 32.0  # cv2.remap's INTER_BITS=5 fixed-point precision
 FORMATS = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
 MERC_HALF = 20037508.342789244  # half the web-mercator world width in metres (EPSG:3857)
-WEB_MERCATOR = morecantile.tms.get("WebMercatorQuad")
 WEBP_QUALITY = 90
 JPEG_QUALITY = 90
 
@@ -92,13 +90,13 @@ class TileSource:
     def minzoom(self) -> int:
         """The zoom at which the whole raster fits in about one tile."""
         extent = max(self.merc_extent[2] - self.merc_extent[0], self.merc_extent[3] - self.merc_extent[1])
-        return max(0, min(self.maxzoom, int(math.floor(math.log2(2 * MERC_HALF / max(extent, 1e-9))))))
+        return max(0, min(self.maxzoom, math.floor(math.log2(2 * MERC_HALF / max(extent, 1e-9)))))
 
     @property
     def maxzoom(self) -> int:
         """The first zoom whose pixels are at least as fine as the raster's (as gdal2tiles picks it)."""
         z0_res = 2 * MERC_HALF / TILE_SIZE
-        return max(0, min(24, int(math.ceil(math.log2(z0_res / self.resolution_m) - 1e-9))))
+        return max(0, min(24, math.ceil(math.log2(z0_res / self.resolution_m) - 1e-9)))
 
     def level(self, index: int) -> _Level:
         with self._lock:
@@ -120,7 +118,7 @@ class TileSource:
                 level.dataset.close()
             self._levels.clear()
 
-    def __enter__(self) -> TileSource:
+    def __enter__(self) -> TileSource:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -292,7 +290,20 @@ def render_block(source: TileSource, z: int, x0: int, y0: int, nx: int = 1, ny: 
     map_y = _interpolate(arow, width, height).astype(np.float32)
     map_x *= 1.0 / SUBPIXEL
     map_y *= 1.0 / SUBPIXEL
-    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if _overzoomed(source, z):
+        # Finer than the data: show its pixels as they are (nearest), as gdal2tiles and rio-tiler do. Shifting by
+        # 1/64 px keeps every coordinate off a .5 tie, whose rounding would otherwise depend on the window.
+        map_x += 1.0 / (2 * SUBPIXEL)
+        map_y += 1.0 / (2 * SUBPIXEL)
+        interpolation = cv2.INTER_NEAREST
+    else:
+        interpolation = cv2.INTER_LINEAR
+    return cv2.remap(image, map_x, map_y, interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _overzoomed(source: TileSource, z: int) -> bool:
+    """True when zoom z's pixels are finer than the raster's own (beyond its maxzoom)."""
+    return 2 * MERC_HALF / (TILE_SIZE * 2**z) < source.resolution_m * 0.999
 
 
 def _read_window(source: TileSource, level: _Level, window: Window) -> np.ndarray:

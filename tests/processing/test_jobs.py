@@ -157,7 +157,7 @@ def test_corrupt_input_fails_clearly_and_keeps_earlier_orthophoto(bali, settings
     assert survey.status == "ready"
     assert default_storage.open(good_name).read() == good_bytes
     assert first.pk != second.pk
-    assert not any("job-%d" % second.pk in f for f in media_files(settings.MEDIA_ROOT))
+    assert not any(f"job-{second.pk}" in f for f in media_files(settings.MEDIA_ROOT))
 
 
 @pytest.mark.django_db

@@ -74,3 +74,19 @@ def test_progress_partial(failed_job):
     failed_job.progress = 40
     html = render_to_string("processing/_job.html", {"job": failed_job})
     assert 'value="40"' in html and "setInterval" in html
+
+
+def test_staff_cancel_pending_and_running(client, cast, failed_job):
+    pending = services.enqueue_job(kind="cog", survey=failed_job.survey)
+    client.force_login(cast.contractor)
+    assert client.post(f"/api/v1/jobs/{pending.pk}/cancel/").status_code == 403
+    client.force_login(cast.admin)
+    assert client.post(f"/api/v1/jobs/{pending.pk}/cancel/").json()["state"] == "cancelled"
+    assert client.post(f"/api/v1/jobs/{failed_job.pk}/cancel/").status_code == 400
+
+    running = services.enqueue_job(kind="cog", survey=failed_job.survey)
+    services.job_claim(job_id=running.pk, worker="w", now=timezone.now())
+    running.refresh_from_db()
+    assert client.post(f"/api/v1/jobs/{running.pk}/cancel/").json()["state"] == "cancelled"
+    with pytest.raises(services.JobLost):  # the worker learns at its next report, and stops
+        services.job_report(job=running, now=timezone.now(), progress=10)

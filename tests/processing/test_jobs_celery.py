@@ -41,7 +41,7 @@ def celery_queue(settings, tmp_path):
     app._pool = None
     settings.REDIS_URL = REDIS
     env = {**os.environ, "REDIS_URL": REDIS, "DATABASE_URL": db_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
-    log = open(tmp_path / "celery.log", "wb")
+    log = open(tmp_path / "celery.log", "wb")  # noqa: SIM115 (closed in the finally below)
     worker = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--pool=solo", "-c", "1", "-Q", queue,
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],

@@ -38,7 +38,7 @@ def test_tile_inside_data_is_opaque_imagery(bali_cog):
 
 def test_tile_outside_data_is_transparent(bali_cog):
     with tiles.open_source(bali_cog) as source:
-        x0, y0, x1, y1 = tiles.tile_range(source, 19)
+        _, y0, x1, _ = tiles.tile_range(source, 19)
         img = decode(tiles.render_tile(source, 19, x1 + 5, y0))
     assert img.shape == (256, 256, 4) and not img[..., 3].any()
 
