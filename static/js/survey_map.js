@@ -41,8 +41,10 @@
     const counter = document.getElementById("footprint-count");
     if (counter) counter.textContent = footprints.getLayers().length + " footprints, " + positions.getLayers().length + " positions.";
     el.dataset.footprints = String(footprints.getLayers().length);
-    const all = L.featureGroup([approved, footprints, positions]);
-    const bounds = all.getBounds();
+    // Frame what was delivered when there is any (a delivery from the wrong place would otherwise
+    // zoom the map out to show both); the approved area stays on the map and in the layer list.
+    const delivered = L.featureGroup([footprints, positions]).getBounds();
+    const bounds = delivered.isValid() ? delivered : approved.getBounds();
     if (bounds.isValid() && (!fitted || footprints.getLayers().length)) {
       map.fitBounds(bounds.pad(0.1));
       fitted = true;
@@ -63,6 +65,7 @@
     const options = { maxZoom: 24, maxNativeZoom: tj.maxzoom || 22, minZoom: 0 };
     if (tj.bounds) options.bounds = [[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]];
     orthoLayer = L.tileLayer(tj.tiles[0], options).addTo(map);
+    if (options.bounds && !positions.getLayers().length) map.fitBounds(options.bounds);
     control.addOverlay(orthoLayer, "Orthophoto");
     approved.bringToFront(); footprints.bringToFront();
   }

@@ -28,6 +28,7 @@ from surveys.services import (
 
 SITE_NAME = "Caliterra construction site, Texas (demo photos; not in Argyll and Bute)"
 PHOTOS = Path("drone") / "caliterra-half"
+DEMO_FLYING_HEIGHT_M = 48.0
 REQUEST_TAGS = ("[demo:moleigh-landfill]", "[demo:oban-seafront]")
 
 
@@ -90,5 +91,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             site = site_get_or_create(name=SITE_NAME, geometry=outline,
                                       organisation=fr.organisation if fr is not None else None)
+            # The Canon records no height above ground; the contractor states it (the orthomosaic of these
+            # photos solves camera heights of 47-51 m), so the photos get footprints on the map.
             return Survey.objects.create(site=site, flight_request=fr, flight=flight,
-                                         supplier=flight.supplier if flight is not None else None)
+                                         supplier=flight.supplier if flight is not None else None,
+                                         flying_height_m=DEMO_FLYING_HEIGHT_M)
