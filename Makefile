@@ -29,6 +29,7 @@ browser:
 
 demo: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@if [ -d "$(SHARED_DATA_DIR)" ]; then \
 	  $(PY) manage.py import_airspace "$(SHARED_DATA_DIR)/airspace/airspace.yaml" "$(SHARED_DATA_DIR)/airspace/rat.yaml" && \
 	  $(PY) manage.py import_aerodromes "$(SHARED_DATA_DIR)/aerodromes/runways-EG.csv"; \
@@ -50,4 +51,5 @@ lint: install
 bench: install
 	$(PY) -m bench.policy
 	$(PY) -m bench.tiles
+	$(PY) -m bench.tile_load
 	$(PY) -m bench.orthomosaic

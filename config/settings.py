@@ -148,6 +148,14 @@ CELERY_TASK_ALWAYS_EAGER = False
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10)
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 120)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# Where a job keeps the outputs of its finished stages until it publishes them (shared disk lets a retry on
+# another machine resume from the last finished stage; local disk makes it redo those stages).
+# Empty means MEDIA_ROOT/_jobs, resolved when a job runs.
+JOB_WORK_DIR = env_str("JOB_WORK_DIR", "")
+# With Celery, `celery -A config beat` hands jobs whose worker died back to the queue every minute.
+CELERY_BEAT_SCHEDULE = {
+    "reclaim-stale-jobs": {"task": "processing.reclaim_stale_jobs", "schedule": 60.0},
+}
 
 CACHES = {
     "default": (
