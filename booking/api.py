@@ -22,7 +22,7 @@ from .filters import FlightFilter, FlightRequestFilter, OrderFilter
 from .ical import calendar_feed, profile_for_token
 from .models import BudgetCode, Framework, Lot, Organisation, Role, Supplier
 from .money import spend_summary
-from .permissions import OFFICER_ROLES, HasRole, organisation_id_of, role_of
+from .permissions import OFFICER_ROLES, HasRole, organisation_id_of, role_of, supplier_id_of
 from .recharge import recharge_statement, statement_csv, statement_pdf
 from .selectors import visible_flights, visible_orders, visible_requests
 from .serializers import (
@@ -197,6 +197,16 @@ class FlightRequestViewSet(
     def reschedule(self, request, reference=None):
         return self._simple(services.flight_reschedule, RescheduleSerializer)
 
+    @_action(ReasonSerializer, "Sign off a scheduled flight the scheduling check referred (policy officer)")
+    @action(detail=True, methods=["post"])
+    def approve_flight(self, request, reference=None):
+        return self._simple(services.flight_approve)
+
+    @_action(RequiredReasonSerializer, "Refuse a referred scheduled flight: back to confirmed, with reasons")
+    @action(detail=True, methods=["post"])
+    def refuse_flight(self, request, reference=None):
+        return self._simple(services.flight_refuse, RequiredReasonSerializer)
+
     @_action(WeatherSerializer, "Record day-of-flight weather and run the day-of-flight check")
     @action(detail=True, methods=["post"])
     def preflight_check(self, request, reference=None):
@@ -255,7 +265,13 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
 class SupplierViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SupplierSerializer
     permission_classes = [HasRole]
-    queryset = Supplier.objects.prefetch_related("pilots", "aircraft").order_by("name")
+
+    def get_queryset(self):
+        # A contractor sees only their own supplier: rivals' pilots (names, Flyer IDs) and fleets are not theirs.
+        qs = Supplier.objects.prefetch_related("pilots", "aircraft").order_by("name")
+        if role_of(self.request.user) == Role.CONTRACTOR:
+            return qs.filter(pk=supplier_id_of(self.request.user))
+        return qs
 
 
 class LotViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,0 +1,536 @@
+"""The whole API and every web page with an object in its URL, against the rule "roles see only what they may;
+an object you may not see is a 404".
+
+Every URL pattern of the project is classified below (DETAIL_ROUTES: routes naming an object; OTHER_ROUTES:
+routes naming none). A new route fails `test_every_route_is_classified` until someone decides who may see it.
+
+For each outsider role the matrix checks every method of every detail route on real objects built through the
+services (a request walked to "flown", its order, flight, policy checks, survey, upload, job and orthophoto; and a
+request still referred to the policy officer):
+- an authenticated user who may not see the object gets 404 (or the route's fixed gate status, given whatever the
+  object), exactly what a non-existent id gets: the answer never tells that the object exists;
+- an anonymous caller gets 401/403 (API) or the login redirect (web), again the same as for a missing id;
+- a planner (who reads approved work) gets 200 on reads and a refusal, never a change, on writes;
+- nobody gets a 500, and after all the calls nothing in the database has changed.
+The administrator's 200 on every read is the positive control: the URLs do name real, readable objects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from booking import services as booking
+from booking.models import AuditEvent, CallOffOrder, Flight, FlightRequest, RequestStatus
+from booking.testing import GOOD_OPERATION, Cast, make_cast
+from booking.views import ACTIONS
+from policy.models import PolicyCheck
+from processing import services as processing
+from processing.core.cog import to_cog
+from processing.core.tiles import open_source, tile_range
+from processing.models import Job
+from surveys import services as surveys
+from surveys import uploads
+from surveys.models import Asset, Survey, Upload
+
+ROLES = ("outsider", "other_contractor", "planner", "anonymous")
+EVERYONE = frozenset({"outsider", "other_contractor", "planner"})
+# fmt: off
+WEATHER_OK = {"mean_wind_ms": 4.0, "gust_ms": 6.0, "precipitation_mmh": 0.0, "temperature_c": 10.0,
+              "visibility_km": 20.0, "cloud_base_m": 900.0, "kp": 2.0}
+# fmt: on
+MARKER = "Zqx Secret Pier"  # the site name of the hidden objects: no outsider's list may contain it
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a route names its object. `methods` only for plain Django views (DRF views list their own);
+    `gate`: the status every role without the right gets before any lookup (so it tells nothing either)."""
+
+    kind: str
+    methods: tuple[str, ...] = ()
+    gate: int | None = None
+    safe_post: bool = False  # a POST that only reads (re-running a stored check)
+    query: str = ""  # a query string the read needs
+    #: a reader who may not use the page is sent back to the object's page
+    back_to_detail: bool = False
+
+
+# fmt: off
+_REQUEST_ACTIONS = ("accept", "accept-delivery", "approve", "approve-flight", "audit", "cancel", "decline",
+                    "deliver", "order", "preflight-check", "quote", "record-flight", "refuse", "refuse-flight",
+                    "reschedule", "return-delivery", "revise", "schedule", "submit")
+# fmt: on
+
+DETAIL_ROUTES: dict[str, Route] = {
+    "flightrequest-detail": Route("request"),
+    **{f"flightrequest-{name}": Route("request") for name in _REQUEST_ACTIONS},
+    "order-detail": Route("order"),
+    "flight-detail": Route("flight"),
+    "supplier-detail": Route("supplier"),
+    "lot-detail": Route("lot"),
+    "framework-detail": Route("framework"),
+    "booking-recharge": Route("organisation", query="?start=2025-01-01&end=2025-12-31"),
+    # a secret URL: see test_calendar_feed_is_keyed_by_its_secret
+    "booking-calendar": Route("token"),
+    "policy-check-detail": Route("check"),
+    "policy-check-rerun": Route("check", safe_post=True),
+    "site-detail": Route("site"),
+    "survey-detail": Route("survey"),
+    "survey-assets": Route("survey"),
+    "survey-deliver": Route("survey"),
+    "survey-flying-height": Route("survey"),
+    "survey-map": Route("survey"),
+    "survey-uploads": Route("survey"),
+    "survey-tilejson": Route("survey"),
+    "upload-detail": Route("upload"),
+    "job-detail": Route("job"),
+    "job-retry": Route("job", gate=403),  # staff only, refused before the lookup
+    "job-cancel": Route("job", gate=403),
+    "booking:request_detail": Route("request", ("get",)),
+    "booking:request_edit": Route("request", ("get", "post"), back_to_detail=True),
+    "booking:request_action": Route("request", ("post",)),
+    "surveys:detail": Route("survey", ("get",)),
+    "surveys:deliver": Route("survey", ("post",)),
+    "processing:survey-tile": Route("tile", ("get",)),
+}
+
+#: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).
+# fmt: off
+OTHER_ROUTES: dict[str, str | None] = {
+    "login": None, "logout": None, "schema": None, "swagger-ui": None, "booking-me": None,
+    "booking-spend": None, "policy-evaluate": None, "policy-daylight": None, "policy-current": None,
+    "policy-document": None, "policy-document-pdf": None, "lot-list": None, "framework-list": None,
+    "flightrequest-list": "request", "order-list": "order", "flight-list": "flight",
+    "supplier-list": "supplier", "policy-check-list": "check", "site-list": "site",
+    "survey-list": "survey", "job-list": "job",
+    "booking:dashboard": None, "booking:request_list": None, "booking:request_create": None,
+    "booking:spend": None, "booking:profile": None, "surveys:list": None,
+}
+# fmt: on
+
+
+def all_routes() -> dict[str, tuple[Any, list[str]]]:
+    """Every named project route outside Django's admin: name -> (callback, URL keyword names)."""
+    found: dict[str, tuple[Any, list[str]]] = {}
+
+    def walk(patterns, namespace: str, prefix: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                if route.startswith("admin/"):
+                    continue  # Django's admin: staff only, its own permission system
+                walk(
+                    p.url_patterns,
+                    f"{namespace}{p.namespace}:" if p.namespace else namespace,
+                    route,
+                )
+            elif isinstance(p, URLPattern):
+                assert p.name, f"unnamed route {route!r}: name it so it can be classified here"
+                pattern = p.pattern
+                names = list(getattr(pattern, "converters", {}) or pattern.regex.groupindex)
+                found[namespace + p.name] = (p.callback, names)
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def test_every_route_is_classified():
+    routes = all_routes()
+    unclassified = {
+        n: kw for n, (_, kw) in routes.items() if n not in DETAIL_ROUTES and n not in OTHER_ROUTES
+    }
+    assert not unclassified, (
+        f"classify these routes in {__name__}.DETAIL_ROUTES or OTHER_ROUTES: {unclassified}"
+    )
+    with_ids = {n for n, (_, kw) in routes.items() if kw}
+    assert with_ids == set(DETAIL_ROUTES), "a route naming an object must be in DETAIL_ROUTES"
+    assert set(DETAIL_ROUTES) | set(OTHER_ROUTES) == set(routes), "stale entries in the tables"
+
+
+def methods_of(callback: Any, route: Route) -> list[str]:
+    """The methods a route answers: the table's for plain Django views; a DRF view's own, with HEAD
+    wherever GET is (DRF adds it at dispatch time)."""
+    if route.methods:
+        return list(route.methods)
+    if actions := getattr(callback, "actions", None):  # a DRF viewset route: {method: action}
+        methods = sorted(actions)
+    else:
+        methods = [
+            m for m in ("get", "head", "post", "put", "patch", "delete") if hasattr(callback.cls, m)
+        ]
+    return methods + ["head"] if "get" in methods and "head" not in methods else methods
+
+
+# ---------------------------------------------------------------- the world, built through the services
+
+
+@dataclass
+class World:
+    cast: Cast
+    objects: dict[str, list[tuple[Any, frozenset[str]]]] = field(default_factory=dict)
+    hidden: dict[str, set[int | str]] = field(default_factory=dict)  # ids no outsider may list
+    tile: tuple[int, int, int] = (0, 0, 0)
+
+
+def _walk_to_flown(cast: Cast, now) -> FlightRequest:
+    fr = booking.flight_request_create(
+        actor=cast.requester, now=now, **cast.request_fields(now=now, site_name=MARKER)
+    )
+    booking.flight_request_submit(actor=cast.requester, flight_request=fr, now=now)
+    fr.refresh_from_db()
+    if fr.status == RequestStatus.REFERRED:
+        booking.flight_request_approve(
+            actor=cast.policy_officer, flight_request=fr, now=now, reason="ok"
+        )
+    booking.flight_request_order(actor=cast.procurement, flight_request=fr, now=now)
+    booking.order_accept(actor=cast.contractor, flight_request=fr, now=now)
+    fr.refresh_from_db()
+    start = fr.window_start
+    booking.flight_schedule(
+        actor=cast.contractor,
+        flight_request=fr,
+        now=now,
+        scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2),
+        pilot=cast.pilot,
+        aircraft=cast.aircraft,
+        operation=dict(GOOD_OPERATION),
+    )
+    booking.flight_record(
+        actor=cast.contractor,
+        flight_request=fr,
+        now=start + timedelta(hours=3),
+        flight_log={
+            "takeoff": start.isoformat(),
+            "landing": (start + timedelta(minutes=40)).isoformat(),
+        },
+        weather=dict(WEATHER_OK),
+    )
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.FLOWN, fr.status
+    return fr
+
+
+@pytest.fixture(scope="module")
+def cog(shared_data: Path, tmp_path_factory) -> Path:
+    return to_cog(
+        shared_data / "orthophotos" / "pix4d-bali.tif", tmp_path_factory.mktemp("cog") / "bali.tif"
+    )
+
+
+@pytest.fixture
+def world(db, cog) -> World:
+    cast = make_cast()
+    now = timezone.now()
+    fr = _walk_to_flown(cast, now)
+    referred = booking.flight_request_create(
+        actor=cast.requester, now=now, **cast.request_fields(now=now, site_name=MARKER + " 2")
+    )
+    booking.flight_request_submit(actor=cast.requester, flight_request=referred, now=now)
+    referred.refresh_from_db()
+    # Referred to the policy officer: planners must not see it yet.
+    assert referred.status == RequestStatus.REFERRED, referred.status
+    survey = surveys.survey_create(flight_request=fr, by=cast.contractor)
+    survey.orthophoto.save(f"survey-{survey.pk}.tif", ContentFile(cog.read_bytes()))
+    upload = uploads.upload_create(
+        survey=survey, owner=cast.contractor, filename="IMG_0001.JPG", size=1000, sha256="ab" * 32
+    )
+    job = processing.enqueue_job(kind="cog", survey=survey)
+    order = fr.orders.get()
+    flight = fr.flights.get()
+    checks = list(PolicyCheck.objects.filter(flight_request=fr))
+    referred_check = PolicyCheck.objects.filter(flight_request=referred).get()
+    assert checks, "the walk should have stored policy checks"
+    planner = frozenset({"planner"})
+    nobody: frozenset[str] = frozenset()
+    w = World(cast=cast)
+    w.objects = {
+        "request": [(fr, planner), (referred, nobody)],
+        "order": [(order, planner)],
+        "flight": [(flight, planner)],
+        "check": [(checks[0], planner), (referred_check, nobody)],
+        "survey": [(survey, planner)],
+        "tile": [(survey, planner)],
+        "site": [(survey.site, planner)],
+        "upload": [(upload, nobody)],  # private to the contractor user who started it
+        "job": [(job, planner)],
+        "organisation": [(cast.organisation, nobody)],
+        # A rival contractor has no business with another supplier's pilots (names, Flyer IDs) and aircraft.
+        "supplier": [(cast.supplier, frozenset({"planner", "outsider"}))],
+        "lot": [(cast.lot, EVERYONE)],
+        "framework": [(cast.framework, EVERYONE)],
+    }
+    w.hidden = {
+        "request": {fr.reference, referred.reference, fr.pk, referred.pk},
+        "order": {order.pk},
+        "flight": {flight.pk},
+        "check": {c.pk for c in checks} | {referred_check.pk},
+        "survey": {survey.pk},
+        "site": {survey.site_id},
+        "job": {job.pk},
+    }
+    with open_source(cog) as source:
+        x0, y0, x1, y1 = tile_range(source, 18)
+    w.tile = (18, (x0 + x1) // 2, (y0 + y1) // 2)
+    return w
+
+
+def kwargs_for(world: World, obj: Any, names: list[str], *, missing: bool = False) -> dict:
+    z, x, y = world.tile
+    if missing:
+        values: dict[str, Any] = {
+            "pk": 987654,
+            "reference": "NO-SUCH-REF",
+            "survey_id": 987654,
+            "upload_id": uuid.uuid4(),
+            "organisation_id": 987654,
+            "token": "no-such-token",
+        }
+    else:
+        values = {
+            "pk": obj.pk,
+            "reference": getattr(obj, "reference", None),
+            "survey_id": obj.pk,
+            "upload_id": obj.pk,
+            "organisation_id": obj.pk,
+        }
+    values.update({"z": z, "x": x, "y": y, "ext": "png"})
+    return {name: values[name] for name in names if name != "action"}
+
+
+def call(client: Client, method: str, url: str):
+    extra = {"HTTP_TUS_RESUMABLE": "1.0.0", "HTTP_UPLOAD_OFFSET": "0"}
+    if method in {"get", "head", "delete"}:
+        return getattr(client, method)(url, **extra)
+    if "/api/" in url:
+        return getattr(client, method)(url, data=b"{}", content_type="application/json", **extra)
+    return getattr(client, method)(url, data={}, **extra)
+
+
+def urls_of(
+    world: World, name: str, names: list[str], obj: Any, *, missing: bool = False
+) -> list[str]:
+    route = DETAIL_ROUTES[name]
+    kwargs = kwargs_for(world, obj, names, missing=missing)
+    if "action" in names:
+        return [reverse(name, kwargs={**kwargs, "action": a}) for a in ACTIONS]
+    return [reverse(name, kwargs=kwargs) + route.query]
+
+
+def reads(route: Route, response, obj: Any) -> bool:
+    """A reader's answer: 200, or for a page a reader may not use, the way back to the object's page."""
+    if route.back_to_detail and response.status_code == 302:
+        return response["Location"] == reverse("booking:request_detail", kwargs={"pk": obj.pk})
+    return response.status_code == 200
+
+
+def snapshot() -> tuple:
+    """Everything an outsider's call could have changed."""
+    return (
+        list(
+            FlightRequest.objects.order_by("pk").values_list(
+                "pk", "status", "updated_at", "site_name"
+            )
+        ),
+        AuditEvent.objects.count(),
+        list(CallOffOrder.objects.order_by("pk").values_list("pk", "status")),
+        list(Flight.objects.order_by("pk").values_list("pk", "status", "scheduled_start")),
+        PolicyCheck.objects.count(),
+        list(
+            Survey.objects.order_by("pk").values_list(
+                "pk", "status", "flying_height_m", "flagged_for_review"
+            )
+        ),
+        Asset.objects.count(),
+        list(Upload.objects.order_by("pk").values_list("pk", "state", "offset")),
+        list(Job.objects.order_by("pk").values_list("pk", "state", "attempts")),
+    )
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(str(settings.LOGIN_URL))
+
+
+def user_for(world: World, role: str):
+    return None if role == "anonymous" else getattr(world.cast, role)
+
+
+def reader_fault(route: Route, method: str, response, obj: Any) -> str | None:
+    """What is wrong with the answer to a role that may read the object (a planner): reads are 200,
+    writes are refused (never 404, never a success unless the route only reads)."""
+    code = response.status_code
+    if method in {"get", "head"}:
+        return None if reads(route, response, obj) else f"a reader got {code}, expected 200"
+    if code == 404 or (200 <= code < 300 and not route.safe_post):
+        return f"a read-only role got {code} on a write"
+    return None
+
+
+def outsider_fault(role: str, route: Route, response, control: int) -> str | None:
+    """What is wrong with the answer to a role that may not see the object: 404 (or the route's gate);
+    anonymous: 401/403 or the login page; and always exactly what a missing id gets."""
+    code = response.status_code
+    if role == "anonymous":
+        ok, expected = code in {401, 403, 404} or is_login_redirect(response), "401/403/login"
+    else:
+        ok, expected = code == (route.gate or 404), str(route.gate or 404)
+    if ok and code == control:
+        return None
+    return f"got {code}, a missing id gets {control}; expected {expected}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_outsiders_get_404_for_every_object_route(world, role):
+    client = Client(raise_request_exception=False)
+    if (user := user_for(world, role)) is not None:
+        client.force_login(user)
+    before = snapshot()
+    failures: list[str] = []
+    calls = 0
+    for name, (callback, names) in all_routes().items():
+        route = DETAIL_ROUTES.get(name)
+        if route is None or route.kind == "token":
+            continue
+        for obj, viewers in world.objects[route.kind]:
+            urls = urls_of(world, name, names, obj)
+            missing_urls = urls_of(world, name, names, obj, missing=True)
+            for method in methods_of(callback, route):
+                for url, missing_url in zip(urls, missing_urls, strict=True):
+                    calls += 1
+                    got = call(client, method, url)
+                    if got.status_code >= 500:
+                        fault: str | None = f"{got.status_code} server error"
+                    elif role in viewers:
+                        fault = reader_fault(route, method, got, obj)
+                    else:
+                        control = call(client, method, missing_url).status_code
+                        fault = outsider_fault(role, route, got, control)
+                    if fault:
+                        failures.append(f"{role} {method.upper()} {url} ({name}): {fault}")
+    assert calls > 100
+    assert not failures, f"{len(failures)} of {calls} calls broke the rule:\n" + "\n".join(failures)
+    assert snapshot() == before, f"calls by {role} changed the database"
+
+
+def test_the_administrator_reads_every_object(world):
+    """Positive control: every read route answers 200 for a role that may see everything."""
+    client = Client(raise_request_exception=False)
+    client.force_login(world.cast.admin)
+    failures = []
+    for name, (callback, names) in all_routes().items():
+        route = DETAIL_ROUTES.get(name)
+        if route is None or route.kind == "token" or "get" not in methods_of(callback, route):
+            continue
+        for obj, _ in world.objects[route.kind]:
+            for url in urls_of(world, name, names, obj):
+                if not reads(route, got := client.get(url), obj):
+                    failures.append(f"GET {url}: {got.status_code}")
+    assert not failures, failures
+
+
+def test_owners_read_their_own_objects(world):
+    """The requesting service reads its request and survey; the supplier's contractor its order, upload, job."""
+    cast, client = world.cast, Client(raise_request_exception=False)
+    fr, _ = world.objects["request"][0]
+    client.force_login(cast.requester)
+    assert client.get(f"/api/v1/requests/{fr.reference}/").status_code == 200
+    assert client.get(f"/surveys/{world.objects['survey'][0][0].pk}/").status_code == 200
+    client.force_login(cast.contractor)
+    assert client.get(f"/api/v1/orders/{world.objects['order'][0][0].pk}/").status_code == 200
+    assert client.get(f"/api/v1/uploads/{world.objects['upload'][0][0].pk}/").status_code == 200
+    assert client.get(f"/api/v1/jobs/{world.objects['job'][0][0].pk}/").status_code == 200
+    assert (
+        client.get(
+            f"/api/v1/recharge/{cast.organisation.pk}/?start=2025-01-01&end=2025-12-31"
+        ).status_code
+        == 404
+    )
+    client.force_login(cast.requester)
+    own = client.get(f"/api/v1/recharge/{cast.organisation.pk}/?start=2025-01-01&end=2025-12-31")
+    assert own.status_code == 200 and own["Content-Type"].startswith("text/csv")
+
+
+def _listed_ids(body: Any) -> set:
+    rows = (
+        body.get("results", [])
+        if isinstance(body, dict)
+        else body
+        if isinstance(body, list)
+        else []
+    )
+    return {row.get(key) for row in rows if isinstance(row, dict) for key in ("id", "reference")}
+
+
+@pytest.mark.parametrize("role", ["outsider", "other_contractor"])
+def test_lists_do_not_leak_other_organisations_objects(world, role):
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(world.cast, role))
+    routes = all_routes()
+    failures = []
+    survey_pk = world.objects["survey"][0][0].pk
+    fr_pk = world.objects["request"][0][0].pk
+    filtered = [
+        (f"/api/v1/jobs/?survey={survey_pk}", "job"),
+        (f"/api/v1/surveys/?flight_request={fr_pk}", "survey"),
+        (f"/api/v1/policy/checks/?flight_request={fr_pk}", "check"),
+        (f"/api/v1/orders/?flight_request={fr_pk}", "order"),
+    ]
+    urls = [
+        (reverse(n), OTHER_ROUTES[n])
+        for n, (_, kw) in routes.items()
+        if n in OTHER_ROUTES
+        and not kw
+        and n not in {"logout", "schema", "swagger-ui", "policy-evaluate"}
+        and "pdf" not in n
+    ]
+    for url, kind in urls + filtered:
+        got = client.get(url)
+        if got.status_code >= 500:
+            failures.append(f"GET {url}: {got.status_code}")
+            continue
+        text = got.content.decode(errors="replace")
+        if MARKER in text or world.objects["request"][0][0].reference in text:
+            failures.append(f"GET {url}: shows another service's request ({MARKER!r})")
+        is_json = got.status_code == 200 and "json" in got.get("Content-Type", "")
+        if kind and is_json and (leaked := _listed_ids(got.json()) & world.hidden.get(kind, set())):
+            failures.append(f"GET {url}: lists hidden {kind} {sorted(map(str, leaked))}")
+    if role == "other_contractor":
+        suppliers = client.get("/api/v1/suppliers/").json()
+        names = {s["name"] for s in suppliers.get("results", suppliers)}
+        if world.cast.supplier.name in names:
+            failures.append(
+                "GET /api/v1/suppliers/: a rival supplier's pilots and aircraft are listed"
+            )
+    spend = client.get("/api/v1/spend/")
+    if spend.status_code == 200 and world.cast.budget_code.code in spend.content.decode():
+        failures.append(
+            f"GET /api/v1/spend/: shows {world.cast.budget_code.code} of another service"
+        )
+    assert not failures, "\n".join(failures)
+
+
+def test_calendar_feed_is_keyed_by_its_secret(world):
+    """The feed has no login (Outlook fetches it): its secret token is the key; a wrong one is a 404."""
+    client = Client(raise_request_exception=False)
+    token = world.cast.contractor.profile.calendar_token
+    assert client.get(reverse("booking-calendar", kwargs={"token": "guess"})).status_code == 404
+    assert client.get(reverse("booking-calendar", kwargs={"token": token[:-1]})).status_code == 404
+    feed = client.get(reverse("booking-calendar", kwargs={"token": token}))
+    assert feed.status_code == 200 and feed.content.startswith(b"BEGIN:VCALENDAR")
+    other = client.get(
+        reverse(
+            "booking-calendar", kwargs={"token": world.cast.other_contractor.profile.calendar_token}
+        )
+    )
+    assert other.status_code == 200 and MARKER.encode() not in other.content
