@@ -1,8 +1,10 @@
 """Tile endpoint under load: a real server on a seeded survey with a COG, warmed, then wrk (16 connections).
 
     .venv/bin/python -m bench.tile_load [--src COG_OR_TIFF] [--zoom 17-21] [--duration 20] [--port 8765]
+                                        [--server gunicorn|runserver] [--workers CPUS+1] [--threads 2]
 
-Starts `manage.py runserver --noreload` on a throw-away SQLite database and media folder, seeds an admin and a
+Starts the server (default: gunicorn, the production story, --workers processes × --threads threads; or the
+threaded `manage.py runserver --noreload`) on a throw-away SQLite database and media folder, seeds an admin and a
 survey whose orthophoto is a COG of --src, logs in (session cookie), requests every tile of the zoom range once
 (warm: datasets opened, OS cache hot), then runs `wrk -t2 -c16 -d20s --latency` with a Lua script that picks
 tile URLs at random. Prints requests/s and the p50/p90/p99 latency. wrk comes from Debian (installed if missing).
@@ -87,6 +89,9 @@ def main() -> None:
     parser.add_argument("--zoom", default="17-21")
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--server", choices=["gunicorn", "runserver"], default="gunicorn")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=2, help="gunicorn threads per process")
     args = parser.parse_args()
     wrk = ensure_wrk()
     zmin, zmax = (int(v) for v in args.zoom.split("-"))
@@ -104,8 +109,12 @@ def main() -> None:
         urls = [f"/tiles/surveys/{info['survey']}/{z}/{x}/{y}.png" for z, x, y in info["tiles"]]
         (work / "paths.txt").write_text("\n".join(urls) + "\n")
         (work / "tiles.lua").write_text(LUA % (work / "paths.txt", info["session"]))
-        server = subprocess.Popen([*py, "runserver", "--noreload", f"127.0.0.1:{args.port}"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if args.server == "gunicorn":
+            command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{args.port}",
+                       "-w", str(args.workers), "--threads", str(args.threads)]
+        else:
+            command = [*py, "runserver", "--noreload", f"127.0.0.1:{args.port}"]
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{args.port}"
             for _ in range(100):
@@ -128,6 +137,9 @@ def main() -> None:
     pct = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.MULTILINE))
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    server_name = (f"gunicorn -w {args.workers} --threads {args.threads}" if args.server == "gunicorn"
+                   else "runserver (threaded)")
+    print(f"{server_name}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"source {args.src.name}, zoom {args.zoom}: {len(urls)} distinct tiles, first pass {cold:.1f} s "
           f"({1000 * cold / len(urls):.1f} ms/tile, one client)")
     print(f"wrk -t2 -c16 -d{args.duration}s: {rps} req/s, p50 {to_ms(pct['50']):.1f} ms, "

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .errors import FieldError, NotAllowedError, PolicyBlockedError
+from .errors import FieldError, NotAllowedError, PolicyBlockedError, TransitionError
 from .fulfilment import _current_order, _locked
 from .models import (
     Aircraft,
@@ -20,7 +20,13 @@ from .models import (
     Pilot,
     PolicyOutcome,
 )
-from .transitions import apply_transition, ensure_allowed, run_policy_check
+from .transitions import (
+    SUPPLIER_EVIDENCE_RULES,
+    apply_transition,
+    ensure_allowed,
+    run_policy_check,
+    scheduled_flight,
+)
 
 
 def _flight_inputs(
@@ -54,7 +60,25 @@ def _clean_operation(operation: Any) -> dict:
     return dict(operation)
 
 
+def _approved_at_submission(flight_request: FlightRequest) -> set[str]:
+    """Rules an officer already signed off when approving the referred request (the approval-level
+    findings of the submission check that decided it; deferred supplier findings were not decided)."""
+    check = flight_request.audit_events.filter(action="policy_check").order_by("-id").first()
+    if check is None or not flight_request.audit_events.filter(
+        action="approve", id__gt=check.id
+    ).exists():
+        return set()
+    return {
+        f["rule"]
+        for f in check.data.get("findings", [])
+        if f.get("severity") == "approval" and f.get("rule") not in SUPPLIER_EVIDENCE_RULES
+    }
+
+
 def _scheduling_check(*, flight_request: FlightRequest, flight: Flight, now: datetime) -> dict:
+    """Check the flight at stage "scheduling": a block refuses it (PolicyBlockedError); approval-level
+    findings an officer has not signed off at submission are kept on the flight as `signoff_rules`
+    (it cannot be recorded as flown until a policy officer signs it off)."""
     outcome, summary = run_policy_check(
         flight_request=flight_request, stage="scheduling", now=now, flight=flight
     )
@@ -66,6 +90,10 @@ def _scheduling_check(*, flight_request: FlightRequest, flight: Flight, now: dat
             f"the policy check at scheduling blocks this flight ({rules}); nothing was scheduled",
             data={"findings": summary.get("findings", [])},
         )
+    referred = {f["rule"] for f in summary.get("findings", []) if f.get("severity") == "approval"}
+    flight.signoff_rules = sorted(referred - _approved_at_submission(flight_request))
+    flight.save(update_fields=["signoff_rules"])
+    summary["signoff_rules"] = flight.signoff_rules
     return summary
 
 
@@ -125,9 +153,7 @@ def flight_schedule(
 
 
 def _scheduled_flight(flight_request: FlightRequest) -> Flight:
-    flight = (
-        flight_request.flights.filter(status=FlightStatus.SCHEDULED).order_by("-created_at").first()
-    )
+    flight = scheduled_flight(flight_request)
     if flight is None:
         raise NotAllowedError(f"request {flight_request.reference} has no scheduled flight")
     return flight
@@ -265,6 +291,12 @@ def flight_record(
                 "flight_log", "the flight log is required (e.g. take-off and landing times)"
             )
         flight = _scheduled_flight(flight_request)
+        if flight.awaits_signoff:
+            raise TransitionError(
+                f"the flight awaits a policy officer's sign-off ({', '.join(flight.signoff_rules)}); "
+                "nothing was recorded",
+                data={"status": flight_request.status, "action": "record_flight"},
+            )
         if weather is not None:
             flight.weather = {**_clean_weather(weather), "source": weather.get("source", "pilot")}
         summary: dict = {}
@@ -288,4 +320,58 @@ def flight_record(
             now=now,
             data={"flight": flight.pk, "policy": summary},
         )
+    return flight
+
+
+def _awaiting_flight(flight_request: FlightRequest, action: str) -> Flight:
+    flight = _scheduled_flight(flight_request)
+    if not flight.awaits_signoff:
+        raise TransitionError(
+            f"the scheduled flight of {flight_request.reference} does not await a sign-off",
+            data={"status": flight_request.status, "action": action},
+        )
+    return flight
+
+
+def flight_approve(
+    *, actor: Any, flight_request: FlightRequest, now: datetime, reason: str = ""
+) -> Flight:
+    """A policy officer (never the requester) signs off the findings the scheduling check referred;
+    the contractor may then fly and record the flight."""
+    with transaction.atomic():
+        flight_request = _locked(flight_request)
+        ensure_allowed(flight_request=flight_request, action="approve_flight", actor=actor)
+        flight = _awaiting_flight(flight_request, "approve_flight")
+        flight.signed_off_by = actor
+        flight.signed_off_at = now
+        flight.save(update_fields=["signed_off_by", "signed_off_at"])
+        apply_transition(
+            flight_request=flight_request,
+            action="approve_flight",
+            actor=actor,
+            now=now,
+            reason=reason,
+            data={"flight": flight.pk, "rules": flight.signoff_rules},
+        )
+    return flight
+
+
+def flight_refuse(*, actor: Any, flight_request: FlightRequest, now: datetime, reason: str) -> Flight:
+    """A policy officer refuses the scheduled flight with a reason: the flight is cancelled and the
+    request goes back to confirmed, for the contractor to schedule another date, pilot or aircraft."""
+    with transaction.atomic():
+        flight_request = _locked(flight_request)
+        ensure_allowed(flight_request=flight_request, action="refuse_flight", actor=actor)
+        flight = _awaiting_flight(flight_request, "refuse_flight")
+        event = apply_transition(
+            flight_request=flight_request,
+            action="refuse_flight",
+            actor=actor,
+            now=now,
+            reason=reason,
+            data={"flight": flight.pk, "rules": flight.signoff_rules},
+        )
+        flight.status = FlightStatus.CANCELLED
+        flight.cancel_reason = f"refused by the policy officer: {event.reason}"
+        flight.save(update_fields=["status", "cancel_reason"])
     return flight

@@ -12,23 +12,43 @@ from django.utils import timezone
 
 from .geometry import GeometryError, parse_area, parse_kml
 from .models import (
-    Aircraft,
     BudgetCode,
     Deliverable,
-    Pilot,
     Purpose,
-    Quote,
     RequestStatus,
-    Supplier,
 )
 
 MAX_AREA_FILE_BYTES = 2 * 1024 * 1024
 #: Document references the policy rules look for (docs/policy.md, `documents`), offered on the form.
-DOCUMENT_KEYS = ("rams", "dpia", "landowner_consent")
 DOCUMENT_LABELS = {
     "rams": "RAMS reference (risk assessment and method statement)",
     "dpia": "DPIA reference (people or gardens in view)",
     "landowner_consent": "Landowner consent reference",
+    "roads_consent": "Roads team consent reference",
+    "parks_consent": "Parks team consent reference",
+    "hes_permission": "Historic Environment Scotland permission reference",
+    "naturescot_consent": "NatureScot consent reference",
+    "species_licence": "Protected species licence reference",
+    "ripsa_authorisation": "RIPSA authorisation reference (directed surveillance)",
+}
+DOCUMENT_KEYS = tuple(DOCUMENT_LABELS)
+#: Yes/no commitments of `documents` (the notifications are kept under `documents.notifications`).
+DOCUMENT_FLAGS = {
+    "blurring": "Faces and number plates will be blurred before publication",
+    "flight_log_commitment": "The operator will deliver the flight log and report any incident",
+}
+NOTIFICATION_FLAGS = {
+    "police": "Police Scotland told (101) before the flight",
+    "residents": "Residents nearby told",
+    "aerodrome": "Nearby aerodrome told",
+}
+#: Permission kinds of `permissions[]` (docs/policy.md): one reference (and optional zone) each.
+PERMISSION_LABELS = {
+    "frz": "FRZ permission reference (aerodrome)",
+    "restricted": "Restricted area permission reference",
+    "danger": "Danger area permission reference (range authority)",
+    "controlled": "Controlled airspace permission reference (air traffic control)",
+    "other": "Other permission reference",
 }
 
 
@@ -125,8 +145,8 @@ class FlightRequestForm(forms.Form):
                  ("private", "Private")],
         required=False, label="Who owns the take-off land",
     )  # fmt: skip
-    frz_permission = forms.CharField(
-        max_length=60, required=False, label="FRZ permission reference (if any)"
+    retention_days = forms.IntegerField(
+        min_value=0, max_value=3650, required=False, label="Imagery kept for (days)"
     )
 
     def __init__(
@@ -138,6 +158,15 @@ class FlightRequestForm(forms.Form):
         for key in DOCUMENT_KEYS:
             self.fields[f"doc_{key}"] = forms.CharField(
                 max_length=80, required=False, label=DOCUMENT_LABELS[key]
+            )
+        for key, label in {**DOCUMENT_FLAGS, **_notify_labels()}.items():
+            self.fields[f"doc_{key}"] = forms.BooleanField(required=False, label=label)
+        for kind, label in PERMISSION_LABELS.items():
+            self.fields[f"{kind}_permission"] = forms.CharField(
+                max_length=60, required=False, label=label
+            )
+            self.fields[f"{kind}_zone"] = forms.CharField(
+                max_length=120, required=False, label="…for the zone (blank: every zone of that kind)"
             )
         codes = budget_codes if budget_codes is not None else BudgetCode.objects.filter(active=True)
         self.fields["budget_code"].queryset = codes
@@ -181,14 +210,6 @@ class FlightRequestForm(forms.Form):
     def service_kwargs(self) -> dict:
         """The cleaned data as keyword arguments for booking.services."""
         d = self.cleaned_data
-        permissions = (
-            [{"kind": "frz", "zone": "", "reference": d["frz_permission"].strip()}]
-            if d.get("frz_permission")
-            else []
-        )
-        documents = {
-            key: d[f"doc_{key}"].strip() for key in DOCUMENT_KEYS if d.get(f"doc_{key}", "").strip()
-        }
         return {
             "site_name": d["site_name"],
             "area": d["area"],
@@ -201,8 +222,8 @@ class FlightRequestForm(forms.Form):
             "people_in_view": bool(d.get("people_in_view")),
             "sessions": d["sessions"],
             "budget_code": d["budget_code"],
-            "permissions": permissions,
-            "documents": documents,
+            "permissions": self.permissions(),
+            "documents": self.documents(),
             "takeoff_points": d.get("takeoff_points") or [],
             "contingency_buffer_m": d.get("contingency_buffer_m"),
             "site_context": self.site_context(),
@@ -216,18 +237,68 @@ class FlightRequestForm(forms.Form):
             context["land_owner"] = d["land_owner"]
         return context
 
+    def permissions(self) -> list[dict]:
+        d = self.cleaned_data
+        return [
+            {"kind": kind, "zone": (d.get(f"{kind}_zone") or "").strip(), "reference": ref.strip()}
+            for kind in PERMISSION_LABELS
+            if (ref := d.get(f"{kind}_permission") or "").strip()
+        ]
+
+    def documents(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        documents: dict[str, Any] = {
+            key: d[f"doc_{key}"].strip() for key in DOCUMENT_KEYS if d.get(f"doc_{key}", "").strip()
+        }
+        if d.get("retention_days") is not None:
+            documents["retention_days"] = d["retention_days"]
+        documents.update({key: bool(d.get(f"doc_{key}")) for key in DOCUMENT_FLAGS})
+        documents["notifications"] = {k: bool(d.get(f"doc_notify_{k}")) for k in NOTIFICATION_FLAGS}
+        return documents
+
     def site_fields(self) -> list:
         return [self[f"site_{key}"] for key in SITE_FLAGS]
 
     def document_fields(self) -> list:
-        return [self[f"doc_{key}"] for key in DOCUMENT_KEYS]
+        return [self[f"doc_{key}"] for key in DOCUMENT_KEYS] + [self["retention_days"]]
+
+    def commitment_fields(self) -> list:
+        return [self[f"doc_{key}"] for key in (*DOCUMENT_FLAGS, *_notify_labels())]
+
+    def permission_fields(self) -> list:
+        return [(self[f"{kind}_permission"], self[f"{kind}_zone"]) for kind in PERMISSION_LABELS]
+
+
+def _notify_labels() -> dict[str, str]:
+    return {f"notify_{key}": label for key, label in NOTIFICATION_FLAGS.items()}
+
+
+def document_lines(documents: dict | None) -> list[tuple[str, str]]:
+    """A request's `documents` as (label, value) lines for its page."""
+    documents = documents or {}
+    lines = [(DOCUMENT_LABELS.get(k, k).split(" reference")[0], str(v))
+             for k, v in documents.items() if k in DOCUMENT_LABELS and v]  # fmt: skip
+    if documents.get("retention_days") is not None:
+        lines.append(("Imagery kept for", f"{documents['retention_days']} days"))
+    for key, label in DOCUMENT_FLAGS.items():
+        if key in documents:
+            lines.append((label, "yes" if documents[key] else "no"))
+    told = documents.get("notifications") or {}
+    if isinstance(told, dict) and told:
+        names = [k for k in NOTIFICATION_FLAGS if told.get(k)]
+        lines.append(("Told before the flight", ", ".join(names) if names else "nobody yet"))
+    return lines
 
 
 def initial_from(flight_request) -> dict[str, Any]:
     """The FlightRequestForm's initial data for editing a saved draft."""
     fr = flight_request
-    context = fr.site_context or {}
-    frz = [p for p in fr.permissions or [] if isinstance(p, dict) and p.get("kind") == "frz"]
+    context, documents = fr.site_context or {}, fr.documents or {}
+    told = documents.get("notifications") if isinstance(documents.get("notifications"), dict) else {}
+    permits = {}
+    for p in fr.permissions or []:
+        if isinstance(p, dict) and p.get("kind") in PERMISSION_LABELS:
+            permits.setdefault(p["kind"], p)
     return {
         "site_name": fr.site_name, "purpose": fr.purpose, "description": fr.description,
         "deliverables": fr.deliverables, "window_start": timezone.localtime(fr.window_start),
@@ -235,8 +306,12 @@ def initial_from(flight_request) -> dict[str, Any]:
         "people_in_view": fr.people_in_view, "sessions": fr.sessions, "budget_code": fr.budget_code,
         "area": json.dumps(fr.area), "takeoff_points": json.dumps(fr.takeoff_points or []),
         "contingency_buffer_m": fr.contingency_buffer_m, "land_owner": context.get("land_owner", ""),
-        "frz_permission": frz[0].get("reference", "") if frz else "",
-        **{f"doc_{key}": (fr.documents or {}).get(key, "") for key in DOCUMENT_KEYS},
+        "retention_days": documents.get("retention_days"),
+        **{f"{k}_permission": p.get("reference", "") for k, p in permits.items()},
+        **{f"{k}_zone": p.get("zone", "") for k, p in permits.items()},
+        **{f"doc_{key}": documents.get(key, "") for key in DOCUMENT_KEYS},
+        **{f"doc_{key}": bool(documents.get(key)) for key in DOCUMENT_FLAGS},
+        **{f"doc_notify_{key}": bool(told.get(key)) for key in NOTIFICATION_FLAGS},
         **{f"site_{key}": bool(context.get(key)) for key in SITE_FLAGS},
     }  # fmt: skip
 
@@ -246,213 +321,3 @@ class RequestFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *RequestStatus.choices], required=False)
     purpose = forms.ChoiceField(choices=[("", "Any purpose"), *Purpose.choices], required=False)
     mine = forms.BooleanField(required=False, label="Only mine")
-
-
-class EmptyForm(forms.Form):
-    """An action that needs nothing but the button."""
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
-
-
-class OptionalReasonForm(forms.Form):
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note (optional)"
-    )
-
-
-class PlaceOrderForm(forms.Form):
-    supplier = forms.ModelChoiceField(
-        queryset=Supplier.objects.none(),
-        required=False,
-        empty_label="By the lot's rank or rotation",
-        label="Supplier",
-    )
-    override_reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
-        required=False,
-        label="Override reason (only if the order exceeds a budget or the framework ceiling)",
-    )
-
-    quote = forms.ModelChoiceField(
-        queryset=Quote.objects.none(),
-        required=False,
-        empty_label="No quote",
-        label="Or order on a quote",
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        suppliers: QuerySet[Supplier] | None = None,
-        quotes: QuerySet[Quote] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if suppliers is not None:
-            self.fields["supplier"].queryset = suppliers
-        if quotes is not None and quotes.exists():
-            self.fields["quote"].queryset = quotes
-            self.fields["quote"].label_from_instance = lambda q: f"{q.supplier}: £{q.amount}"
-        else:
-            del self.fields["quote"]
-
-
-class OperationFields(forms.Form):
-    """The operating-category inputs of the flight plan (docs/policy.md, `operation`)."""
-
-    category = forms.ChoiceField(
-        choices=[("", "Let the policy check derive it"), ("A1", "Open A1"), ("A2", "Open A2"), ("A3", "Open A3"),
-                 ("specific", "Specific (Operational Authorisation)")],
-        required=False, label="Operating category",
-    )  # fmt: skip
-    max_distance_from_pilot_m = forms.IntegerField(
-        min_value=1, max_value=20000, required=False, label="Furthest distance from the pilot (m)"
-    )
-    min_distance_people_m = forms.IntegerField(
-        min_value=0, max_value=5000, required=False, label="Separation from uninvolved people (m)"
-    )
-    min_distance_people_takeoff_m = forms.IntegerField(
-        min_value=0, max_value=5000, required=False, label="…during take-off and landing (m)"
-    )
-    min_distance_built_up_m = forms.IntegerField(
-        min_value=0, max_value=5000, required=False, label="Separation from built-up areas (m)"
-    )
-    beyond_visual_line_of_sight = forms.BooleanField(
-        required=False, label="Beyond visual line of sight"
-    )
-    overflies_assemblies = forms.BooleanField(
-        required=False, label="Overflies an assembly of people"
-    )
-    night_procedures = forms.BooleanField(
-        required=False, label="Night procedures in the operations manual"
-    )
-
-    OPERATION_NUMBERS = ("max_distance_from_pilot_m", "min_distance_people_m", "min_distance_people_takeoff_m",
-                         "min_distance_built_up_m")  # fmt: skip
-
-    def operation(self) -> dict:
-        d = self.cleaned_data
-        operation: dict[str, Any] = {
-            key: d[key] for key in self.OPERATION_NUMBERS if d.get(key) is not None
-        }
-        if d.get("category"):
-            operation["category"] = d["category"]
-        operation["vlos"] = not d.get("beyond_visual_line_of_sight")
-        operation["overflies_assemblies"] = bool(d.get("overflies_assemblies"))
-        operation["night_procedures"] = bool(d.get("night_procedures"))
-        return operation
-
-
-class ScheduleForm(OperationFields):
-    pilot = forms.ModelChoiceField(queryset=Pilot.objects.none())
-    aircraft = forms.ModelChoiceField(queryset=Aircraft.objects.none())
-    scheduled_start = _datetime_field("Start")
-    scheduled_end = _datetime_field("End")
-    field_order = ("pilot", "aircraft", "scheduled_start", "scheduled_end")
-
-    def __init__(self, *args: Any, supplier_id: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["pilot"].queryset = Pilot.objects.filter(supplier_id=supplier_id)
-        self.fields["aircraft"].queryset = Aircraft.objects.filter(supplier_id=supplier_id)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("scheduled_start"), data.get("scheduled_end")
-        if start and end and end <= start:
-            self.add_error("scheduled_end", "The flight must end after it starts.")
-        return data
-
-
-class RescheduleForm(forms.Form):
-    scheduled_start = _datetime_field("New start")
-    scheduled_end = _datetime_field("New end")
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Reason (e.g. weather)"
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("scheduled_start"), data.get("scheduled_end")
-        if start and end and end <= start:
-            self.add_error("scheduled_end", "The flight must end after it starts.")
-        return data
-
-
-def _number(label: str, **kwargs: Any) -> forms.FloatField:
-    return forms.FloatField(label=label, required=False, **kwargs)
-
-
-#: Day-of-flight conditions, keyed as in docs/policy.md (`weather`).
-WEATHER_FIELDS = {
-    "mean_wind_ms": ("Mean wind (m/s)", {"min_value": 0, "max_value": 60}),
-    "gust_ms": ("Gusts (m/s)", {"min_value": 0, "max_value": 80}),
-    "precipitation_mmh": ("Rain (mm/h)", {"min_value": 0, "max_value": 200}),
-    "temperature_c": ("Temperature (°C)", {"min_value": -40, "max_value": 50}),
-    "visibility_km": ("Visibility (km)", {"min_value": 0, "max_value": 100}),
-    "cloud_base_m": ("Cloud base (m above ground)", {"min_value": 0, "max_value": 10000}),
-}
-
-
-class WeatherForm(forms.Form):
-    """The pilot's observed conditions on the day (all optional; at least one for the check)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for key, (label, limits) in WEATHER_FIELDS.items():
-            self.fields[key] = _number(label, **limits)
-
-    def weather(self) -> dict | None:
-        d = self.cleaned_data
-        weather = {key: d[key] for key in WEATHER_FIELDS if d.get(key) is not None}
-        return {**weather, "source": "pilot"} if weather else None
-
-
-class RecordFlightForm(WeatherForm):
-    """What the pilot records after flying: times, a short log and the day's conditions."""
-
-    took_off_at = _datetime_field("Took off")
-    landed_at = _datetime_field("Landed")
-    notes = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Log notes"
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        start, end = data.get("took_off_at"), data.get("landed_at")
-        if start and end and end <= start:
-            self.add_error("landed_at", "Landing must come after take-off.")
-        return data
-
-    def flight_log(self) -> dict:
-        d = self.cleaned_data
-        return {
-            "took_off_at": d["took_off_at"].isoformat(),
-            "landed_at": d["landed_at"].isoformat(),
-            "notes": d.get("notes", ""),
-        }
-
-
-# ---- which form each workflow action on the request page takes ----------------------------------
-
-
-def plain(form_class: type[forms.Form]):
-    """A form factory for an action whose form needs nothing from the request."""
-    return lambda *, flight_request, order, data: form_class(data)
-
-
-def order_form(*, flight_request, order, data) -> PlaceOrderForm:
-    """Suppliers on the request's lot in rank order, and any quotes received."""
-    suppliers = Supplier.objects.none()
-    if flight_request.lot_id:
-        suppliers = Supplier.objects.filter(
-            lot_places__lot_id=flight_request.lot_id, active=True
-        ).order_by("lot_places__rank")
-    quotes = flight_request.quotes.select_related("supplier")
-    return PlaceOrderForm(data, suppliers=suppliers, quotes=quotes)
-
-
-def schedule_form(*, flight_request, order, data) -> ScheduleForm:
-    """Pilots and aircraft of the supplier holding the order only."""
-    return ScheduleForm(data, supplier_id=order.supplier_id if order else None)

@@ -414,6 +414,16 @@ class Flight(models.Model):
         null=True, blank=True, help_text="Day-of-flight conditions recorded by the pilot"
     )
     cancel_reason = models.TextField(blank=True)
+    signoff_rules = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Rules the scheduling check refers to a policy officer that were not already "
+        "signed off at submission; the flight may not be recorded until an officer signs it off",
+    )
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -427,6 +437,15 @@ class Flight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flight_request.reference} {self.scheduled_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def awaits_signoff(self) -> bool:
+        """Scheduled with findings a policy officer has not yet signed off."""
+        return (
+            self.status == FlightStatus.SCHEDULED
+            and bool(self.signoff_rules)
+            and self.signed_off_by_id is None
+        )
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
-from .models import FlightRequest, OrderStatus, RequestStatus, Role
+from .models import FlightRequest, FlightStatus, OrderStatus, RequestStatus, Role
 
 #: Who must act (or needs to know) once a request reaches a state.
 NEXT_ACTOR: dict[str, tuple[str, ...]] = {
@@ -34,7 +34,12 @@ def _role_emails(role: str) -> set[str]:
 
 def recipients(*, flight_request: FlightRequest, state: str) -> list[str]:
     emails: set[str] = set()
-    for who in NEXT_ACTOR.get(state, ()):
+    who_acts = NEXT_ACTOR.get(state, ())
+    if state == RequestStatus.SCHEDULED and any(
+        f.awaits_signoff for f in flight_request.flights.filter(status=FlightStatus.SCHEDULED)
+    ):
+        who_acts = (*who_acts, "policy_officers")  # the flight needs an officer's sign-off
+    for who in who_acts:
         if who == "requester" and flight_request.requester.email:
             emails.add(flight_request.requester.email)
         elif who == "policy_officers":

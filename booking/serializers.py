@@ -37,6 +37,10 @@ class FlightSerializer(serializers.ModelSerializer):
     supplier = serializers.CharField(source="supplier.name", read_only=True)
     pilot = serializers.CharField(source="pilot.name", read_only=True)
     aircraft = serializers.CharField(source="aircraft.name", read_only=True)
+    awaits_signoff = serializers.BooleanField(read_only=True)
+    signed_off_by = serializers.CharField(
+        source="signed_off_by.username", read_only=True, default=None
+    )
 
     class Meta:
         model = Flight
@@ -53,6 +57,10 @@ class FlightSerializer(serializers.ModelSerializer):
             "flight_log",
             "weather",
             "cancel_reason",
+            "signoff_rules",
+            "awaits_signoff",
+            "signed_off_by",
+            "signed_off_at",
         ]
 
 

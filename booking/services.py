@@ -12,8 +12,10 @@ from django.db import transaction
 
 from .errors import FieldError, NotAllowedError, TransitionError
 from .flightplan import build_flight_plan as build_flight_plan  # contract: booking.services
+from .flights import flight_approve as flight_approve
 from .flights import flight_preflight_check as flight_preflight_check
 from .flights import flight_record as flight_record
+from .flights import flight_refuse as flight_refuse
 from .flights import flight_reschedule as flight_reschedule
 from .flights import flight_schedule as flight_schedule
 from .fulfilment import flight_request_accept_delivery as flight_request_accept_delivery
@@ -293,7 +295,6 @@ def flight_request_update(
 OUTCOME_STATE = {
     PolicyOutcome.PASS: RequestStatus.APPROVED,
     PolicyOutcome.NEEDS_APPROVAL: RequestStatus.REFERRED,
-    PolicyOutcome.NOT_CHECKED: RequestStatus.REFERRED,
     PolicyOutcome.BLOCKED: RequestStatus.BLOCKED,
 }
 
@@ -301,7 +302,7 @@ OUTCOME_STATE = {
 def flight_request_submit(
     *, actor: Any, flight_request: FlightRequest, now: datetime
 ) -> FlightRequest:
-    """Submit a draft and run the policy check: pass → approved; needs approval (or not yet checked)
+    """Submit a draft and run the policy check: pass → approved; needs approval
     → referred to a policy officer; blocked → blocked (the requester may revise)."""
     with transaction.atomic():
         flight_request = _locked(flight_request)
@@ -322,9 +323,6 @@ def flight_request_submit(
             target=OUTCOME_STATE[outcome],
             data=summary,
             check=False,
-            reason=""
-            if outcome != PolicyOutcome.NOT_CHECKED
-            else "policy engine not available: not yet checked",
         )
     return flight_request
 

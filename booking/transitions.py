@@ -9,7 +9,15 @@ from typing import Any
 
 from .errors import FieldError, NotAllowedError, TransitionError
 from .flightplan import build_flight_plan
-from .models import AuditEvent, Flight, FlightRequest, PolicyOutcome, RequestStatus, Role
+from .models import (
+    AuditEvent,
+    Flight,
+    FlightRequest,
+    FlightStatus,
+    PolicyOutcome,
+    RequestStatus,
+    Role,
+)
 from .notifications import notify_transition
 from .permissions import organisation_id_of, role_of, supplier_id_of
 
@@ -57,6 +65,8 @@ TRANSITIONS: dict[str, Transition] = {
     "decline": _t({S.ORDERED}, {S.ORDERED, S.APPROVED}, {CON}, reason_required=True),
     "schedule": _t({S.CONFIRMED}, {S.SCHEDULED}, {CON, PROC}),
     "reschedule": _t({S.SCHEDULED}, {S.SCHEDULED}, {CON, PROC, REQ}, reason_required=True),
+    "approve_flight": _t({S.SCHEDULED}, {S.SCHEDULED}, {POL}),
+    "refuse_flight": _t({S.SCHEDULED}, {S.CONFIRMED}, {POL}, reason_required=True),
     "preflight_check": _t({S.SCHEDULED}, {S.SCHEDULED}, {CON}),
     "record_flight": _t({S.SCHEDULED}, {S.FLOWN}, {CON}),
     "deliver": _t({S.FLOWN, S.REWORK}, {S.DELIVERED}, {CON}),
@@ -66,11 +76,30 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+#: Actions on a scheduled request that only make sense while its flight awaits an officer's sign-off
+#: (True) or only once it no longer does (False).
+SIGNOFF_GATED = {"approve_flight": True, "refuse_flight": True, "record_flight": False}
+
+
+def scheduled_flight(flight_request: FlightRequest) -> Flight | None:
+    return (
+        flight_request.flights.filter(status=FlightStatus.SCHEDULED).order_by("-created_at").first()
+    )
+
+
+def awaiting_signoff(flight_request: FlightRequest) -> bool:
+    flight = scheduled_flight(flight_request)
+    return flight is not None and flight.awaits_signoff
+
+
 def allowed_actions(*, flight_request: FlightRequest, user: Any) -> list[str]:
     """Actions this user could take on the request now (for pages and the API)."""
     result = []
+    awaiting = flight_request.status == S.SCHEDULED and awaiting_signoff(flight_request)
     for action, transition in TRANSITIONS.items():
         if action == "policy_check" or flight_request.status not in transition.sources:
+            continue
+        if action in SIGNOFF_GATED and SIGNOFF_GATED[action] != awaiting:
             continue
         try:
             check_actor(action=action, flight_request=flight_request, actor=user)
@@ -96,7 +125,7 @@ def check_actor(*, action: str, flight_request: FlightRequest, actor: Any) -> No
         if order is None or order.supplier_id != supplier_id_of(actor):
             raise NotAllowedError("only the supplier holding the current order can do that")
     if (
-        action in {"approve", "refuse"}
+        action in {"approve", "refuse", "approve_flight", "refuse_flight"}
         and actor is not None
         and actor.pk == flight_request.requester_id
     ):
@@ -141,7 +170,7 @@ def apply_transition(
         reason=reason,
         data=data or {},
     )
-    if target != source or action in {"reschedule", "decline"}:
+    if target != source or action in {"reschedule", "decline", "approve_flight"}:
         notify_transition(flight_request=flight_request, action=action, state=target, reason=reason)
     return event
 
@@ -210,14 +239,14 @@ def submission_outcome(findings: list[dict]) -> str:
 def run_policy_check(
     *, flight_request: FlightRequest, stage: str, now: datetime, flight: Flight | None = None
 ) -> tuple[str, dict]:
-    """The hook into the policy engine. Returns the outcome and a summary for the audit trail; while the
-    policy app is not installed it records "not yet checked". At submission the supplier-evidence
-    findings are deferred to scheduling (the summary lists them under `deferred`)."""
+    """The hook into the policy engine: the policy app stores the check (`PolicyCheck`); this returns
+    the outcome and a summary for the audit trail. At submission the supplier-evidence findings are
+    deferred to scheduling (the summary lists them under `deferred`)."""
+    from policy.services import (
+        check_flight_request,  # imported here: policy imports booking's models
+    )
+
     plan = build_flight_plan(flight_request=flight_request, flight=flight)
-    try:
-        from policy.services import check_flight_request
-    except ImportError:
-        return PolicyOutcome.NOT_CHECKED, {"stage": stage, "outcome": PolicyOutcome.NOT_CHECKED}
     try:
         result = check_flight_request(
             flight_request=flight_request, plan=plan, stage=stage, now=now

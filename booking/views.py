@@ -4,8 +4,6 @@ change through booking.services; a service's refusal becomes a message (or a fie
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import forms, selectors, services
+from .actions import ACTIONS, ActionSpec
 from .errors import BookingError
 from .models import (
     BudgetCode,
@@ -36,6 +35,7 @@ from .models import (
 )
 from .money import financial_year, spend_summary
 from .permissions import organisation_id_of, role_of, supplier_id_of
+from .templatetags.booking_money import gbp
 from .transitions import allowed_actions
 
 S = RequestStatus
@@ -86,6 +86,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ctx["needs_me"] = requests_qs.filter(status__in=[S.DELIVERED, S.BLOCKED, S.REFUSED])
     elif role == Role.POLICY_OFFICER:
         ctx["awaiting"] = requests_qs.filter(status=S.REFERRED).order_by("updated_at")
+        unsigned = selectors.visible_flights(user).filter(
+            status=FlightStatus.SCHEDULED, signed_off_by__isnull=True
+        )
+        ctx["flights_to_sign_off"] = [f for f in unsigned.order_by("scheduled_start") if f.awaits_signoff]
         ctx["recent"] = requests_qs.filter(status__in=[S.APPROVED, S.REFUSED, S.BLOCKED]).order_by(
             "-updated_at"
         )[:10]
@@ -169,7 +173,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Saved {flight_request.reference} as a draft. Estimated cost £{flight_request.estimated_cost}: "
+                f"Saved {flight_request.reference} as a draft. Estimated cost £{gbp(flight_request.estimated_cost)}: "
                 "check the details and submit it for the policy check.",
             )
             return redirect("booking:request_detail", pk=flight_request.pk)
@@ -258,6 +262,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     flight_request = get_object_or_404(selectors.visible_requests(user), pk=pk)
     actions = allowed_actions(flight_request=flight_request, user=user)
+    if flight_request.status == S.APPROVED and role_of(user) in {Role.PROCUREMENT, Role.ADMIN}:
+        actions.insert(actions.index("order") if "order" in actions else 0, "quote")
     if role_of(user) == Role.CONTRACTOR:
         orders = flight_request.orders.filter(supplier_id=supplier_id_of(user))
     else:
@@ -272,6 +278,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": _timeline(flight_request),
         "orders": orders.select_related("supplier", "lot", "budget_code"),
         "current_order": flight_request.current_order,
+        "quotes": flight_request.quotes.select_related("supplier").order_by("amount")
+        if role_of(user) != Role.CONTRACTOR
+        else flight_request.quotes.filter(supplier_id=supplier_id_of(user)),
         "flights": flight_request.flights.select_related("pilot", "aircraft", "supplier"),
         "check": _latest_policy_check(flight_request),
         "action_forms": _action_forms(flight_request, actions),
@@ -279,6 +288,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "surveys": surveys,
         "can_edit": flight_request.status == S.DRAFT and "submit" in actions,
+        "documents": forms.document_lines(flight_request.documents),
         "deliverable_labels": [DELIVERABLES.get(c, c) for c in flight_request.deliverables or []],
         "takeoff": _takeoff_geojson(flight_request),
     }
@@ -301,6 +311,7 @@ ACTION_LABELS = {
     "create": "Created", "update": "Edited", "submit": "Submitted", "policy_check": "Policy check",
     "approve": "Approved", "refuse": "Refused", "revise": "Revised", "order": "Order placed",
     "accept": "Order accepted", "decline": "Order declined", "schedule": "Scheduled", "reschedule": "Rescheduled",
+    "approve_flight": "Flight signed off", "refuse_flight": "Flight refused", "quote": "Quote recorded",
     "preflight_check": "Day-of-flight check", "record_flight": "Flight recorded", "deliver": "Delivered",
     "accept_delivery": "Delivery accepted", "return_delivery": "Returned for rework", "cancel": "Cancelled",
 }  # fmt: skip
@@ -359,7 +370,6 @@ def _spend(now) -> dict:
     )
     for row in summary["budgets"] + summary["frameworks"]:
         limit, total = float(row["limit"]), float(row["limit"]) - float(row["remaining"])
-        row["used"] = f"{total:.2f}"
         row["percent"] = min(100, round(100 * total / limit)) if limit > 0 else 100
         row["over"] = total > limit
     return summary
@@ -394,123 +404,3 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request, "booking/profile.html", {"profile": prof, "feed_url": feed_url, "flights": flights}
     )
-
-
-# ---- the workflow actions offered on the request page ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    """One button/form on the request page: its form, the service call and the success message."""
-
-    title: str
-    form: Callable[..., Any]
-    run: Callable[..., str]
-    button: str = ""
-    style: str = ""
-    help: str = ""
-
-
-def _run_order(*, user, flight_request, data, form) -> str:
-    order = services.flight_request_order(
-        actor=user, flight_request=flight_request, now=timezone.now(), supplier=data.get("supplier"),
-        quote=data.get("quote"), override_reason=data.get("override_reason", ""),
-    )  # fmt: skip
-    return f"Order {order.po_number} (£{order.value}) offered to {order.supplier}."
-
-
-def _run_decline(*, user, flight_request, data, form) -> str:
-    new_order = services.order_decline(
-        actor=user, flight_request=flight_request, now=timezone.now(), reason=data["reason"]
-    )
-    if new_order is None:
-        return "Order declined; procurement will decide what happens next."
-    return f"Order declined; it passes to the next supplier on the lot ({new_order.po_number})."
-
-
-def _run_schedule(*, user, flight_request, data, form) -> str:
-    flight = services.flight_schedule(
-        actor=user, flight_request=flight_request, now=timezone.now(), scheduled_start=data["scheduled_start"],
-        scheduled_end=data["scheduled_end"], pilot=data["pilot"], aircraft=data["aircraft"],
-        operation=form.operation(),
-    )  # fmt: skip
-    when = timezone.localtime(flight.scheduled_start)
-    return f"Flight scheduled for {when:%d %b %Y %H:%M} with {flight.pilot.name} and {flight.aircraft.name}."
-
-
-def _run_reschedule(*, user, flight_request, data, form) -> str:
-    flight = services.flight_reschedule(
-        actor=user, flight_request=flight_request, now=timezone.now(), scheduled_start=data["scheduled_start"],
-        scheduled_end=data["scheduled_end"], reason=data["reason"],
-    )  # fmt: skip
-    return f"Flight moved to {timezone.localtime(flight.scheduled_start):%d %b %Y %H:%M}."
-
-
-def _run_preflight(*, user, flight_request, data, form) -> str:
-    summary = services.flight_preflight_check(
-        actor=user, flight_request=flight_request, now=timezone.now(), weather=form.weather()
-    )
-    return f"Day-of-flight check recorded: {summary.get('outcome', 'not checked')}."
-
-
-def _run_record(*, user, flight_request, data, form) -> str:
-    services.flight_record(
-        actor=user,
-        flight_request=flight_request,
-        now=timezone.now(),
-        flight_log=form.flight_log(),
-        weather=form.weather(),
-    )
-    return "Flight recorded as flown."
-
-
-def _simple(service: Callable[..., Any], message: str, *, reason_kw: str | None = "reason"):
-    def run(*, user, flight_request, data, form) -> str:
-        kwargs = {reason_kw: data.get("reason", "")} if reason_kw else {}
-        service(actor=user, flight_request=flight_request, now=timezone.now(), **kwargs)
-        return message
-
-    return run
-
-
-ACTIONS: dict[str, ActionSpec] = {
-    "submit": ActionSpec(
-        "Submit", forms.plain(forms.EmptyForm), _simple(services.flight_request_submit, "Submitted.", reason_kw=None),
-        button="Submit for the policy check",
-        help="The policy check runs at once: a pass approves it; anything needing sign-off goes to a policy officer.",
-    ),
-    "approve": ActionSpec("Approve", forms.plain(forms.OptionalReasonForm),
-                          _simple(services.flight_request_approve, "Approved."), button="Approve"),
-    "refuse": ActionSpec("Refuse", forms.plain(forms.ReasonForm),
-                         _simple(services.flight_request_refuse, "Refused."), button="Refuse", style="danger"),
-    "revise": ActionSpec("Revise", forms.plain(forms.OptionalReasonForm),
-                         _simple(services.flight_request_revise, "Back to draft: edit and submit again."),
-                         button="Revise as a draft", style="secondary"),
-    "order": ActionSpec("Place order", forms.order_form, _run_order, button="Place call-off order",
-                        help="Over a budget or the framework ceiling is refused unless you give an override reason."),
-    "accept": ActionSpec("Accept order", forms.plain(forms.EmptyForm),
-                         _simple(services.order_accept, "Order accepted.", reason_kw=None), button="Accept order"),
-    "decline": ActionSpec("Decline order", forms.plain(forms.ReasonForm), _run_decline, button="Decline",
-                          style="danger"),
-    "schedule": ActionSpec("Schedule", forms.schedule_form, _run_schedule, button="Schedule flight",
-                           help="The policy check runs again for the date, pilot and aircraft."),
-    "reschedule": ActionSpec("Reschedule", forms.plain(forms.RescheduleForm), _run_reschedule, button="Reschedule",
-                             style="secondary"),
-    "preflight_check": ActionSpec("Day-of-flight check", forms.plain(forms.WeatherForm), _run_preflight,
-                                  button="Record conditions and check", style="secondary"),
-    "record_flight": ActionSpec("Record flight", forms.plain(forms.RecordFlightForm), _run_record,
-                                button="Record flight"),
-    "deliver": ActionSpec("Deliver", forms.plain(forms.OptionalReasonForm),
-                          _simple(services.flight_request_deliver, "Marked as delivered.", reason_kw="note"),
-                          button="Mark delivered",
-                          help="Upload the imagery on the survey page; this tells the requester it is ready."),
-    "accept_delivery": ActionSpec("Accept delivery", forms.plain(forms.OptionalReasonForm),
-                                  _simple(services.flight_request_accept_delivery, "Delivery accepted."),
-                                  button="Accept delivery"),
-    "return_delivery": ActionSpec("Return for rework", forms.plain(forms.ReasonForm),
-                                  _simple(services.flight_request_return_delivery, "Returned for rework."),
-                                  button="Return for rework", style="danger"),
-    "cancel": ActionSpec("Cancel request", forms.plain(forms.ReasonForm),
-                         _simple(services.flight_request_cancel, "Request cancelled."), button="Cancel request",
-                         style="danger"),
-}  # fmt: skip

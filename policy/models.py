@@ -142,7 +142,12 @@ class PolicyCheck(models.Model):
     @property
     def map_geojson(self) -> dict:
         """The request area and the zones named in the findings, for the map on the request page."""
-        named = {f.get("evidence", {}).get("zone_id"): f.get("rule") for f in self.findings}
+        named: dict[int, str] = {}
+        for f in self.findings:
+            evidence = f.get("evidence", {})
+            for zone_id in [evidence.get("zone_id"), *evidence.get("zone_ids", [])]:
+                if zone_id is not None:
+                    named.setdefault(zone_id, f.get("rule"))
         features = [{"type": "Feature", "geometry": self.plan.get("area"),
                      "properties": {"role": "area", "name": self.plan.get("reference") or "Flight area"}}]
         for z in (self.context_snapshot or {}).get("zones", []):

@@ -39,7 +39,11 @@ def zone_data_version() -> str:
 
 
 def airspace_data_date() -> date | None:
-    return Zone.objects.filter(kind__in=AIRSPACE_KINDS).aggregate(d=Max("data_date"))["d"]
+    """The date of the stalest airspace source (AIR-10): each source (airspace.yaml, rat.yaml, the runways,
+    a NATS FRZ file) is imported whole with one data date, and the data is only as current as its oldest part."""
+    per_source = (Zone.objects.filter(kind__in=AIRSPACE_KINDS).values("source")
+                  .annotate(d=Max("data_date")).values_list("d", flat=True))
+    return min(per_source, default=None)
 
 
 def zone_record(z: Zone) -> ZoneRecord:
@@ -83,12 +87,3 @@ def checks_for_request(flight_request) -> QuerySet[PolicyCheck]:  # type: ignore
 
 def latest_check(flight_request) -> PolicyCheck | None:  # type: ignore[no-untyped-def]
     return checks_for_request(flight_request).first()
-
-
-def zones_geojson(zone_ids: list[int]) -> dict:
-    feats = [
-        {"type": "Feature", "geometry": z.geometry,
-         "properties": {"id": z.pk, "name": z.name, "kind": z.kind, "rule": z.get_kind_display()}}
-        for z in Zone.objects.filter(pk__in=zone_ids)
-    ]
-    return {"type": "FeatureCollection", "features": feats}

@@ -100,6 +100,16 @@ def policy_check_rerun(*, check: PolicyCheck) -> Decision:
 
 # ---- imports (idempotent: identity is (source, external_id); a re-import replaces that source's zones)
 
+def _save_if_changed(obj: Zone | Aerodrome, fields: Mapping[str, Any]) -> int:
+    """Save `obj` with `fields` only when one differs (so an unchanged re-import touches nothing); 1 if saved."""
+    if all(getattr(obj, k) == v for k, v in fields.items()):
+        return 0
+    for k, v in fields.items():
+        setattr(obj, k, v)
+    obj.save()
+    return 1
+
+
 def zones_replace_source(*, source: str, zones: Iterable[Mapping[str, Any]], data_date: date) -> dict[str, int]:
     """Create or update every zone of `source` and delete the ones no longer in it, atomically."""
     created = updated = 0
@@ -122,11 +132,8 @@ def zones_replace_source(*, source: str, zones: Iterable[Mapping[str, Any]], dat
             if zone is None:
                 Zone.objects.create(source=source, external_id=ext, **fields)
                 created += 1
-            elif any(getattr(zone, k) != v for k, v in fields.items()):
-                for k, v in fields.items():
-                    setattr(zone, k, v)
-                zone.save()
-                updated += 1
+            else:
+                updated += _save_if_changed(zone, fields)
         stale = [ext for ext in existing if ext not in seen]
         deleted = Zone.objects.filter(source=source, external_id__in=stale).delete()[0] if stale else 0
     return {"created": created, "updated": updated, "deleted": deleted, "total": len(seen)}
@@ -143,9 +150,6 @@ def aerodromes_upsert(*, aerodromes: Iterable[Mapping[str, Any]], source: str, d
             if obj is None:
                 Aerodrome.objects.create(ident=item["ident"], **defaults)
                 created += 1
-            elif any(getattr(obj, k) != v for k, v in defaults.items()):
-                for k, v in defaults.items():
-                    setattr(obj, k, v)
-                obj.save()
-                updated += 1
+            else:
+                updated += _save_if_changed(obj, defaults)
     return {"created": created, "updated": updated}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -17,7 +18,7 @@ from . import selectors, services
 from .core.errors import TileError
 from .core.tiles import tilejson
 from .models import Job
-from .serializers import JobSerializer
+from .serializers import JobSerializer, TileJSONSerializer
 
 
 class IsStaff(BasePermission):
@@ -49,7 +50,6 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({exc.field or "detail": [str(exc)]}) from exc
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
@@ -63,6 +63,7 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 class SurveyTileJSONView(APIView):
     """TileJSON 3.0 for a survey's orthophoto (bounds and zoom range from the COG)."""
 
+    @extend_schema(responses=TileJSONSerializer)
     def get(self, request: Request, survey_id: int) -> Response:
         from surveys.selectors import visible_surveys
 

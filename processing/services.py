@@ -209,6 +209,22 @@ def jobs_reclaim_stale(*, now: datetime) -> list[int]:
     return reclaimed
 
 
+def jobs_redispatch_pending(*, now: datetime) -> list[int]:
+    """Send again the PENDING jobs queued longer than JOB_STALE_AFTER_SECONDS (their message may have been lost:
+    broker down at enqueue time, queue purged). A duplicate message is harmless: claiming is conditional."""
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    ids = list(Job.objects.filter(state=JobState.PENDING, created_at__lt=cutoff).values_list("id", flat=True))
+    for job_id in ids:
+        job_dispatch(job_id=job_id)
+    return ids
+
+
+def jobs_recover(*, now: datetime) -> dict[str, list[int]]:
+    """What a Celery worker does when it starts: reclaim jobs of dead workers, resend long-pending ones."""
+    pending = jobs_redispatch_pending(now=now)
+    return {"reclaimed": jobs_reclaim_stale(now=now), "redispatched": pending}
+
+
 def job_retry(*, job: Job, now: datetime) -> Job:
     """Staff action: put a failed or cancelled job back in the queue with a fresh set of attempts."""
     if job.state not in (JobState.FAILED, JobState.CANCELLED):

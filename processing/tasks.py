@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready
+from django.db import connection
 from django.utils import timezone
 
 from . import runner, services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="processing.run_job", acks_late=True, ignore_result=True)
@@ -19,3 +26,16 @@ def run_job(job_id: int) -> str | None:
 def reclaim_stale_jobs() -> list[int]:
     """Schedule with celery beat (e.g. every minute) so jobs of dead workers are retried."""
     return services.jobs_reclaim_stale(now=timezone.now())
+
+
+@worker_ready.connect
+def recover_jobs_on_start(**kwargs: Any) -> None:
+    """A worker that starts (often: restarted after a crash) hands jobs of dead workers back to the queue at once,
+    instead of waiting for celery beat, and resends pending jobs whose message may have been lost."""
+    try:
+        recovered = services.jobs_recover(now=timezone.now())
+        log.info("job recovery at worker start: %s", recovered)
+    except Exception:  # the database may be unreachable for a moment: beat's reclaim_stale_jobs catches up
+        log.exception("job recovery at worker start failed")
+    finally:
+        connection.close()

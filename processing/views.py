@@ -8,7 +8,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from .core.errors import TileError
-from .core.tiles import FORMATS, render_tile
+from .core.tile_encode import FORMATS
+from .core.tiles import render_tile
 from .selectors import orthophoto_source
 
 RENDERER_VERSION = "1"

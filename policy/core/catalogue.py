@@ -119,7 +119,9 @@ RULES: tuple[RuleInfo, ...] = (
       "the longest runway, {frz_long_radius_m:.0f} m when it is longer than {frz_long_runway_m:.0f} m, and "
       "runway protection zones {rpz_length_m:.0f} m out from each threshold, {rpz_half_width_m:.0f} m either "
       "side): permission from ATC, else the flight information unit, else the aerodrome operator. Blocked "
-      "without the permission reference.", ANO, "Aerodrome permission reference."),
+      "without the permission reference. The pieces of one aerodrome's zone (its ATZ circle, the runway "
+      "circle, the runway protection zones) are one restriction: one finding names them all.", ANO,
+      "Aerodrome permission reference."),
     R("AIR-02", "Prohibited area", "block", "No intersection with a prohibited area (e.g. P611 Coulport/Faslane).",
       AIP),
     R("AIR-03", "Restricted area", "approval", "Restricted areas: flights only within their conditions.", AIP,
@@ -128,8 +130,8 @@ RULES: tuple[RuleInfo, ...] = (
       "A danger area active in the window (e.g. D601 Garelochhead) needs the range's agreement.", AIP,
       "Range/Danger Area Activity Information Service check."),
     R("AIR-05", "Temporary restriction", "block",
-      "No overlap in time and space with a temporary restriction (RA(T), restriction-of-flying regulations).",
-      AIP),
+      "No overlap in time and space with a temporary restriction (RA(T), restriction-of-flying regulations). "
+      "Its dates are those published with it; one published without dates counts as always active.", AIP),
     R("AIR-06", "NOTAMs", "warn", "NOTAMs within {notam_radius_m:.0f} m of the area in the window.", AIP,
       "NOTAM briefing."),
     R("AIR-07", "Prisons", "block",
@@ -139,7 +141,8 @@ RULES: tuple[RuleInfo, ...] = (
       "Controlled airspace reaching down to the flight: check the authorisation's conditions.", AIP,
       "ATC agreement where required."),
     R("AIR-10", "Airspace data current", "block",
-      "Airspace data is from the AIRAC cycle ({airac_days} days) of the flight date.", AIP),
+      "Airspace data is from the AIRAC cycle ({airac_days} days) of the flight date. The data date is the "
+      "data set's own release date, else the date recorded at import, never simply the day of import.", AIP),
     R("GOV-01", "Application complete", "block",
       "Area with take-off/landing points and contingency area, aircraft details and pilots.", COUNCIL,
       "Completed flight request."),

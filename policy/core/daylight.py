@@ -8,6 +8,7 @@ before sunrise). At 56 N in June the sun barely sets, so everything is computed 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -47,17 +48,11 @@ class DaylightWindow:
 def daylight_window(lat: float, lon: float, day: date, depression: float = 6.0) -> DaylightWindow:
     """Civil dawn/dusk and sunrise/sunset for one UTC date at a place."""
     obs = Observer(latitude=lat, longitude=lon)
-    try:
-        d0 = dawn(obs, day, depression=depression, tzinfo=UTC)
-        d1 = dusk(obs, day, depression=depression, tzinfo=UTC)
-    except ValueError:
-        noon = datetime.combine(day, time(12), tzinfo=UTC) - timedelta(hours=lon / 15)
-        light = elevation(obs, noon) > -depression
-        return DaylightWindow(day, None, _safe(sunrise, obs, day), _safe(sunset, obs, day), None,
-                              all_day_light=light, all_day_dark=not light)
-    if d1 < d0:  # astral can return the next day's dusk wrapped; keep the same day's order
-        d1 += timedelta(days=1)
-    return DaylightWindow(day, d0, _safe(sunrise, obs, day), _safe(sunset, obs, day), d1)
+    rise, set_ = _safe(sunrise, obs, day), _safe(sunset, obs, day)
+    d0, d1, light = _twilight(round(lat, 3), round(lon, 3), day, depression)
+    if d0 is None or d1 is None:
+        return DaylightWindow(day, None, rise, set_, None, all_day_light=light, all_day_dark=not light)
+    return DaylightWindow(day, d0, rise, set_, d1)
 
 
 def _safe(fn: Any, obs: Observer, day: date) -> datetime | None:
@@ -69,17 +64,30 @@ def _safe(fn: Any, obs: Observer, day: date) -> datetime | None:
 
 def civil_light(lat: float, lon: float, day: date, depression: float = 6.0) -> tuple[datetime, datetime] | None:
     """[dawn, dusk] of one UTC date; the whole day when twilight lasts all night; None when it stays dark."""
+    d0, d1, light = _twilight(round(lat, 3), round(lon, 3), day, depression)
+    if d0 is not None and d1 is not None:
+        return (d0, d1)
+    midnight = datetime.combine(day, time(0), tzinfo=UTC)
+    return (midnight, midnight + timedelta(days=1)) if light else None
+
+
+@lru_cache(maxsize=4096)
+def _twilight(lat: float, lon: float, day: date, depression: float) -> tuple[datetime | None, datetime | None, bool]:
+    """(dawn, dusk, light at noon) for one UTC date; dawn and dusk are None when the sun never crosses
+    `depression` degrees below the horizon that day (then it is light, or dark, all day).
+
+    Cached per place (callers round to 0.001 degree, about 100 m, where twilight moves by well under a second)
+    and date: the same sites are checked again and again, and astral is the costliest part of an evaluation."""
     obs = Observer(latitude=lat, longitude=lon)
     try:
         d0 = dawn(obs, day, depression=depression, tzinfo=UTC)
         d1 = dusk(obs, day, depression=depression, tzinfo=UTC)
     except ValueError:
         noon = datetime.combine(day, time(12), tzinfo=UTC) - timedelta(hours=lon / 15)
-        if elevation(obs, noon) > -depression:
-            midnight = datetime.combine(day, time(0), tzinfo=UTC)
-            return (midnight, midnight + timedelta(days=1))
-        return None
-    return (d0, d1 if d1 >= d0 else d1 + timedelta(days=1))
+        return (None, None, elevation(obs, noon) > -depression)
+    if d1 < d0:  # astral can return the next day's dusk wrapped; keep the same day's order
+        d1 += timedelta(days=1)
+    return (d0, d1, True)
 
 
 def daylight_windows(lat: float, lon: float, first: date, last: date,

@@ -170,11 +170,11 @@ def parse_area(value: Any, path: str = "area") -> Polygon:
         polygon = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError):
         raise PlanError(path, "coordinates must be [longitude, latitude] number pairs") from None
+    if len(coords[0]) < 4 or polygon.is_empty or polygon.convex_hull.area == 0:
+        raise PlanError(path, "the polygon is empty: it needs at least three distinct corners")
     reason = "" if polygon.is_valid else explain_validity(polygon)
     if "Self-intersection" in reason:
         raise PlanError(path, f"the polygon is not valid: its edges cross ({reason})")
-    if len(coords[0]) < 4 or polygon.is_empty or polygon.area == 0:
-        raise PlanError(path, "the polygon is empty: it needs at least three distinct corners")
     if reason:
         raise PlanError(path, f"the polygon is not valid ({reason})")
     minx, miny, maxx, maxy = polygon.bounds

@@ -158,6 +158,7 @@ class ZoneIndex:
         geoms = [shape(z.geometry) for z in self.zones]
         projected = [to_metres(g) for g in geoms]
         self._geoms = [g if g.is_valid else g.buffer(0) for g in projected]
+        self._position = {z.id: i for i, z in enumerate(self.zones)}
         self._tree = STRtree(self._geoms) if self._geoms else None
         self.aerodromes: tuple[Aerodrome, ...] = tuple(aerodromes)
         self._aero_points = [to_metres(Point(a.lon, a.lat)) for a in self.aerodromes]
@@ -170,14 +171,14 @@ class ZoneIndex:
         """Zones within `max_buffer_m` of the (projected) area, with distance and overlap."""
         if self._tree is None:
             return []
-        probe = area_m.buffer(max_buffer_m) if max_buffer_m > 0 else area_m
+        # dwithin on the tree: no buffered probe polygon to build; the area is prepared for the predicates.
+        shapely.prepare(area_m)
         hits = []
-        for i in self._tree.query(probe, predicate="intersects"):
+        for i in self._tree.query(area_m, predicate="dwithin", distance=max_buffer_m):
             geom = self._geoms[int(i)]
-            distance = float(area_m.distance(geom))
-            if distance > max_buffer_m:
-                continue
-            overlap = float(area_m.intersection(geom).area) if distance == 0 else 0.0
+            inside = area_m.intersects(geom)
+            distance = 0.0 if inside else float(area_m.distance(geom))
+            overlap = float(area_m.intersection(geom).area) if inside else 0.0
             hits.append(ZoneHit(self.zones[int(i)], distance, overlap))
         return hits
 
@@ -185,9 +186,25 @@ class ZoneIndex:
         if self._aero_tree is None:
             return []
         out = []
-        for i in self._aero_tree.query(area_m.buffer(within_m), predicate="intersects"):
+        for i in self._aero_tree.query(area_m, predicate="dwithin", distance=within_m):
             out.append((self.aerodromes[int(i)], float(area_m.distance(self._aero_points[int(i)]))))
         return sorted(out, key=lambda t: t[1])
+
+    def aerodrome_of(self, zone: ZoneRecord) -> Aerodrome | None:
+        """The aerodrome a Flight Restriction Zone part belongs to: the one its `aerodrome` attribute names
+        (zones derived from runways), else the aerodrome whose reference point lies inside it (an ATZ circle
+        from the airspace data, a NATS boundary polygon)."""
+        ident = str(zone.attributes.get("aerodrome") or "")
+        for aero in self.aerodromes:
+            if ident and aero.ident == ident:
+                return aero
+        i = self._position.get(zone.id)
+        if i is None or self._aero_tree is None:
+            return None
+        geom = self._geoms[i]
+        inside = [int(j) for j in self._aero_tree.query(geom, predicate="contains")]
+        nearest = min(inside, key=lambda j: geom.centroid.distance(self._aero_points[j]), default=None)
+        return None if nearest is None else self.aerodromes[nearest]
 
     def snapshot(self, area_m: BaseGeometry, max_buffer_m: float, aerodrome_m: float) -> dict[str, Any]:
         """The zones and aerodromes that can affect this area: enough to re-run a decision later."""

@@ -1,6 +1,6 @@
 """XYZ web-mercator tiles from a georeferenced raster (ideally a COG), one rendering path for all callers.
 
-The tile endpoint renders one tile at a time and `export_tiles` renders blocks of up to BLOCK×BLOCK tiles in one
+The tile endpoint renders one tile at a time and `export_tiles` (processing.core.pyramid) renders blocks of up to BLOCK×BLOCK tiles in one
 warp and slices them; both go through `render_block`, and the result is the same bytes for the same tile because
 every destination pixel's value depends only on that pixel, never on the block it was rendered in:
 
@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import math
 import os
-import struct
 import threading
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,26 +33,11 @@ from rasterio.warp import calculate_default_transform, transform_bounds
 from rasterio.windows import Window
 
 from .errors import TileError
+from .tile_encode import TILE_SIZE, encode_tile
 
-try:  # ISA-L deflate: same zlib stream, several times faster than zlib at the same size
-    from isal.isal_zlib import compress as _deflate
-
-    _DEFLATE_LEVEL = 2
-except ImportError:  # pragma: no cover - isal is a declared dependency; zlib keeps the code working
-    from zlib import compress as _deflate
-
-    _DEFLATE_LEVEL = 1
-
-TILE_SIZE = 256
 ANCHOR_STEP = 16  # exact PROJ evaluation every 16 px; 256 is a multiple, so tiles share their edge anchors
-BLOCK = 8  # export renders up to 8×8 tiles (2048×2048 px) in one warp
 SUBPIXEL = 32.0  # cv2.remap's INTER_BITS=5 fixed-point precision
-FORMATS = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg"}
 MERC_HALF = 20037508.342789244  # half the web-mercator world width in metres (EPSG:3857)
-WEBP_QUALITY = 90
-JPEG_QUALITY = 90
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass
@@ -337,72 +320,6 @@ def _to_uint8(data: np.ndarray, scale: tuple[tuple[float, float], ...] | None) -
     return out
 
 
-_EMPTY: dict[str, bytes] = {}
-
-
-def encode_tile(rgba: np.ndarray, fmt: str, coverage: str | None = None) -> bytes:
-    """Encode one 256x256 RGBA tile. `coverage` ("empty", "full" or "partial", from `tile_coverage`) may be
-    passed when already known; a fully transparent tile is encoded once and reused."""
-    if fmt not in FORMATS:
-        raise TileError(f"unknown tile format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if coverage is None:
-        coverage = tile_coverage(rgba[None, :, None])[0][0]
-    if coverage == "empty" and fmt in _EMPTY:
-        return _EMPTY[fmt]
-    if fmt == "png":
-        # Opaque tiles are written as RGB: a quarter less to compress and to send.
-        data = encode_png(cv2.cvtColor(rgba, cv2.COLOR_RGBA2RGB) if coverage == "full" else rgba)
-    else:
-        if fmt == "webp":
-            ok, buf = cv2.imencode(".webp", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA),
-                                   [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY])
-        else:
-            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGR),
-                                   [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        if not ok:
-            raise TileError(f"cannot encode a {fmt} tile")
-        data = buf.tobytes()
-    if coverage == "empty":
-        _EMPTY[fmt] = data
-    return data
-
-
-def tile_coverage(block: np.ndarray) -> list[list[str]]:
-    """[row][col] "empty" / "full" / "partial" for each 256x256 tile of a (ny, 256, nx, 256, 4)-viewable block."""
-    if block.ndim == 3:
-        h, w, _ = block.shape
-        block = block.reshape(h // TILE_SIZE, TILE_SIZE, w // TILE_SIZE, TILE_SIZE, 4)
-    alpha = block[..., 3]
-    low, high = alpha.min(axis=(1, 3)), alpha.max(axis=(1, 3))
-    return [["empty" if hi == 0 else "full" if lo == 255 else "partial" for lo, hi in zip(lrow, hrow)]
-            for lrow, hrow in zip(low, high)]
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def encode_png(pixels: np.ndarray) -> bytes:
-    """PNG of an RGB or RGBA uint8 array whose rows are contiguous: "Up" filter on every row but the first.
-
-    OpenCV's encoder spends most of its time in zlib; the same stream from ISA-L is 4-6x faster.
-    """
-    height, width, channels = pixels.shape
-    rows = pixels.reshape(height, width * channels)  # a view when each row is contiguous
-    raw = np.empty((height, width * channels + 1), dtype=np.uint8)
-    raw[0, 0] = 0
-    raw[0, 1:] = rows[0]
-    raw[1:, 0] = 2
-    np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])
-    header = struct.pack(">IIBBBBB", width, height, 8, 6 if channels == 4 else 2, 0, 0, 0)
-    return b"".join((
-        b"\x89PNG\r\n\x1a\n",
-        _png_chunk(b"IHDR", header),
-        _png_chunk(b"IDAT", _deflate(raw, _DEFLATE_LEVEL)),
-        _png_chunk(b"IEND", b""),
-    ))
-
-
 def render_tile(source: TileSource, z: int, x: int, y: int, fmt: str = "png") -> bytes:
     """One encoded tile: the function behind the tile endpoint."""
     n = 2**z
@@ -424,95 +341,3 @@ def tilejson(source: TileSource, tiles_url: str, name: str = "") -> dict:
         "bounds": [w, s, e, n],
         "center": [(w + e) / 2, (s + n) / 2, source.minzoom],
     }
-
-
-# ----- pyramid export ------------------------------------------------------------------------------------------
-
-_worker_source: tuple[int, TileSource] | None = None  # (pid, source): never reuse a handle across fork
-
-
-def _blocks(source: TileSource, zooms: range) -> list[tuple[int, int, int, int, int]]:
-    units = []
-    for z in zooms:
-        x0, y0, x1, y1 = tile_range(source, z)
-        for bx in range(x0, x1 + 1, BLOCK):
-            for by in range(y0, y1 + 1, BLOCK):
-                units.append((z, bx, by, min(BLOCK, x1 + 1 - bx), min(BLOCK, y1 + 1 - by)))
-    # Big blocks first so the pool's last tasks are small ones.
-    units.sort(key=lambda u: -u[3] * u[4])
-    return units
-
-
-def _render_unit(args: tuple[str, str, str, tuple[int, int, int, int, int]]) -> int:
-    global _worker_source
-    src, out_dir, fmt, (z, x0, y0, nx, ny) = args
-    pid = os.getpid()
-    if _worker_source is None or _worker_source[0] != pid or _worker_source[1].path != src:
-        _worker_source = (pid, open_source(src))
-    rgba = render_block(_worker_source[1], z, x0, y0, nx, ny)
-    coverage = tile_coverage(rgba)
-    for i in range(nx):
-        for j in range(ny):
-            tile = rgba[j * TILE_SIZE:(j + 1) * TILE_SIZE, i * TILE_SIZE:(i + 1) * TILE_SIZE]
-            data = encode_tile(tile, fmt, coverage[j][i])
-            final = os.path.join(out_dir, str(z), str(x0 + i), f"{y0 + j}.{fmt}")
-            tmp = f"{final}.{pid}.partial"
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, final)  # a tile file is either absent or complete
-    return nx * ny
-
-
-def export_tiles(
-    src: Path | str,
-    out_dir: Path | str,
-    *,
-    zooms: range,
-    processes: int = 1,
-    fmt: str = "png",
-    progress: Progress | None = None,
-    start_method: str = "forkserver",
-) -> int:
-    """Write out_dir/{z}/{x}/{y}.{fmt} for every tile covering the raster at the given zooms; returns the count.
-
-    Each tile file is written under a temporary name and renamed, so a tile is either complete or absent.
-    """
-    if fmt not in FORMATS:
-        raise TileError(f"unknown tile format {fmt!r}; use one of {', '.join(FORMATS)}")
-    with open_source(src) as source:
-        units = _blocks(source, zooms)
-    out = Path(out_dir)
-    for z, x0, _y0, nx, _ny in units:
-        for x in range(x0, x0 + nx):
-            (out / str(z) / str(x)).mkdir(parents=True, exist_ok=True)
-    total = sum(u[3] * u[4] for u in units)
-    done = 0
-    jobs = [(str(src), str(out), fmt, unit) for unit in units]
-    if progress:
-        progress(0.0, f"{total} tiles")
-    if processes <= 1 or len(jobs) <= 1:
-        results: Iterator[int] = map(_render_unit, jobs)
-        for count in results:
-            done += count
-            if progress:
-                progress(done / total, f"{done}/{total} tiles")
-        return total
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    # "fork" is fastest but only safe in a process with no other threads and no GDAL state of its own (a fresh
-    # CLI process); elsewhere a forkserver gives clean workers. A worker that dies raises instead of hanging.
-    ctx = multiprocessing.get_context(start_method)
-    if start_method == "forkserver":
-        ctx.set_forkserver_preload([__name__])
-    try:
-        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=ctx) as pool:
-            for future in as_completed([pool.submit(_render_unit, job) for job in jobs]):
-                done += future.result()
-                if progress:
-                    progress(done / total, f"{done}/{total} tiles")
-    except BaseException:
-        for partial in out.rglob("*.partial"):  # what a dying worker was writing
-            partial.unlink(missing_ok=True)
-        raise
-    return total

@@ -57,7 +57,8 @@ def test_submission_defers_supplier_evidence_and_refers_for_sign_off(cast, now, 
     assert (
         fr.policy_outcome == PolicyOutcome.NEEDS_APPROVAL
     )  # GOV-04 sign-off, LGT-01 night in the window
-    assert fr.policy_checks.count() == 1  # stored by the policy app
+    stored = fr.policy_checks.get()  # the policy app stored the check the audit event refers to
+    assert stored.stage == "submission" and check.data["policy_check_id"] == stored.pk
 
 
 def test_missing_rams_blocks_and_the_requester_revises(cast, now):
@@ -121,6 +122,12 @@ def test_every_action_is_refused_from_a_state_it_does_not_start_from(
             scheduled_start=fr.window_start,
             scheduled_end=fr.window_end,
             reason="wind",
+        ),
+        "approve_flight": lambda: services.flight_approve(
+            actor=cast.policy_officer, flight_request=fr, now=now
+        ),
+        "refuse_flight": lambda: services.flight_refuse(
+            actor=cast.policy_officer, flight_request=fr, now=now, reason="x"
         ),
         "preflight_check": lambda: services.flight_preflight_check(
             actor=cast.contractor, flight_request=fr, now=now, weather=WEATHER_OK

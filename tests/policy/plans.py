@@ -19,6 +19,13 @@ OBAN_AIRPORT = (-5.3999, 56.4637)
 FASLANE = (-4.8183, 56.0661)
 
 
+_LON, _LAT = OPEN_COUNTRY
+BOWTIE = {"type": "Polygon", "coordinates": [[[_LON, _LAT], [_LON + 0.01, _LAT + 0.01], [_LON + 0.01, _LAT],
+                                               [_LON, _LAT + 0.01], [_LON, _LAT]]]}
+SWAPPED = {"type": "Polygon", "coordinates": [[[_LAT, _LON], [_LAT + 0.01, _LON], [_LAT + 0.01, _LON + 0.01],
+                                                [_LAT, _LON]]]}
+
+
 def square(lon: float, lat: float, half_m: float = 100.0) -> dict[str, Any]:
     """A square area of 2*half_m metres about a point, as GeoJSON."""
     dlat = half_m / 111_320
@@ -70,6 +77,20 @@ def good_plan(at: tuple[float, float] = OPEN_COUNTRY, **changes: Any) -> dict[st
     for key, value in changes.items():
         set_path(plan, key, value)
     return plan
+
+
+def malformed() -> list[tuple[str, dict[str, Any], str, str]]:
+    """The issue's malformed plans, for every interface: (case, plan changes, field named, message text)."""
+    return [
+        ("not-a-polygon", {"area": {"type": "LineString", "coordinates": [[-5, 56], [-5.1, 56.1]]}}, "area",
+         "must be a GeoJSON Polygon"),
+        ("self-intersecting", {"area": BOWTIE}, "area", "edges cross"),
+        ("swapped", {"area": SWAPPED}, "area", "swapped"),
+        ("no-start", {"start": DELETE}, "start", "is required"),
+        ("no-end", {"end": None}, "end", "is required"),
+        ("end-before-start", {"end": "2026-06-15T09:00:00+01:00"}, "end", "must be after start"),
+        ("bad-mass", {"aircraft.mass_g": "lots"}, "aircraft.mass_g", "must be a number"),
+    ]
 
 
 def set_path(plan: dict[str, Any], dotted: str, value: Any) -> None:

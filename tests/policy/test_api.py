@@ -6,11 +6,14 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 
 from booking.testing import PASSWORD, make_cast
 from policy import services
+from policy.core import PolicySettings
+from policy.core.catalogue import rendered_catalogue
 
-from .plans import NOW, OBAN_AIRPORT, good_plan
+from .plans import NOW, OBAN_AIRPORT, good_plan, malformed
 
 pytestmark = pytest.mark.django_db
 
@@ -43,16 +46,12 @@ def test_evaluate_returns_the_decision(api, real_zones_in_db):  # type: ignore[n
     assert air01 and air01[0]["source"].startswith("ANO 2016") and air01[0]["evidence"]["zone"]
 
 
-@pytest.mark.parametrize("changes,field", [
-    ({"area": {"type": "LineString", "coordinates": [[-5, 56], [-5.1, 56.1]]}}, "area"),
-    ({"start": None}, "start"),
-    ({"end": "2026-06-15T09:00:00+01:00"}, "end"),
-    ({"aircraft": {"mass_g": "lots"}}, "aircraft.mass_g"),
-])
-def test_evaluate_bad_plan_is_400_naming_the_field(api, changes, field):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("case,changes,field,text", malformed(), ids=[m[0] for m in malformed()])
+def test_evaluate_bad_plan_is_400_naming_the_field(api, case, changes, field, text):  # type: ignore[no-untyped-def]
     response = post(api, good_plan(**changes))
     assert response.status_code == 400
-    assert field in response.json() and response.json()["detail"].startswith(field)
+    body = response.json()
+    assert field in body and text in body[field][0] and body["detail"].startswith(field)
 
 
 def test_evaluate_non_object_and_bad_stage(api):  # type: ignore[no-untyped-def]
@@ -116,6 +115,10 @@ def test_policy_page_and_pdf(api):  # type: ignore[no-untyped-def]
     assert "notice_working_days" in html  # the change table
     assert 'id="rule-AIR-01"' in html and "unverified" in html and "Daylight windows" in html
     assert "Sun 20 Dec 2026" in html
+    for rule in rendered_catalogue(PolicySettings.from_dict({"notice_working_days": 15})):
+        assert f'id="rule-{rule["id"]}"' in html  # every rule, with its threshold, evidence and source
+        for text in (rule["text"], rule["evidence"], rule["source"]):
+            assert escape(text) in html, (rule["id"], text)
     bad = api.get("/policy/", {"lat": "x"})
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
     pdf = api.get("/policy/document.pdf")
@@ -134,5 +137,8 @@ def test_check_partial_shows_findings_and_map(real_zones_in_db):  # type: ignore
     html = render_to_string("policy/_check.html", {"check": check})
     assert 'data-rule="AIR-01"' in html and "Blocks" in html
     assert f'id="policy-check-map-{check.pk}"' in html
-    names = {f["properties"]["name"] for f in check.map_geojson["features"]}
-    assert "EGEO FRZ" in names and "FR-TEST-1" in names
+    assert html.count('data-rule="AIR-01"') == 1  # the ATZ and the runway-derived FRZ are one restriction
+    assert "parts: the 2.0 nm circle about the runway mid-point (EGEO FRZ); the aerodrome traffic zone OBAN" in html
+    # the map shows the area and every piece of the conflicting zones
+    names = {f["properties"]["name"]: f["properties"].get("rule") for f in check.map_geojson["features"]}
+    assert names["EGEO FRZ"] == names["OBAN"] == "AIR-01" and "FR-TEST-1" in names

@@ -13,7 +13,14 @@ from shapely.geometry import Point, shape
 
 from policy.core.importers.layers import LayerError, zones_from_geojson, zones_from_kml
 from policy.core.importers.runways import RunwayError, derive_frz, read_runways
-from policy.core.importers.yaixm import AirspaceError, parse_coord, parse_limit, zones_from_yaixm
+from policy.core.importers.yaixm import (
+    AirspaceError,
+    load_yaixm,
+    parse_coord,
+    parse_limit,
+    release_date,
+    zones_from_yaixm,
+)
 
 GEOD = Geod(ellps="WGS84")
 
@@ -96,6 +103,13 @@ def test_rat_dates_from_name():
     z = next(iter(zones_from_yaixm(text, data_date=date(2026, 6, 1))))
     assert z["kind"] == "temporary"
     assert z["valid_from"].date() == date(2026, 7, 3) and z["valid_to"].date() == date(2026, 7, 5)
+
+
+def test_release_date():
+    assert release_date(load_yaixm("release:\n  airac_date: '2026-05-14T00:00:00Z'\nrat: []\n")) == date(2026, 5, 14)
+    assert release_date(load_yaixm("rat: []\n")) is None
+    with pytest.raises(AirspaceError, match="release.airac_date"):
+        release_date(load_yaixm("release:\n  airac_date: soon\nrat: []\n"))
 
 
 def test_not_yaixm():

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policy.core import PlanError, evaluate, parse_plan
 
-from .plans import DELETE, OPEN_COUNTRY, context, good_plan
+from .plans import BOWTIE, DELETE, OPEN_COUNTRY, SWAPPED, context, good_plan
 
 LON, LAT = OPEN_COUNTRY
-BOWTIE = {"type": "Polygon", "coordinates": [[[LON, LAT], [LON + 0.01, LAT + 0.01], [LON + 0.01, LAT],
-                                               [LON, LAT + 0.01], [LON, LAT]]]}
-SWAPPED = {"type": "Polygon", "coordinates": [[[LAT, LON], [LAT + 0.01, LON], [LAT + 0.01, LON + 0.01],
-                                                [LAT, LON]]]}
-
 BAD = [
     ("not-an-object", "plan", "plan", "JSON object"),
     ("no-area", "area", {"area": DELETE}, "required"),
@@ -24,6 +21,11 @@ BAD = [
                                                                            [2.3, 48.8]]]}}, "outside the UK"),
     ("empty", "area", {"area": {"type": "Polygon", "coordinates": [[[LON, LAT], [LON, LAT], [LON, LAT],
                                                                       [LON, LAT]]]}}, "empty"),
+    ("flat", "area", {"area": {"type": "Polygon", "coordinates": [[[LON, LAT], [LON + 0.01, LAT], [LON + 0.02, LAT],
+                                                                     [LON, LAT]]]}}, "empty"),
+    ("hole-outside", "area", {"area": {"type": "Polygon", "coordinates": [
+        [[LON, LAT], [LON + 0.01, LAT], [LON + 0.01, LAT + 0.01], [LON, LAT]],
+        [[LON + 0.02, LAT], [LON + 0.03, LAT], [LON + 0.03, LAT + 0.01], [LON + 0.02, LAT]]]}}, "Hole lies outside"),
     ("text-coords", "area", {"area": {"type": "Polygon", "coordinates": [[["a", "b"]]]}}, "longitude"),
     ("no-start", "start", {"start": DELETE}, "required"),
     ("no-end", "end", {"end": None}, "required"),
@@ -66,3 +68,25 @@ def test_feature_wrapped_polygon_and_ip_rating_number():
     plan["area"] = {"type": "Feature", "properties": {}, "geometry": plan["area"]}
     parsed = parse_plan(plan)
     assert parsed.aircraft is not None and parsed.aircraft.ip_rating == 55
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8)
+PATHS = ["area", "area.coordinates", "area.type", "max_height_m", "start", "end", "takeoff_points", "aircraft",
+         "aircraft.mass_g", "aircraft.class_mark", "aircraft.ip_rating", "operation", "operation.obstacle",
+         "operator.authorisation", "pilots", "insurance", "insurance.expiry", "documents",
+         "documents.notifications", "permissions", "site", "weather", "submitted_at"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(PATHS), JSON_VALUES)
+def test_any_json_value_anywhere_is_a_decision_or_a_plan_error(path, value):  # type: ignore[no-untyped-def]
+    """Never an unexpected exception (a 500 in the API): either a decision or an error naming a field."""
+    try:
+        plan = parse_plan(good_plan(**{path: value}))
+    except PlanError as exc:
+        assert exc.field and exc.message
+        return
+    assert evaluate(plan, context()).outcome in ("pass", "needs_approval", "blocked")

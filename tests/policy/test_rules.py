@@ -309,3 +309,25 @@ def test_outcome_is_the_most_severe_finding():
     plan["max_height_m"] = 150
     assert evaluate(plan, context()).outcome == "blocked"
     assert evaluate(good_plan(**{"documents.flight_log_commitment": False}), context()).outcome == "pass"
+
+
+def test_air01_one_finding_per_aerodrome_with_every_piece_as_evidence():
+    from policy.core import Aerodrome, ZoneIndex
+
+    here = Aerodrome("EGXX", "Testfield", LAT, LON, 900)
+    there = Aerodrome("EGYY", "Otherfield", LAT + 0.01, LON, 900)
+    atz = zone("frz", square(LON, LAT, 400), name="TESTFIELD", zid=1, attributes={"type": "ATZ"})
+    rpz = zone("frz", square(LON, LAT, 300), name="EGXX RPZ 09", zid=2,
+               attributes={"aerodrome": "EGXX", "part": "runway protection zone", "runway_end": "09"})
+    other = zone("frz", square(LON, LAT + 0.01, 1500), name="EGYY FRZ", zid=3,
+                 attributes={"aerodrome": "EGYY", "part": "circle", "radius_m": 3704})
+    ctx = context(index=ZoneIndex([atz, rpz, other], [here, there]))
+    findings = [f for f in evaluate(good_plan(), ctx).findings if f.rule == "AIR-01"]
+    assert len(findings) == 2
+    mine = next(f for f in findings if f.evidence["aerodrome"] == "EGXX")
+    assert sorted(mine.evidence["zone_ids"]) == [1, 2] and set(mine.evidence["zones"]) == {"TESTFIELD", "EGXX RPZ 09"}
+    assert "Testfield (EGXX)" in mine.message and "one restriction" in mine.message
+    # one permission naming either piece (or the aerodrome) covers the aerodrome's whole FRZ
+    plan = good_plan(permissions=[{"kind": "frz", "zone": "EGXX", "reference": "ATC-9"}])
+    severities = {f.evidence["aerodrome"]: f.severity for f in evaluate(plan, ctx).findings if f.rule == "AIR-01"}
+    assert severities == {"EGXX": "approval", "EGYY": "block"}

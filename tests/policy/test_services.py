@@ -10,7 +10,7 @@ from policy import selectors, services
 from policy.core import PlanError, SettingsError
 from policy.models import PolicyCheck, PolicyVersion, Zone
 
-from .plans import NOW, OBAN_AIRPORT, OPEN_COUNTRY, good_plan, square
+from .plans import NOW, OBAN_AIRPORT, OPEN_COUNTRY, good_plan, malformed, square
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +67,10 @@ def test_check_of_a_passing_plan(real_zones_in_db):  # type: ignore[no-untyped-d
 
 
 def test_malformed_plan_stores_nothing():
-    with pytest.raises(PlanError) as err:
-        services.check_flight_request(flight_request=None, plan=good_plan(end="2026-06-15T09:00:00+01:00"),
-                                      stage="submission", now=NOW)
-    assert err.value.field == "end"
+    for case, changes, field, text in malformed():
+        with pytest.raises(PlanError) as err:
+            services.check_flight_request(flight_request=None, plan=good_plan(**changes), stage="submission", now=NOW)
+        assert err.value.field == field and text in err.value.message, case
     with pytest.raises(ValueError):
         services.check_flight_request(flight_request=None, plan=good_plan(), stage="whenever", now=NOW)
     assert PolicyCheck.objects.count() == 0

@@ -50,7 +50,8 @@ def test_export_tiles_equal_endpoint_tiles(client, db, bali_cog, tmp_path):
     survey = Survey.objects.create(site=site, status="ready")
     survey.orthophoto.save("bali.tif", ContentFile(bali_cog.read_bytes()))
     out = tmp_path / "pyramid"
-    call_command("export_tiles", str(bali_cog), "--zoom", "17-21", "--out", str(out), "--processes", "2")
+    # The survey's own stored orthophoto, as the endpoint serves it (the pyramid for a CDN or offline use).
+    call_command("export_tiles", "--survey", str(survey.pk), "--zoom", "17-21", "--out", str(out), "--processes", "2")
     client.force_login(cast.planner)
     files = sorted(written(out))
     assert len(files) == 2 + 6 + 16 + 64 + 210
@@ -109,3 +110,20 @@ def test_missing_and_broken_sources(tmp_path):
     with pytest.raises(CommandError, match="broken.tif"):
         call_command("export_tiles", str(broken), "--zoom", "10", "--out", str(tmp_path / "o"))
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").rglob("*.png"))
+
+
+@pytest.mark.django_db
+def test_survey_source_errors(bali, tmp_path):
+    from surveys.models import Site, Survey
+
+    survey = Survey.objects.create(site=Site.objects.create(name="Empty", geometry={}), status="delivered")
+    out = str(tmp_path / "o")
+    for args, message in [
+        (["--survey", str(survey.pk)], "has no orthophoto yet"),
+        (["--survey", str(survey.pk + 1000)], "no such survey"),
+        ([str(bali), "--survey", str(survey.pk)], "not both"),
+        ([], "either SRC.tif or --survey"),
+    ]:
+        with pytest.raises(CommandError, match=message):
+            call_command("export_tiles", *args, "--zoom", "18", "--out", out)
+    assert not (tmp_path / "o").exists()

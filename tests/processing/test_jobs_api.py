@@ -90,3 +90,19 @@ def test_staff_cancel_pending_and_running(client, cast, failed_job):
     assert client.post(f"/api/v1/jobs/{running.pk}/cancel/").json()["state"] == "cancelled"
     with pytest.raises(services.JobLost):  # the worker learns at its next report, and stops
         services.job_report(job=running, now=timezone.now(), progress=10)
+
+
+def test_openapi_schema_of_jobs_and_tilejson_has_no_warnings():
+    from django.urls import include, path
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.validation import validate_schema
+
+    GENERATOR_STATS.reset()
+    generator = SchemaGenerator(patterns=[path("api/v1/", include("processing.api_urls"))])
+    schema = generator.get_schema(request=None, public=True)
+    validate_schema(schema)
+    assert not GENERATOR_STATS._warn_cache and not GENERATOR_STATS._error_cache, dict(GENERATOR_STATS._error_cache)
+    tilejson = schema["paths"]["/api/v1/surveys/{survey_id}/tilejson.json"]["get"]["responses"]["200"]
+    assert tilejson["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TileJSON"}
+    assert {"bounds", "minzoom", "maxzoom", "tiles"} <= set(schema["components"]["schemas"]["TileJSON"]["properties"])

@@ -6,14 +6,17 @@ import hashlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.utils import timezone
 
 from processing import services
 from processing.models import Job, JobState
@@ -31,8 +34,8 @@ def db_url() -> str:
 
 
 @pytest.fixture
-def celery_queue(settings, tmp_path):
-    """A worker on a queue of its own, and this process's Celery app sending to it."""
+def start_worker(settings, tmp_path):
+    """Starts a worker on a queue of its own (returns the process), and points this process's Celery app at it."""
     from config.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:10]}"
@@ -42,47 +45,76 @@ def celery_queue(settings, tmp_path):
     settings.REDIS_URL = REDIS
     env = {**os.environ, "REDIS_URL": REDIS, "DATABASE_URL": db_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     log = open(tmp_path / "celery.log", "wb")  # noqa: SIM115 (closed in the finally below)
-    worker = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--pool=solo", "-c", "1", "-Q", queue,
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    worker.log_path = tmp_path / "celery.log"
+    workers = []
+
+    def start() -> subprocess.Popen:
+        # `celery -A config worker`, with this test's queue as the default one (the worker itself sends jobs when
+        # it starts, and they must reach it, not another test run's worker).
+        code = (
+            "from config.celery import app; "
+            f"app.conf.task_default_queue = {queue!r}; "
+            "app.worker_main(['worker', '--pool=solo', '-c', '1', '--without-gossip', '--without-mingle', "
+            "'--without-heartbeat', '-l', 'info'])"
+        )
+        worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+        worker.log_path = tmp_path / "celery.log"
+        workers.append(worker)
+        return worker
+
     try:
-        yield worker
+        yield start
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
         log.close()
         app.conf.broker_url, app.conf.task_default_queue = saved
         app._pool = None
 
 
-@pytest.mark.django_db(transaction=True)
-def test_celery_worker_runs_the_job(celery_queue, shared_data):
-    data = (shared_data / "orthophotos" / "pix4d-bali.tif").read_bytes()
+@pytest.fixture
+def celery_queue(start_worker):
+    return start_worker()
+
+
+def bali_survey(data: bytes, name: str = "bali.tif") -> Survey:
     sha = hashlib.sha256(data).hexdigest()
-    with transaction.atomic():
-        site = Site.objects.create(name="Bali", geometry={})
-        survey = Survey.objects.create(site=site, status="delivered")
+    site = Site.objects.create(name="Bali", geometry={})
+    survey = Survey.objects.create(site=site, status="delivered")
+    blob = Blob.objects.filter(sha256=sha).first()
+    if blob is None:
         stored = default_storage.save(f"blobs/{sha}.tif", ContentFile(data))
         blob = Blob.objects.create(sha256=sha, file=stored, size=len(data))
-        Asset.objects.create(survey=survey, kind="orthophoto", blob=blob, file=stored, original_name="bali.tif",
-                             sha256=sha, size=len(data))
-        job = services.enqueue_job(kind="cog", survey=survey)
-    deadline = time.monotonic() + 90
+    Asset.objects.create(survey=survey, kind="orthophoto", blob=blob, file=blob.file.name, original_name=name,
+                         sha256=sha, size=len(data))
+    return survey
+
+
+def wait_final(job: Job, worker: subprocess.Popen, seconds: float = 90) -> Job:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         job.refresh_from_db()
         if job.is_final:
             break
-        assert celery_queue.poll() is None, celery_queue.log_path.read_text(errors="replace")
+        assert worker.poll() is None, worker.log_path.read_text(errors="replace")
         time.sleep(0.3)
+    return job
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_worker_runs_the_job(celery_queue, shared_data):
+    data = (shared_data / "orthophotos" / "pix4d-bali.tif").read_bytes()
+    with transaction.atomic():
+        job = services.enqueue_job(kind="cog", survey=bali_survey(data))
+    wait_final(job, celery_queue)
     assert job.state == JobState.SUCCEEDED, (job.state, job.error, job.log)
     assert job.claimed_by.startswith("celery@")
+    survey = job.survey
     survey.refresh_from_db()
     assert survey.orthophoto.name.endswith(f"job-{job.pk}.tif") and survey.status == "ready"
 
@@ -100,3 +132,24 @@ def test_celery_worker_runs_the_job(celery_queue, shared_data):
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.SUCCEEDED, 1)
     assert Job.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_start_recovers_jobs_of_dead_workers_and_lost_messages(start_worker, shared_data, settings):
+    """Before any worker runs: one job was RUNNING on a worker that died (stale heartbeat), one was queued while
+    the broker was unreachable (PENDING, no message). A worker that starts runs both without waiting for beat."""
+    data = (shared_data / "orthophotos" / "pix4d-bali.tif").read_bytes()
+    long_ago = timezone.now() - timedelta(hours=1)
+    settings.REDIS_URL = ""  # enqueued without a broker: no message is sent
+    stale = services.enqueue_job(kind="cog", survey=bali_survey(data))
+    assert services.job_claim(job_id=stale.pk, worker="celery@dead-host:1", now=long_ago)
+    lost = services.enqueue_job(kind="cog", survey=bali_survey(data))
+    Job.objects.filter(pk__in=[stale.pk, lost.pk]).update(created_at=long_ago)
+
+    worker = start_worker()
+    for job in (stale, lost):
+        wait_final(job, worker)
+        assert job.state == JobState.SUCCEEDED, (job.pk, job.state, job.error, job.log)
+        assert job.claimed_by.startswith("celery@") and job.claimed_by != "celery@dead-host:1"
+    assert "celery@dead-host:1 stopped responding" in stale.log and stale.attempts == 2
+    assert lost.attempts == 1

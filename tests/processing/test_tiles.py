@@ -11,7 +11,7 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from processing.core import tiles
+from processing.core import tile_encode, tiles
 from processing.core.cog import to_cog
 from processing.core.errors import TileError
 
@@ -89,7 +89,7 @@ def test_png_encoder_round_trips():
     rng = np.random.default_rng(5)
     for channels in (3, 4):
         pixels = rng.integers(0, 256, size=(256, 256, channels), dtype=np.uint8)
-        img = np.asarray(Image.open(io.BytesIO(tiles.encode_png(pixels))))
+        img = np.asarray(Image.open(io.BytesIO(tile_encode.encode_png(pixels))))
         assert np.array_equal(img, pixels)
 
 

@@ -7,7 +7,7 @@ radius, end point) and circles; limits are SFC, N ft (above mean sea level) or F
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -100,11 +100,35 @@ def dates_in_name(name: str, year: int) -> tuple[datetime, datetime] | None:
     return start, end.replace(hour=23, minute=59, second=59)
 
 
-def zones_from_yaixm(text: str, *, data_date: date, frz_radius_m: float = 2 * NM) -> Iterator[dict[str, Any]]:
-    """Zone dicts (kind, name, external_id, geometry, limits, validity, attributes) from a YAIXM file."""
+def load_yaixm(text: str) -> dict[str, Any]:
+    """The parsed YAIXM document (raises AirspaceError when it is not one; yaml.YAMLError when not YAML)."""
     doc = yaml.safe_load(text)
     if not isinstance(doc, dict) or not ({"airspace", "rat"} & set(doc)):
         raise AirspaceError("not a YAIXM file: no 'airspace' or 'rat' list")
+    return doc
+
+
+def release_date(doc: Mapping[str, Any]) -> date | None:
+    """The AIRAC date a YAIXM release carries (`release: {airac_date: 2026-06-11T00:00:00Z}`), if any."""
+    release = doc.get("release")
+    if not isinstance(release, Mapping):
+        return None
+    value = release.get("airac_date") or release.get("date")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        raise AirspaceError(f"release.airac_date: {value!r} is not a date") from None
+
+
+def zones_from_yaixm(text: str | Mapping[str, Any], *, data_date: date,
+                     frz_radius_m: float = 2 * NM) -> Iterator[dict[str, Any]]:
+    """Zone dicts (kind, name, external_id, geometry, limits, validity, attributes) from a YAIXM file (its
+    text, or the document from load_yaixm). RA(T) dates in names are read in the data date's year."""
+    doc = load_yaixm(text) if isinstance(text, str) else text
     seen: dict[str, int] = {}
     for section in ("airspace", "rat"):
         for feature in doc.get(section) or []:

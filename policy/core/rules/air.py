@@ -3,6 +3,7 @@ prisons, controlled airspace, currency of the airspace data."""
 
 from __future__ import annotations
 
+from ..importers.geodesy import NM
 from ..types import Permission, Severity
 from ..zones import ZoneHit, ZoneKind
 from .base import Assessment
@@ -10,10 +11,11 @@ from .base import Assessment
 B, A, W = Severity.BLOCK, Severity.APPROVAL, Severity.WARN
 
 
-def permission_for(a: Assessment, kind: str, hit: ZoneHit) -> Permission | None:
-    """A permission with a reference, for this kind of zone, naming this zone (or any), valid on the day."""
+def permission_for(a: Assessment, kind: str, hit: ZoneHit, aerodrome: str = "") -> Permission | None:
+    """A permission with a reference, for this kind of zone, naming this zone or its aerodrome (or any zone),
+    valid on the day."""
     name = hit.zone.name.lower()
-    aerodrome = str(hit.zone.attributes.get("aerodrome", "")).lower()
+    aerodrome = (aerodrome or str(hit.zone.attributes.get("aerodrome", ""))).lower()
     for p in a.plan.permissions:
         if p.kind != kind or not p.reference:
             continue
@@ -25,18 +27,54 @@ def permission_for(a: Assessment, kind: str, hit: ZoneHit) -> Permission | None:
     return None
 
 
+def _frz_part(hit: ZoneHit) -> str:
+    """Which piece of the aerodrome's Flight Restriction Zone a zone is, in words."""
+    attrs = hit.zone.attributes
+    if attrs.get("part") == "circle":
+        return f"the {float(attrs.get('radius_m', 0)) / NM:.1f} nm circle about the runway mid-point ({hit.zone.name})"
+    if attrs.get("part") == "runway protection zone":
+        return f"the runway protection zone {attrs.get('runway_end') or ''} ({hit.zone.name})"
+    if attrs.get("type") == "ATZ":
+        return f"the aerodrome traffic zone {hit.zone.name} (airspace data)"
+    if attrs.get("localtype") == "NOATZ":
+        return f"the 2 nm circle of {hit.zone.name}, an aerodrome without an ATZ (airspace data)"
+    return hit.zone.name
+
+
+def _frz(a: Assessment) -> None:
+    """AIR-01: one finding per aerodrome. Its FRZ may reach the area through several pieces (the ATZ circle
+    from the airspace data, the 2 nm circle and runway protection zones derived from the runways, a NATS
+    boundary): they are one restriction needing one permission, so they are reported together."""
+    groups: dict[str, list[ZoneHit]] = {}
+    names: dict[str, str] = {}
+    for h in a.hits_of(ZoneKind.FRZ):
+        aero = a.ctx.zones.aerodrome_of(h.zone)
+        key = aero.ident if aero else h.zone.name
+        groups.setdefault(key, []).append(h)
+        if aero:
+            names[key] = f"{aero.name} ({aero.ident})" if aero.name else aero.ident
+    for key, hits in groups.items():
+        label = names.get(key, key)
+        perm = next((p for p in (permission_for(a, "frz", h, aerodrome=key) for h in hits) if p), None)
+        who = next((h.zone.attributes["permission_from"] for h in hits if h.zone.attributes.get("permission_from")),
+                   "ATC, else the flight information unit, else the aerodrome operator")
+        parts = [_frz_part(h) for h in hits]
+        evidence = {**hits[0].evidence(), "aerodrome": key, "zones": [h.zone.name for h in hits],
+                    "zone_ids": [h.zone.id for h in hits], "parts": parts,
+                    "overlap_m2": round(max(h.overlap_m2 for h in hits), 1)}
+        within = f"Inside the Flight Restriction Zone of {label}, one restriction entered through " + \
+            " and ".join(parts) if len(parts) > 1 else f"Inside the Flight Restriction Zone of {label}: {parts[0]}"
+        if perm:
+            a.add("AIR-01", A, f"{within}. Permission {perm.reference} is on file and must be confirmed.",
+                  **evidence, permission=perm.reference)
+        else:
+            a.add("AIR-01", B, f"{within}. No permission reference is on file (permission from {who}).", **evidence)
+
+
 def check(a: Assessment) -> None:
     s = a.s
     a.check("AIR-01", "AIR-02", "AIR-03", "AIR-04", "AIR-05", "AIR-06", "AIR-07", "AIR-08", "AIR-10")
-    for h in a.hits_of(ZoneKind.FRZ):
-        perm = permission_for(a, "frz", h)
-        who = h.zone.attributes.get("permission_from") or "ATC, else the flight information unit, else the aerodrome operator"
-        if perm:
-            a.add("AIR-01", A, f"Inside the Flight Restriction Zone {h.zone.name}; permission {perm.reference} is on "
-                  "file and must be confirmed.", **h.evidence(), permission=perm.reference)
-        else:
-            a.add("AIR-01", B, f"Inside the Flight Restriction Zone {h.zone.name} with no permission reference "
-                  f"(permission from {who}).", **h.evidence())
+    _frz(a)
     for h in a.hits_of(ZoneKind.PROHIBITED):
         a.add("AIR-02", B, f"The area enters prohibited area {h.zone.name}.", **h.evidence())
     for h in a.hits_of(ZoneKind.RESTRICTED):

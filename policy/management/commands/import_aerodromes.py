@@ -11,7 +11,7 @@ from policy import selectors, services
 from policy.core.importers.runways import RunwayError, derive_frz, read_runways
 from policy.models import Zone, ZoneKind
 
-from ._common import data_date_option, parse_data_date, read_file
+from ._common import data_date_option, parse_data_date, read_file, resolve_data_date
 
 
 def _atz_names() -> list[tuple[object, str]]:
@@ -30,9 +30,9 @@ class Command(BaseCommand):
         data_date_option(parser)
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
-        data_date = parse_data_date(opts["data_date"])
         s = selectors.policy_settings(services.ensure_default_policy())
         text = read_file(opts["file"]).decode("utf-8", errors="replace")
+        data_date, how = resolve_data_date(opts["file"], parse_data_date(opts["data_date"]))
         try:
             runways = read_runways(text)
         except RunwayError as exc:
@@ -58,4 +58,5 @@ class Command(BaseCommand):
         skipped = len(runways) - len(derived)
         self.stdout.write(f"{opts['file']}: {len(aerodromes)} aerodromes ({a['created']} new, {a['updated']} updated), "
                           f"{z['total']} FRZ zones ({z['created']} new, {z['updated']} updated, {z['deleted']} removed); "
-                          f"{skipped} aerodromes without threshold coordinates keep the airspace circle")
+                          f"{skipped} aerodromes without threshold coordinates keep the airspace circle; "
+                          f"data date {data_date} from {how}")

@@ -11,7 +11,7 @@ from policy import services
 from policy.core.importers.layers import LayerError, zones_from_geojson, zones_from_kml
 from policy.models import ZoneKind
 
-from ._common import data_date_option, parse_data_date, read_file
+from ._common import data_date_option, parse_data_date, read_file, resolve_data_date
 
 
 def _when(value: str | None, name: str) -> datetime | None:
@@ -39,11 +39,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         path, kind = opts["file"], opts["kind"]
-        data_date = parse_data_date(opts["data_date"])
         valid_from, valid_to = _when(opts["valid_from"], "--valid-from"), _when(opts["valid_to"], "--valid-to")
         if valid_from and valid_to and valid_to <= valid_from:
             raise CommandError("--valid-to must be after --valid-from")
         data = read_file(path)
+        data_date, how = resolve_data_date(path, parse_data_date(opts["data_date"]))
         suffix = Path(path).suffix.lower()
         try:
             if suffix in (".kml", ".kmz"):
@@ -64,4 +64,4 @@ class Command(BaseCommand):
         source = opts["source"] or f"{kind}:{Path(path).name}"
         result = services.zones_replace_source(source=source, zones=zones, data_date=data_date)
         self.stdout.write(f"{path}: {result['total']} {kind} zones ({result['created']} new, {result['updated']} "
-                          f"updated, {result['deleted']} removed)")
+                          f"updated, {result['deleted']} removed), data date {data_date} from {how}")

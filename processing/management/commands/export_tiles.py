@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from tqdm import tqdm
 
 from processing.core.errors import ProcessingError
-from processing.core.tiles import FORMATS, export_tiles, open_source
+from processing.core.pyramid import export_tiles
+from processing.core.tile_encode import FORMATS
+from processing.core.tiles import open_source
 
 
 def parse_zoom(value: str) -> range:
@@ -27,19 +30,21 @@ def parse_zoom(value: str) -> range:
 
 
 class Command(BaseCommand):
-    help = "Write the XYZ tiles of SRC.tif (the tile set gdal2tiles --xyz writes) as DIR/{z}/{x}/{y}.{ext}."
+    help = (
+        "Write the XYZ tiles of SRC.tif, or of a survey's orthophoto (--survey ID), as DIR/{z}/{x}/{y}.{ext}: the "
+        "tile set gdal2tiles --xyz writes, each tile byte-identical to /tiles/surveys/ID/{z}/{x}/{y}.{ext}."
+    )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("src", type=Path)
+        parser.add_argument("src", type=Path, nargs="?", help="a GeoTIFF/COG (or use --survey)")
+        parser.add_argument("--survey", type=int, help="the orthophoto of this survey (as its tile endpoint serves)")
         parser.add_argument("--zoom", help="MIN-MAX (default: the raster's own range)")
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--processes", type=int, default=1)
         parser.add_argument("--format", choices=sorted(FORMATS), default="png")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        src: Path = opts["src"]
-        if not src.is_file():
-            raise CommandError(f"{src}: no such file")
+        src = self.source(opts["src"], opts["survey"])
         if opts["processes"] < 1:
             raise CommandError("--processes must be at least 1")
         try:
@@ -65,3 +70,26 @@ class Command(BaseCommand):
         except ProcessingError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{count} tiles, zoom {zooms.start}-{zooms.stop - 1}, written to {opts['out']}")
+
+    @staticmethod
+    def source(src: Path | None, survey_id: int | None) -> Path | str:
+        """The raster to tile: a file, or the stored COG of a survey (a path GDAL opens, local or /vsicurl/)."""
+        if (src is None) == (survey_id is None):
+            raise CommandError("give either SRC.tif or --survey ID (not both)")
+        if src is not None:
+            if not src.is_file():
+                raise CommandError(f"{src}: no such file")
+            return src
+        from surveys.models import Survey
+
+        from processing.selectors import storage_raster_path
+
+        name = Survey.objects.filter(pk=survey_id).values_list("orthophoto", flat=True).first()
+        if name is None:
+            raise CommandError(f"--survey {survey_id}: no such survey")
+        if not name:
+            raise CommandError(f"--survey {survey_id}: the survey has no orthophoto yet (its processing job has not "
+                               "succeeded)")
+        if not connection.in_atomic_block:
+            connection.close()  # the export may fork workers: they must not inherit this connection
+        return storage_raster_path(name)
