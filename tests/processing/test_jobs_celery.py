@@ -33,6 +33,14 @@ def db_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _forget_connections(app) -> None:
+    """Celery caches its connection pool, producer pool, queues and router on first use; when earlier tests in
+    this process already sent tasks (REDIS_URL set for the whole run), drop them so the new broker URL and
+    default queue take effect."""
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+
+
 @pytest.fixture
 def start_worker(settings, tmp_path):
     """Starts a worker on a queue of its own (returns the process), and points this process's Celery app at it."""
@@ -41,7 +49,7 @@ def start_worker(settings, tmp_path):
     queue = f"test-{uuid.uuid4().hex[:10]}"
     saved = (app.conf.broker_url, app.conf.task_default_queue)
     app.conf.broker_url, app.conf.task_default_queue = REDIS, queue
-    app._pool = None
+    _forget_connections(app)
     settings.REDIS_URL = REDIS
     env = {**os.environ, "REDIS_URL": REDIS, "DATABASE_URL": db_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     log = open(tmp_path / "celery.log", "wb")  # noqa: SIM115 (closed in the finally below)
@@ -74,7 +82,7 @@ def start_worker(settings, tmp_path):
                 worker.wait()
         log.close()
         app.conf.broker_url, app.conf.task_default_queue = saved
-        app._pool = None
+        _forget_connections(app)
 
 
 @pytest.fixture
@@ -112,7 +120,7 @@ def test_celery_worker_runs_the_job(celery_queue, shared_data):
     with transaction.atomic():
         job = services.enqueue_job(kind="cog", survey=bali_survey(data))
     wait_final(job, celery_queue)
-    assert job.state == JobState.SUCCEEDED, (job.state, job.error, job.log)
+    assert job.state == JobState.SUCCEEDED, (job.state, job.error, job.log, celery_queue.log_path.read_text(errors="replace")[-3000:])
     assert job.claimed_by.startswith("celery@")
     survey = job.survey
     survey.refresh_from_db()
