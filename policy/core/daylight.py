@@ -8,8 +8,8 @@ before sunrise). At 56 N in June the sun barely sets, so everything is computed 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from astral import Observer

@@ -394,7 +394,7 @@ def parse_plan(data: Any) -> Plan:
         raise PlanError("end", "must be after start")
     takeoff = _list(data, "takeoff_points", "", _point)
     for i, (lon, lat) in enumerate(takeoff):
-        if not area.buffer(1e-6).contains(Point(lon, lat)):
+        if area.distance(Point(lon, lat)) > 1e-6:  # on the boundary counts as inside
             raise PlanError(f"takeoff_points[{i}]", "must lie inside the area")
     return Plan(
         area=area,

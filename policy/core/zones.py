@@ -207,11 +207,16 @@ class ZoneIndex:
         return None if nearest is None else self.aerodromes[nearest]
 
     def snapshot(self, area_m: BaseGeometry, max_buffer_m: float, aerodrome_m: float) -> dict[str, Any]:
-        """The zones and aerodromes that can affect this area: enough to re-run a decision later."""
-        return {
-            "zones": [h.zone.to_json() for h in self.query(area_m, max_buffer_m)],
-            "aerodromes": [a.to_json() for a, _ in self.aerodromes_near(area_m, aerodrome_m)],
-        }
+        """The zones and aerodromes that can affect this area: enough to re-run a decision later (including
+        the aerodromes the Flight Restriction Zones belong to, which group the AIR-01 findings)."""
+        hits = self.query(area_m, max_buffer_m)
+        aerodromes = {a.ident: a for a, _ in self.aerodromes_near(area_m, aerodrome_m)}
+        for h in hits:
+            owner = self.aerodrome_of(h.zone) if h.zone.kind == ZoneKind.FRZ else None
+            if owner is not None:
+                aerodromes.setdefault(owner.ident, owner)
+        return {"zones": [h.zone.to_json() for h in hits],
+                "aerodromes": [a.to_json() for a in aerodromes.values()]}
 
     @classmethod
     def from_snapshot(cls, snap: Mapping[str, Any]) -> ZoneIndex:

@@ -1,5 +1,5 @@
-/* Survey page map: approved area, photo footprints and positions (GeoJSON from the API), the orthophoto
-   tile layer once processed (TileJSON), and job progress polling. Exposes window.surveyMap.refresh(). */
+/* Survey page map: approved area, photo footprints and positions (GeoJSON from the API) and the orthophoto
+   tile layer once processed (TileJSON). Exposes window.surveyMap.refresh(). */
 (function () {
   "use strict";
   const el = document.getElementById("survey-map");
@@ -70,34 +70,8 @@
     approved.bringToFront(); footprints.bringToFront();
   }
 
-  const FINAL = new Set(["succeeded", "done", "failed", "cancelled", "completed"]);
-  function pollJob(box) {
-    const id = box.dataset.jobId;
-    const tick = async () => {
-      let job = null;
-      try {
-        const r = await fetch("/api/v1/jobs/" + id + "/", { credentials: "same-origin" });
-        if (r.ok) job = await r.json();
-      } catch (e) { /* keep polling */ }
-      if (job) {
-        box.querySelector(".job-state").textContent = job.state || "";
-        box.querySelector(".job-stage").textContent = job.stage || "";
-        const bar = box.querySelector("progress");
-        let p = Number(job.progress || 0);
-        if (p > 1) p = p / 100;
-        bar.value = p;
-        box.querySelector(".job-error").textContent = job.error || "";
-        if (FINAL.has(job.state)) {
-          if (job.state === "succeeded" || job.state === "done" || job.state === "completed") loadOrthophoto();
-          return;
-        }
-      }
-      setTimeout(tick, 2000);
-    };
-    tick();
-  }
-
-  document.querySelectorAll("#jobs .job[data-job-id]").forEach(pollJob);
+  // Job progress is polled by templates/processing/_job.html, which reloads the page when a job ends;
+  // the orthophoto layer then loads from data-ortho.
   if (el.dataset.ortho) loadOrthophoto();
   refresh();
   window.surveyMap = { map, refresh, loadOrthophoto };

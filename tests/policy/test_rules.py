@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from shapely.geometry import shape
 
 from policy.core import evaluate
 from policy.core.catalogue import RULES
@@ -331,3 +332,22 @@ def test_air01_one_finding_per_aerodrome_with_every_piece_as_evidence():
     plan = good_plan(permissions=[{"kind": "frz", "zone": "EGXX", "reference": "ATC-9"}])
     severities = {f.evidence["aerodrome"]: f.severity for f in evaluate(plan, ctx).findings if f.rule == "AIR-01"}
     assert severities == {"EGXX": "approval", "EGYY": "block"}
+
+
+def test_snapshot_keeps_the_aerodrome_an_frz_belongs_to_even_beyond_the_notification_distance():
+    from policy.core import Aerodrome, ZoneIndex
+    from policy.core.rules.base import max_buffer
+    from policy.core.zones import to_metres
+
+    far = offset(LON, LAT, 0, 6000)  # the aerodrome 6 km north; its 7 km zone covers the area
+    aero = Aerodrome("EGZZ", "Farfield", far[1], far[0], 2000)
+    big = zone("frz", square(*far, 7000), name="FARFIELD", zid=5, attributes={"type": "ATZ"})
+    index = ZoneIndex([big], [aero])
+    plan = good_plan()
+    s = context().settings
+    snap = index.snapshot(to_metres(shape(plan["area"])), max_buffer(s), s.notify_aerodrome_within_m)
+    assert [a["ident"] for a in snap["aerodromes"]] == ["EGZZ"]
+    first = evaluate(plan, context(index=index))
+    again = evaluate(plan, context(index=ZoneIndex.from_snapshot(snap)))
+    assert first.to_json()["findings"] == again.to_json()["findings"]
+    assert [f.evidence["aerodrome"] for f in again.findings if f.rule == "AIR-01"] == ["EGZZ"]

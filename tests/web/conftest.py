@@ -113,11 +113,15 @@ def airspace_data(db, shared_data: Path) -> None:
     """The real UK airspace (YAIXM) imported into the test database, as `make demo` does, so that the
     policy check at submission has airspace to check against (rule AIR-10 blocks without it)."""
     from django.core.management import call_command
+    from django.utils import timezone
 
     call_command(
         "import_airspace",
         str(shared_data / "airspace" / "airspace.yaml"),
         str(shared_data / "airspace" / "rat.yaml"),
+        # Dated today, so rule AIR-10 (data currency) does not depend on when the shared files were copied.
+        "--data-date",
+        timezone.localdate().isoformat(),
         stdout=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process; the summary is not needed
     )
 

@@ -31,7 +31,8 @@ def _frz_part(hit: ZoneHit) -> str:
     """Which piece of the aerodrome's Flight Restriction Zone a zone is, in words."""
     attrs = hit.zone.attributes
     if attrs.get("part") == "circle":
-        return f"the {float(attrs.get('radius_m', 0)) / NM:.1f} nm circle about the runway mid-point ({hit.zone.name})"
+        radius_nm = float(attrs.get("radius_m", 0)) / NM
+        return f"the {radius_nm:.1f} nm circle about the runway mid-point ({hit.zone.name})"
     if attrs.get("part") == "runway protection zone":
         return f"the runway protection zone {attrs.get('runway_end') or ''} ({hit.zone.name})"
     if attrs.get("type") == "ATZ":
@@ -59,11 +60,13 @@ def _frz(a: Assessment) -> None:
         who = next((h.zone.attributes["permission_from"] for h in hits if h.zone.attributes.get("permission_from")),
                    "ATC, else the flight information unit, else the aerodrome operator")
         parts = [_frz_part(h) for h in hits]
-        evidence = {**hits[0].evidence(), "aerodrome": key, "zones": [h.zone.name for h in hits],
-                    "zone_ids": [h.zone.id for h in hits], "parts": parts,
+        evidence = {**hits[0].evidence(), "aerodrome": key if key in names else None,
+                    "zones": [h.zone.name for h in hits], "zone_ids": [h.zone.id for h in hits], "parts": parts,
                     "overlap_m2": round(max(h.overlap_m2 for h in hits), 1)}
-        within = f"Inside the Flight Restriction Zone of {label}, one restriction entered through " + \
-            " and ".join(parts) if len(parts) > 1 else f"Inside the Flight Restriction Zone of {label}: {parts[0]}"
+        if len(parts) > 1:
+            within = f"Inside the Flight Restriction Zone of {label}, one restriction entered through {' and '.join(parts)}"
+        else:
+            within = f"Inside the Flight Restriction Zone of {label}: {parts[0]}"
         if perm:
             a.add("AIR-01", A, f"{within}. Permission {perm.reference} is on file and must be confirmed.",
                   **evidence, permission=perm.reference)

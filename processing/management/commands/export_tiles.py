@@ -80,9 +80,8 @@ class Command(BaseCommand):
             if not src.is_file():
                 raise CommandError(f"{src}: no such file")
             return src
-        from surveys.models import Survey
-
         from processing.selectors import storage_raster_path
+        from surveys.models import Survey
 
         name = Survey.objects.filter(pk=survey_id).values_list("orthophoto", flat=True).first()
         if name is None:
