@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class JobKind(models.TextChoices):
@@ -24,6 +25,14 @@ class JobState(models.TextChoices):
 
 
 FINAL_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+class JobQuerySet(models.QuerySet):
+    def update(self, **fields):
+        # Jobs move by conditional updates (claims, heartbeats, progress), which skip auto_now: keep
+        # updated_at true to the last change anyway.
+        fields.setdefault("updated_at", timezone.now())
+        return super().update(**fields)
 
 
 class Job(models.Model):
@@ -47,6 +56,8 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -121,7 +121,7 @@ def _check_location(infos: list[ImageryInfo], area_utm: Any, to_utm: Any, opts: 
             "location",
             FAIL,
             f"{len(outside)} of {len(located)} captures are outside the approved area plus {opts.buffer_m:g} m "
-            f"(furthest {numbers['max_distance_m']} m away)",
+            f"(furthest {_distance_text(numbers['max_distance_m'])} away)",
             numbers,
         )
     note = f"; {missing} without a position" if missing else ""
@@ -328,3 +328,11 @@ def check_conformance(
     else:
         summary = "conforms to the approved flight"
     return ConformanceReport(checks, not failed, bool(failed or unknown), len(infos), summary)
+
+
+def _distance_text(metres: float) -> str:
+    """Metres as people read them: "340 m", "12.4 km", "9,377 km"."""
+    if metres < 1000:
+        return f"{metres:.0f} m"
+    km = metres / 1000
+    return f"{km:.1f} km" if km < 100 else f"{km:,.0f} km"

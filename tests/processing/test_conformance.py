@@ -163,3 +163,11 @@ def test_measured_heights_win_over_a_statement(h20t: list[ImageryInfo]) -> None:
     report = check_conformance(h20t, _approved(h20t, max_height_m=60), stated_height_m=30.0)
     height = report.check("height")
     assert height.status == "fail" and height.numbers["height_sources"] == {"relative_altitude": 16}
+
+
+@pytest.mark.parametrize(("metres", "text"), [(0.4, "0 m"), (340.2, "340 m"), (12_400, "12.4 km"),
+                                              (9_376_729.1, "9,377 km")])
+def test_distances_read_as_people_write_them(metres, text):
+    from processing.core.conformance import _distance_text
+
+    assert _distance_text(metres) == text
