@@ -232,7 +232,7 @@ def _fill_photo(info: ImageryInfo, path: Path, head: bytes) -> None:
     if info.format in ("jpeg", "tiff", "webp", "png"):
         try:
             exif = read_exif(path)
-        except Exception as exc:  # noqa: BLE001 - exifread raises many types on malformed tags; the pixels may still be fine
+        except Exception as exc:  # exifread raises many types on malformed tags; the pixels may be fine
             info.warnings.append(f"EXIF could not be read ({type(exc).__name__}: {exc})")
     packet = layout.xmp if layout and layout.xmp else find_xmp(head)
     dji = dji_fields(parse_xmp(packet))
@@ -397,7 +397,7 @@ def read_imagery_info(
     elif fmt == "srt":
         info.kind = "flight_log"
         _fill_track(info, head.decode("utf-8", errors="replace"))
-    elif fmt in ("gpx", "kml") or (fmt == "csv" and _flight_log_csv(head)) or fmt in ("txt", "binary") and path.name.lower().startswith("djiflightrecord"):
+    elif fmt in ("gpx", "kml") or (fmt == "csv" and _flight_log_csv(head)) or (fmt in ("txt", "binary") and path.name.lower().startswith("djiflightrecord")):
         info.kind = "flight_log"
     else:
         info.kind = "other"

@@ -101,7 +101,7 @@ class TileSource:
                 level.dataset.close()
             self._levels.clear()
 
-    def __enter__(self) -> TileSource:  # noqa: PYI034
+    def __enter__(self) -> TileSource:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -73,7 +73,7 @@ def _describe(fmt: str) -> str:
 def _check_extension(name: str, fmt: str) -> None:
     ext = Path(name).suffix.lower()
     claimed = next((f for f, exts in _EXTENSIONS.items() if ext in exts), None)
-    if claimed is None or fmt in _EXTENSIONS and ext in _EXTENSIONS[fmt]:
+    if claimed is None or (fmt in _EXTENSIONS and ext in _EXTENSIONS[fmt]):
         return
     raise _fail(name, f"the name says {claimed.upper()} ({ext}) but the content is {_describe(fmt)}")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.utils import timezone as dj_timezone
 
 from surveys.models import SurveyStatus
 from surveys.services import asset_ingest_file

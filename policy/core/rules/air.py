@@ -21,7 +21,7 @@ def permission_for(a: Assessment, kind: str, hit: ZoneHit, aerodrome: str = "") 
             continue
         if p.zone and p.zone.lower() not in (name, aerodrome) and p.zone.lower() not in name:
             continue
-        if p.valid_from and p.valid_from > a.flight_date or p.valid_to and p.valid_to < a.end_date:
+        if (p.valid_from and p.valid_from > a.flight_date) or (p.valid_to and p.valid_to < a.end_date):
             continue
         return p
     return None
