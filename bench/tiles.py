@@ -81,7 +81,7 @@ def main() -> None:
         zooms = args.zoom or []
         if len(zooms) != len(args.src):
             parser.error("give one --zoom per --src")
-        jobs = list(zip(args.src, zooms))
+        jobs = list(zip(args.src, zooms, strict=True))
     else:
         jobs.append((SHARED / "orthophotos" / "pix4d-bali.tif", "14-22"))
         caliterra = ROOT / "bench" / "out" / "caliterra" / "orthophoto.tif"

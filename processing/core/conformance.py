@@ -107,13 +107,14 @@ def _check_location(infos: list[ImageryInfo], area_utm: Any, to_utm: Any, opts: 
         if not buffered.covers(point):
             outside.append((info.file, area_utm.distance(point)))
     share = len(outside) / len(located)
+    max_distance_m = round(max((d for _, d in outside), default=0.0), 1)
     numbers = {
         "located": len(located),
         "inside": len(located) - len(outside),
         "outside": len(outside),
         "no_location": missing,
         "buffer_m": opts.buffer_m,
-        "max_distance_m": round(max((d for _, d in outside), default=0.0), 1),
+        "max_distance_m": max_distance_m,
         "outside_files": [f for f, _ in outside[:20]],
     }
     if share > opts.max_outside_share:
@@ -121,7 +122,7 @@ def _check_location(infos: list[ImageryInfo], area_utm: Any, to_utm: Any, opts: 
             "location",
             FAIL,
             f"{len(outside)} of {len(located)} captures are outside the approved area plus {opts.buffer_m:g} m "
-            f"(furthest {_distance_text(numbers['max_distance_m'])} away)",
+            f"(furthest {_distance_text(max_distance_m)} away)",
             numbers,
         )
     note = f"; {missing} without a position" if missing else ""

@@ -41,10 +41,15 @@ class Footprint:
         }
 
 
+def utm_epsg_for(lon: float, lat: float) -> int:
+    """EPSG code of the WGS84 UTM zone containing a point (326xx north, 327xx south)."""
+    zone = int((lon + 180.0) // 6.0) % 60 + 1
+    return (32600 if lat >= 0 else 32700) + zone
+
+
 def utm_crs_for(lon: float, lat: float) -> CRS:
     """The WGS84 UTM zone CRS containing a point (EPSG 326xx north, 327xx south)."""
-    zone = int((lon + 180.0) // 6.0) % 60 + 1
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+    return CRS.from_epsg(utm_epsg_for(lon, lat))
 
 
 @lru_cache(maxsize=64)
@@ -58,7 +63,7 @@ def _transformers(epsg: int) -> tuple[Transformer, Transformer]:
 
 def local_transformers(lon: float, lat: float) -> tuple[Transformer, Transformer]:
     """(to_utm, to_wgs84) for the UTM zone of a point; always_xy, so (lon, lat) in and out."""
-    return _transformers(int(utm_crs_for(lon, lat).to_epsg()))
+    return _transformers(utm_epsg_for(lon, lat))
 
 
 def camera_rotation(pitch_deg: float, yaw_deg: float, roll_deg: float) -> np.ndarray:
@@ -135,7 +140,7 @@ def ground_footprint(
     xs = [p[0] for p in ground_xy]
     ys = [p[1] for p in ground_xy]
     lons, lats = to_wgs.transform(xs, ys)
-    ring = [[round(float(lo), 8), round(float(la), 8)] for lo, la in zip(lons, lats)]
+    ring = [[round(float(lo), 8), round(float(la), 8)] for lo, la in zip(lons, lats, strict=True)]
     ring.append(ring[0])
     area = 0.5 * abs(sum(xs[i] * ys[(i + 1) % 4] - xs[(i + 1) % 4] * ys[i] for i in range(4)))
     width = 0.5 * (math.dist(ground_xy[0], ground_xy[1]) + math.dist(ground_xy[3], ground_xy[2]))

@@ -62,8 +62,8 @@ def tile_coverage(block: np.ndarray) -> list[list[str]]:
         block = block.reshape(h // TILE_SIZE, TILE_SIZE, w // TILE_SIZE, TILE_SIZE, 4)
     alpha = block[..., 3]
     low, high = alpha.min(axis=(1, 3)), alpha.max(axis=(1, 3))
-    return [["empty" if hi == 0 else "full" if lo == 255 else "partial" for lo, hi in zip(lrow, hrow)]
-            for lrow, hrow in zip(low, high)]
+    return [["empty" if hi == 0 else "full" if lo == 255 else "partial" for lo, hi in zip(lrow, hrow, strict=True)]
+            for lrow, hrow in zip(low, high, strict=True)]
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:

@@ -62,10 +62,7 @@ def write_poster_frame(
             raise ImageryError(f"{Path(path).name}: not a video OpenCV can open")
         fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
         count = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0
-        if at_seconds is not None and fps > 0:
-            target = int(at_seconds * fps)
-        else:
-            target = int(count * 0.1)
+        target = int(at_seconds * fps) if at_seconds is not None and fps > 0 else int(count * 0.1)
         if count > 0:
             target = max(0, min(target, int(count) - 1))
         if target > 0:

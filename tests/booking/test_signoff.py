@@ -141,7 +141,7 @@ def test_rules_signed_off_at_submission_are_not_asked_again(cast, now, make_requ
 
 
 def test_sign_off_through_the_api(cast, now):
-    fr, flight = night_flight(cast, now)
+    fr, _flight = night_flight(cast, now)
     url = f"/api/v1/requests/{fr.reference}"
     officer, requester = APIClient(), APIClient()
     officer.force_authenticate(cast.policy_officer)

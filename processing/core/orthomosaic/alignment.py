@@ -54,7 +54,7 @@ def _pair_jacobian(frames: list[Frame], pair: PairMatch) -> np.ndarray:
 def _normal_equations(n: int, pairs: list[PairMatch], jacobians: list[np.ndarray], match_w: list[np.ndarray],
                       sigma_match: float) -> np.ndarray:
     h = np.zeros((4 * n, 4 * n))
-    for pair, jac, w in zip(pairs, jacobians, match_w):
+    for pair, jac, w in zip(pairs, jacobians, match_w, strict=True):
         idx = np.r_[4 * pair.i:4 * pair.i + 4, 4 * pair.j:4 * pair.j + 4]
         h[np.ix_(idx, idx)] += jac.T @ (jac * (w / sigma_match**2)[:, None])
     return h
@@ -62,7 +62,7 @@ def _normal_equations(n: int, pairs: list[PairMatch], jacobians: list[np.ndarray
 
 def _residuals(pairs: list[PairMatch], jacobians: list[np.ndarray], params: np.ndarray) -> list[np.ndarray]:
     out = []
-    for pair, jac in zip(pairs, jacobians):
+    for pair, jac in zip(pairs, jacobians, strict=True):
         r = (jac @ np.r_[params[pair.i], params[pair.j]]).reshape(2, -1)
         out.append(np.hypot(r[0], r[1]))
     return out

@@ -63,7 +63,7 @@ def extract_features(path: Path, *, feature_side: int, max_features: int,
     scale = max(grey.shape) / feature_side
     if scale > 1.05:  # formats without DCT scaling (PNG, TIFF) or odd sizes
         grey = cv2.resize(grey, None, fx=1 / scale, fy=1 / scale, interpolation=cv2.INTER_AREA)
-    sift = cv2.SIFT_create(nfeatures=max_features, contrastThreshold=0.02)
+    sift = cv2.SIFT.create(nfeatures=max_features, contrastThreshold=0.02)
     keypoints, descriptors = sift.detectAndCompute(grey, None)
     sx = info.width / grey.shape[1]
     sy = info.height / grey.shape[0]

@@ -185,7 +185,7 @@ def _extract_all(paths: list[Path], opts: OrthoOptions, dropped: list[DroppedPho
 
     feats: list[PhotoFeatures] = []
     with ThreadPoolExecutor(max_workers=opts.thread_count) as pool:
-        for n, (path, result) in enumerate(zip(paths, pool.map(work, paths))):
+        for n, (path, result) in enumerate(zip(paths, pool.map(work, paths), strict=True)):
             if isinstance(result, str):
                 dropped.append(DroppedPhoto(name=path.name, reason=result))
             else:
@@ -331,9 +331,9 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
     lonlat = unproject(crs, centres)
     # residuals are in pixels of the photos; metres at each pair's ground pixel size
     gsd = np.array([poses.gsd(n) for n in range(len(active))])
-    metres = [r * 0.5 * (gsd[p.i] + gsd[p.j]) for p, r in zip(pairs, residuals)]
+    metres = [r * 0.5 * (gsd[p.i] + gsd[p.j]) for p, r in zip(pairs, residuals, strict=True)]
     per_photo: dict[int, list[np.ndarray]] = {}
-    for p, r in zip(pairs, metres):
+    for p, r in zip(pairs, metres, strict=True):
         per_photo.setdefault(p.i, []).append(r)
         per_photo.setdefault(p.j, []).append(r)
     raw_offsets = np.array([params[n, 3:5] - frames[k].gps for n, k in enumerate(active)])

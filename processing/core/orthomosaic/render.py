@@ -57,7 +57,6 @@ def compute_gains(frames: list[Frame], to_world: list[np.ndarray], thumbs: list[
     """Per-photo, per-channel gains equalising mean intensity in every overlap (Brown & Lowe's formulation)."""
     n = len(frames)
     a = np.zeros((3, n, n))
-    np.zeros((3, n))
     lam = np.zeros(n)
     s = _scale_matrix(THUMB_REDUCTION)
     for i, j in pairs:
@@ -66,12 +65,12 @@ def compute_gains(frames: list[Frame], to_world: list[np.ndarray], thumbs: list[
         h, w = ti.shape[:2]
         warped = cv2.warpPerspective(tj, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
         mask = cv2.warpPerspective(np.full(tj.shape[:2], 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
-        mask = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
-        count = int(mask.sum())
+        overlap = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
+        count = int(overlap.sum())
         if count < 50:
             continue
-        mean_i = ti[mask].reshape(-1, 3).astype(np.float64).mean(axis=0)
-        mean_j = warped[mask].reshape(-1, 3).astype(np.float64).mean(axis=0)
+        mean_i = ti[overlap].reshape(-1, 3).astype(np.float64).mean(axis=0)
+        mean_j = warped[overlap].reshape(-1, 3).astype(np.float64).mean(axis=0)
         for c in range(3):
             a[c, i, i] += count * mean_i[c] ** 2 / sigma_n**2
             a[c, j, j] += count * mean_j[c] ** 2 / sigma_n**2
