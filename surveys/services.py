@@ -133,7 +133,7 @@ class _MovableFile(File):
         return str(self._path)
 
 
-def _blob_name(sha256: str, original_name: str) -> str:
+def blob_name(sha256: str, original_name: str) -> str:
     """Storage name from the content hash; only a plain extension of the sender's name is kept."""
     suffix = Path(original_name).suffix.lower()
     suffix = suffix if _PLAIN_SUFFIX.match(suffix) else ""
@@ -148,7 +148,7 @@ def _store_blob(*, path: Path, sha256: str, size: int, original_name: str, move:
         return existing, None
     with open(path, "rb") as fh:
         content = _MovableFile(fh, path) if move else File(fh, name=path.name)
-        stored_name = default_storage.save(_blob_name(sha256, original_name), content)
+        stored_name = default_storage.save(blob_name(sha256, original_name), content)
     try:
         with transaction.atomic():
             return Blob.objects.create(sha256=sha256, file=stored_name, size=size), stored_name

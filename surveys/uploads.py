@@ -5,27 +5,40 @@ memory). The row's `offset` is the truth: a chunk is only counted once it is on 
 update, and a file lock keeps two requests from writing the same upload at once. When the last byte arrives
 the whole file's SHA-256 is checked against the one declared at creation, the file is validated, and it
 becomes an Asset (or is recognised as a duplicate); on any refusal the temp file is deleted.
+
+Finishing is recoverable: if the server dies (or the request is cut) after the last byte is counted but
+before the asset is committed, the upload stays `receiving` with offset == size and its bytes on disk.
+`upload_recover` (called by HEAD, GET, an empty PATCH at the end, and `cleanup_uploads`) runs the same
+verify-and-store step again under the same file lock; the (survey, sha256) and blob constraints keep the
+asset single however many times it runs.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import re
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import models
 from django.utils import timezone
 
 from .imagery import sha256_of
-from .models import Survey, Upload, UploadState
-from .services import asset_ingest_file
+from .models import Blob, Survey, Upload, UploadState
+from .services import asset_ingest_file, blob_name
+
+log = logging.getLogger(__name__)
 
 BLOCK = 1024 * 1024
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -125,9 +138,27 @@ def _check_open(upload: Upload, now: datetime) -> None:
         raise UploadGone("upload", f"This upload was {upload.state}; start it again.")
     if upload.state != UploadState.RECEIVING:
         raise OffsetConflict("upload", f"This upload is finished ({upload.get_state_display().lower()}).")
-    if now > expires_at(upload):
+    if now > expires_at(upload) and upload.offset < upload.size:  # a complete one is finished, never expired
         upload_expire(upload=upload)
         raise UploadGone("upload", "This upload was abandoned too long and has expired; start it again.")
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, busy: str) -> Iterator[BinaryIO | None]:
+    """An exclusive, non-blocking lock on the upload's temp file for as long as the block runs (None: there
+    is no file). The lock belongs to the open file, so it holds while finishing renames the file into
+    storage, and the kernel drops it when the process dies: a crashed request never leaves it held."""
+    with contextlib.ExitStack() as stack:
+        try:
+            fh = stack.enter_context(open(path, "r+b"))
+        except FileNotFoundError:
+            fh = None
+        if fh is not None:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OffsetConflict("upload", busy) from None
+        yield fh
 
 
 def upload_append(
@@ -151,16 +182,14 @@ def upload_append(
                           status=413)
     limit = room if length is None else length
     path = Path(upload.temp_path)
-    if not path.exists():
-        upload_expire(upload=upload)
-        raise UploadGone("upload", "The partial file is gone; start the upload again.")
+    if offset == upload.size:  # nothing left to send: finish it if an earlier request could not
+        return upload_recover(upload=upload)
     digest = hashlib.sha256() if checksum is not None else None
     received = 0
-    with open(path, "r+b") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise OffsetConflict("upload", "Another request is writing to this upload.") from None
+    with _exclusive(path, "Another request is writing to this upload.") as fh:
+        if fh is None:
+            upload_expire(upload=upload)
+            raise UploadGone("upload", "The partial file is gone; start the upload again.")
         # Under the lock, the row is the truth: the `upload` we were handed may be stale (another request may
         # have appended between our read and our lock), and truncating to a stale offset would destroy bytes
         # that are already counted.
@@ -196,12 +225,88 @@ def upload_append(
         if not moved:
             fh.truncate(offset)
             raise OffsetConflict("Upload-Offset", "The upload moved on meanwhile; ask for its offset (HEAD).")
-    upload.offset, upload.updated_at = new_offset, now
-    # Only the request that moved the offset onto the last byte finishes the upload (a zero-byte PATCH at the
-    # end does not start a second, concurrent verification).
-    if received and new_offset == upload.size:
-        upload_finish(upload=upload)
+        upload.offset, upload.updated_at = new_offset, now
+        # The request that moved the offset onto the last byte finishes the upload, still holding the lock, so
+        # a HEAD or cleanup asking at the same moment gets "busy" rather than starting a second verification.
+        # If this process dies here, the bytes and the offset are already safe: `upload_recover` finishes it.
+        if new_offset == upload.size:
+            upload_finish(upload=upload)
     return upload
+
+
+def upload_recover(*, upload: Upload) -> Upload:
+    """Finish an upload whose bytes have all arrived but which was never finished (the server died or the
+    request was cut while it was being verified). Idempotent: an upload that is not complete, or is already
+    finished, is returned as it is. Raises OffsetConflict (409) while another request is finishing it, and
+    UploadError as `upload_finish` does when the file is refused (its temp file is then deleted)."""
+    if upload.state != UploadState.RECEIVING or upload.offset != upload.size:
+        return upload
+    path = Path(upload.temp_path)
+    if not path.exists():
+        # Finishing died after the file left the temp folder: either the asset was committed (only the
+        # upload's own state was not), or local storage had taken the file but the database had not.
+        existing = upload.survey.assets.filter(sha256=upload.sha256).first()
+        if existing is not None:
+            return _link_existing(upload, existing)
+        if not _restore_from_storage(upload):
+            lost = "The received file was lost before it could be verified; upload it again."
+            refused = Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(
+                state=UploadState.REFUSED, error=lost)
+            upload.refresh_from_db()
+            if refused:
+                raise UploadGone("upload", lost)
+            return upload  # another request finished it meanwhile
+    with _exclusive(path, "This upload is being verified and stored; ask again in a moment.") as fh:
+        current = Upload.objects.filter(pk=upload.pk).values_list("offset", "state").first()
+        if fh is None or current is None or tuple(current) != (upload.size, UploadState.RECEIVING):
+            # Another request finished it between our look and our lock.
+            if fh is not None:
+                path.unlink(missing_ok=True)  # a finished upload keeps no temp file
+            upload.refresh_from_db()
+            if upload.state == UploadState.RECEIVING:
+                raise OffsetConflict("upload", "This upload is being verified and stored; ask again in a moment.")
+            return upload
+        return upload_finish(upload=upload)
+
+
+def _link_existing(upload: Upload, asset: Any) -> Upload:
+    mine = asset.uploaded_by_id == upload.owner_id and asset.original_name == upload.filename[:255]
+    state = UploadState.STORED if mine else UploadState.DUPLICATE
+    note = "" if mine else f"Already delivered as {asset.original_name}."
+    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(state=state, error=note, asset=asset)
+    upload.refresh_from_db()
+    return upload
+
+
+def _restore_from_storage(upload: Upload) -> bool:
+    """With local storage a finished upload is renamed into place before the database commits. If the
+    process died in between, the bytes sit unreferenced under their content name: put a copy (a hard link
+    where possible) back as the temp file, so that finishing runs again from the start (verified again,
+    stored under a name of its own). The stored file is not taken away: another request finishing the same
+    content may own it; `upload_finish` removes it later if nothing refers to it."""
+    name = blob_name(upload.sha256, upload.filename)
+    try:
+        source = Path(default_storage.path(name))
+    except NotImplementedError:  # object storage: the temp file is only deleted after the commit
+        return False
+    if Blob.objects.filter(file=name).exists() or not source.is_file() or source.stat().st_size != upload.size:
+        return False
+    if sha256_of(source) != upload.sha256:
+        return False
+    target = Path(upload.temp_path)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return True  # restored by another request meanwhile
+    except OSError:  # another file system: copy aside, then put it in place only if still absent
+        aside = target.with_name(f"{target.name}.restore-{os.getpid()}")
+        try:
+            shutil.copyfile(source, aside)
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, target)
+        finally:
+            aside.unlink(missing_ok=True)
+    return True
 
 
 def upload_finish(*, upload: Upload, progress: Callable[[float, str], None] | None = None) -> Upload:
@@ -231,7 +336,18 @@ def upload_finish(*, upload: Upload, progress: Callable[[float, str], None] | No
     state = UploadState.DUPLICATE if result.duplicate else UploadState.STORED
     note = f"Already delivered as {result.asset.original_name}." if result.duplicate else ""
     _set_state(upload, state, asset=result.asset, error=note)
+    _delete_orphan(upload)
     return upload
+
+
+def _delete_orphan(upload: Upload) -> None:
+    """A crash after local storage took the file but before the commit leaves the bytes under their content
+    name with no blob. Once this content has a committed blob elsewhere, the orphan can go (a request still
+    finishing the same content will find the blob taken and drop its own copy anyway)."""
+    name = blob_name(upload.sha256, upload.filename)
+    blob = Blob.objects.filter(sha256=upload.sha256).first()
+    if blob is not None and blob.file.name != name and default_storage.exists(name):
+        default_storage.delete(name)
 
 
 def _set_state(upload: Upload, state: str, *, error: str = "", asset: Any = None) -> None:
@@ -245,16 +361,7 @@ def upload_terminate(*, upload: Upload) -> None:
     if upload.state != UploadState.RECEIVING:
         raise OffsetConflict("upload", "Only an unfinished upload can be cancelled.")
     path = Path(upload.temp_path)
-    try:
-        fh = open(path, "r+b")
-    except FileNotFoundError:
-        fh = None
-    try:
-        if fh is not None:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise OffsetConflict("upload", "A chunk is being written to this upload; try again.") from None
+    with _exclusive(path, "A chunk is being written to this upload; try again."):
         cancelled = Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(
             state=UploadState.CANCELLED, error=""
         )
@@ -262,29 +369,43 @@ def upload_terminate(*, upload: Upload) -> None:
             upload.refresh_from_db()
             raise OffsetConflict("upload", "Only an unfinished upload can be cancelled.")
         path.unlink(missing_ok=True)
-    finally:
-        if fh is not None:
-            fh.close()
     upload.state = UploadState.CANCELLED
 
 
 def upload_expire(*, upload: Upload) -> None:
+    """Give up an unfinished upload and delete its partial file (complete ones are finished instead)."""
+    if not Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING, offset__lt=upload.size).update(
+            state=UploadState.EXPIRED):
+        upload.refresh_from_db()
+        return
     if upload.temp_path:
         Path(upload.temp_path).unlink(missing_ok=True)
-    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(state=UploadState.EXPIRED)
     upload.state = UploadState.EXPIRED
 
 
 def uploads_cleanup_abandoned(*, now: datetime, max_age_hours: int) -> dict[str, int]:
-    """Expire uploads untouched for `max_age_hours` and delete their partial files, plus any stray file in
-    the temp folder that no open upload owns and that is as old."""
+    """Finish every upload whose bytes have all arrived but which was never finished (see `upload_recover`);
+    expire the unfinished ones untouched for `max_age_hours` and delete their partial files, plus any stray
+    file in the temp folder that no open upload owns and that is as old."""
     cutoff = now - timedelta(hours=max_age_hours)
-    expired = 0
-    for upload in Upload.objects.filter(state=UploadState.RECEIVING, updated_at__lt=cutoff):
+    counts = {"finished": 0, "refused": 0, "busy": 0, "expired": 0, "stray_files": 0}
+    for upload in Upload.objects.filter(state=UploadState.RECEIVING, offset=models.F("size")):
+        try:
+            upload_recover(upload=upload)
+        except OffsetConflict:
+            counts["busy"] += 1  # a request is finishing it right now
+        except UploadError:
+            counts["refused"] += 1
+        except Exception:  # one broken file must not stop the clean-up of the others
+            log.exception("upload %s could not be finished", upload.pk)
+            counts["refused"] += 1
+        else:
+            counts["finished"] += 1
+    for upload in Upload.objects.filter(state=UploadState.RECEIVING, updated_at__lt=cutoff,
+                                        offset__lt=models.F("size")):
         upload_expire(upload=upload)
-        expired += 1
+        counts["expired"] += 1
     open_paths = set(Upload.objects.filter(state=UploadState.RECEIVING).values_list("temp_path", flat=True))
-    strays = 0
     folder = Path(settings.UPLOAD_TEMP_DIR)
     if folder.is_dir():
         for entry in folder.iterdir():
@@ -292,5 +413,5 @@ def uploads_cleanup_abandoned(*, now: datetime, max_age_hours: int) -> dict[str,
                 continue
             if datetime.fromtimestamp(entry.stat().st_mtime, tz=now.tzinfo) < cutoff:
                 entry.unlink(missing_ok=True)
-                strays += 1
-    return {"expired": expired, "stray_files": strays}
+                counts["stray_files"] += 1
+    return counts

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from surveys.models import Asset, Upload, UploadState
-from surveys.services import _blob_name
+from surveys.services import blob_name
 from surveys.uploads import OffsetConflict, upload_append
 
 from .helpers import b64, sha256_hex, tus_create, tus_patch
@@ -130,7 +130,7 @@ def test_names_with_paths_are_refused_in_both_creation_forms(client, cast, surve
 
 def test_storage_names_come_from_the_hash_only():
     sha = "ab" * 32
-    assert _blob_name(sha, "IMG_1.JPG") == f"blobs/ab/{sha}.jpg"
-    assert _blob_name(sha, "weird.j\u202epg") == f"blobs/ab/{sha}"
-    assert _blob_name(sha, "archive.tar;rm -rf") == f"blobs/ab/{sha}"
-    assert _blob_name(sha, "noext") == f"blobs/ab/{sha}"
+    assert blob_name(sha, "IMG_1.JPG") == f"blobs/ab/{sha}.jpg"
+    assert blob_name(sha, "weird.j\u202epg") == f"blobs/ab/{sha}"
+    assert blob_name(sha, "archive.tar;rm -rf") == f"blobs/ab/{sha}"
+    assert blob_name(sha, "noext") == f"blobs/ab/{sha}"
