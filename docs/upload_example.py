@@ -35,33 +35,93 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+DELIVERED = {"stored", "duplicate"}
+VERIFY_WAIT_S = 600  # give up waiting for a verification after this long (re-run later to see the outcome)
+RETRY_AFTER_MAX_S = 30
+
+
+def reason(session: requests.Session, url: str, response: requests.Response) -> str:
+    """The server's reason for a refusal. A HEAD has no body: GET the upload (its `error`) instead."""
+    try:
+        body = response.json() if response.content else session.get(url, timeout=60).json()
+    except (ValueError, requests.RequestException):
+        return f"HTTP {response.status_code}"
+    return body.get("error") or body.get("detail") or f"HTTP {response.status_code} ({body.get('state', '?')})"
+
+
+def settle(session: requests.Session, url: str, size: int) -> tuple[int | None, str]:
+    """Ask the server where an upload stands (HEAD) until it is decided. Returns (offset, "") to continue
+    sending, or (None, outcome) with outcome "stored", "duplicate", "refused: <why>" or "gone: <why>".
+    A complete upload still `receiving` is being verified by another request: wait Retry-After and ask again.
+    A file counts as delivered only when the state is stored or duplicate (docs/upload.md)."""
+    deadline = time.monotonic() + VERIFY_WAIT_S
+    while True:
+        try:
+            head = session.head(url, timeout=60)
+        except requests.ConnectionError:
+            time.sleep(5)
+            continue
+        state = head.headers.get("Upload-State", "")
+        if head.status_code == 200 and state in DELIVERED:
+            return None, state
+        if head.status_code == 200 and state == "receiving":
+            offset = int(head.headers["Upload-Offset"])
+            if offset < size:
+                return offset, ""
+            if time.monotonic() > deadline:
+                return None, "refused: the server is still verifying this file; run again later to see the outcome"
+            print(f"  {url}: verifying...", file=sys.stderr)
+            time.sleep(min(RETRY_AFTER_MAX_S, max(1, int(head.headers.get("Retry-After", "2") or 2))))
+            continue
+        if head.status_code in (404, 410):
+            return None, f"gone: {reason(session, url, head)}"
+        return None, f"refused: {reason(session, url, head)}"
+
+
 def upload(session: requests.Session, server: str, survey: int, path: Path, state: dict) -> str:
-    key = f"{survey}:{path.resolve()}:{path.stat().st_size}:{path.stat().st_mtime_ns}"
+    """Send one file; answers "stored", "duplicate" or "refused: <the server's reason>"."""
+    size = path.stat().st_size
+    key = f"{survey}:{path.resolve()}:{size}:{path.stat().st_mtime_ns}"
+
+    def forget() -> None:
+        state.pop(key, None)
+        STATE.write_text(json.dumps(state))
+
     url = state.get(key)
     offset = 0
     if url:
-        head = session.head(url)
-        if head.status_code == 200:
-            offset = int(head.headers["Upload-Offset"])
-            if head.headers.get("Upload-State", "receiving") != "receiving":
-                return head.headers["Upload-State"]
-        else:
-            url = None
+        offset, outcome = settle(session, url, size)
+        if outcome.startswith("gone"):  # expired or cancelled: start again
+            forget()
+            url, offset = None, 0
+        elif offset is None:
+            if not outcome.startswith("refused: the server is still verifying"):
+                forget()
+            return outcome
     if not url:
         created = session.post(f"{server}/api/v1/surveys/{survey}/uploads/", headers={
-            "Upload-Length": str(path.stat().st_size),
+            "Upload-Length": str(size),
             "Upload-Metadata": f"filename {b64(path.name)},sha256 {b64(sha256_file(path))}",
         })
         if created.status_code != 201:
-            return f"refused: {created.json().get('detail', created.text)}"
+            return f"refused: {reason(session, '', created)}"
         url = created.headers["Location"]
         offset = int(created.headers["Upload-Offset"])
-        if created.headers.get("Upload-State") != "receiving":
+        if created.headers.get("Upload-State") in DELIVERED:
             return created.headers["Upload-State"]
+        if created.headers.get("Upload-State") != "receiving":
+            return f"refused: {created.headers.get('Upload-State')}"
         state[key] = url
         STATE.write_text(json.dumps(state))
     with open(path, "rb") as fh:
-        while offset < path.stat().st_size:
+        while True:
+            if offset is None or offset >= size:  # every byte is there: ask until it is decided
+                offset, outcome = settle(session, url, size)
+                if offset is None:
+                    if not outcome.startswith("refused: the server is still verifying"):
+                        forget()
+                    return outcome.replace("gone: ", "refused: ", 1)
+                continue
             fh.seek(offset)
             chunk = fh.read(CHUNK)
             checksum = base64.b64encode(hashlib.sha256(chunk).digest()).decode()
@@ -71,20 +131,19 @@ def upload(session: requests.Session, server: str, survey: int, path: Path, stat
                     "Upload-Offset": str(offset), "Upload-Checksum": f"sha256 {checksum}"}, timeout=300)
             except requests.ConnectionError:
                 time.sleep(5)  # connection dropped: ask where to continue
-                offset = int(session.head(url).headers["Upload-Offset"])
+                offset = None
                 continue
             if r.status_code in (409, 460):
-                offset = int(session.head(url).headers["Upload-Offset"])
+                offset = None  # ask where to continue (or whether it is finished)
                 continue
             if r.status_code != 204:
-                state.pop(key, None)
-                STATE.write_text(json.dumps(state))
-                return f"refused: {r.json().get('detail', r.text)}"
+                forget()
+                return f"refused: {reason(session, url, r)}"
+            if r.headers.get("Upload-State") in DELIVERED:
+                forget()
+                return r.headers["Upload-State"]
             offset = int(r.headers["Upload-Offset"])
-            print(f"  {path.name}: {offset / path.stat().st_size:.0%}", end="\r", file=sys.stderr)
-    state.pop(key, None)
-    STATE.write_text(json.dumps(state))
-    return r.headers.get("Upload-State", "stored")
+            print(f"  {path.name}: {offset / size:.0%}", end="\r", file=sys.stderr)
 
 
 def main() -> int:
@@ -107,7 +166,7 @@ def main() -> int:
         r.raise_for_status()
     for path in sorted(p for p in args.folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
         result = upload(session, args.server.rstrip("/"), args.survey, path, state)
-        failed += result.startswith("refused")
+        failed += result not in DELIVERED
         print(f"{path.name}: {result}")
     if args.deliver and not failed:
         r = session.post(f"{args.server.rstrip('/')}/api/v1/surveys/{args.survey}/deliver/")

@@ -5,7 +5,11 @@
      never be held in memory. Each chunk also carries its own Upload-Checksum (crypto.subtle where available).
    - Upload URLs and checksums are kept in localStorage keyed by survey, file name, size and mtime, so that
      after a dropped connection or a closed tab, dropping the same files again asks the server for the offset
-     (HEAD) and continues from there. */
+     (HEAD) and continues from there.
+   - A file counts as delivered only when the server says `stored` or `duplicate`: after the last byte (or on a
+     resume that finds every byte there) the page asks HEAD, waits ("verifying…", honouring Retry-After) while
+     another request is still verifying it, and shows `refused` (or a 400/410) as a failure with the server's
+     reason (docs/upload.md, "Interrupted completion"). */
 (function () {
   "use strict";
 
@@ -223,6 +227,54 @@
     catch (e) { return "HTTP " + req.status; }
   }
 
+  // Only `stored` and `duplicate` are delivered: the server may still be verifying a complete file, or may
+  // have refused it (docs/upload.md, "Interrupted completion").
+  const DELIVERED = new Set(["stored", "duplicate"]);
+  const VERIFY_WAIT_MS = 10 * 60 * 1000; // give up waiting for a verification after this long (the key is kept)
+  const RETRY_AFTER_MAX_S = 30;
+
+  // Ask the server where an upload stands (HEAD). Answers the offset to continue sending from, or null once
+  // the item is settled: done (stored/duplicate) or failed (refused, gone, still verifying after too long).
+  // A complete upload still `receiving` is being verified by another request: ask again after Retry-After.
+  // `restartable` (a resume from an earlier session): an upload that is gone (404/410) answers -1, start again.
+  async function settle(item, key, url, restartable) {
+    const started = Date.now();
+    for (;;) {
+      const head = await withRetry(() => xhr("HEAD", url));
+      const state = head.getResponseHeader("Upload-State");
+      const offset = Number(head.getResponseHeader("Upload-Offset")) || 0;
+      if (head.status === 200 && DELIVERED.has(state)) { finish(item, key, state); return null; }
+      if (head.status === 200 && state === "receiving" && offset < item.file.size) return offset;
+      if (head.status === 200 && state === "receiving") {
+        if (Date.now() - started > VERIFY_WAIT_MS) {
+          fail(item, "the server is still verifying this file; drop it again later to see the outcome");
+          return null;
+        }
+        item.sent = item.file.size; item.state = "verifying"; item.message = "verifying…"; render(item);
+        const after = Number(head.getResponseHeader("Retry-After")) || 2;
+        await sleep(Math.min(RETRY_AFTER_MAX_S, Math.max(1, after)) * 1000);
+        continue;
+      }
+      localStorage.removeItem(key);
+      if (restartable && (head.status === 404 || head.status === 410)) return -1;
+      fail(item, await refusal(url, head));
+      return null;
+    }
+  }
+
+  // Why the server did not take an upload. A HEAD has no body, so the reason comes from GET (state, error).
+  async function refusal(url, head) {
+    try {
+      const req = await xhr("GET", url);
+      const data = JSON.parse(req.responseText);
+      if (data.error) return data.error;
+      if (data.state === "cancelled" || data.state === "expired") return "the upload was " + data.state + "; drop the file again";
+      if (data.detail) return data.detail;
+    } catch (e) { /* fall through to the status */ }
+    if (head.status === 404 || head.status === 410) return "the upload is gone; drop the file again";
+    return "refused (HTTP " + head.status + (head.getResponseHeader("Upload-State") ? ", " + head.getResponseHeader("Upload-State") : "") + ")";
+  }
+
   async function uploadOne(item) {
     const file = item.file;
     const key = PREFIX + file.name + ":" + file.size + ":" + file.lastModified;
@@ -231,15 +283,9 @@
     let url = null, offset = 0;
     if (saved && saved.url) {
       item.message = "resuming"; render(item);
-      const head = await withRetry(() => xhr("HEAD", saved.url));
-      if (head.status === 200) {
-        url = saved.url;
-        offset = Number(head.getResponseHeader("Upload-Offset")) || 0;
-        const state = head.getResponseHeader("Upload-State");
-        if (state && state !== "receiving") return finish(item, key, state);
-      } else {
-        localStorage.removeItem(key);
-      }
+      const next = await settle(item, key, saved.url, true);
+      if (next === null) return;
+      if (next >= 0) { url = saved.url; offset = next; }
     }
     if (!url) {
       item.state = "hashing";
@@ -250,13 +296,21 @@
       url = created.getResponseHeader("Location");
       offset = Number(created.getResponseHeader("Upload-Offset")) || 0;
       const state = created.getResponseHeader("Upload-State");
-      if (state && state !== "receiving") return finish(item, key, state);
+      if (DELIVERED.has(state)) return finish(item, key, state);
+      if (state && state !== "receiving") return fail(item, "refused (" + state + ")");
       localStorage.setItem(key, JSON.stringify({ url, sha256: sha, name: file.name }));
     }
     item.state = "sending";
     let failures = 0;
-    while (offset < file.size) {
-      item.sent = offset; item.message = "sending"; render(item);
+    for (;;) {
+      if (offset >= file.size) {
+        // Every byte is there: the file counts only once the server says stored or duplicate.
+        const next = await settle(item, key, url, false);
+        if (next === null) return;
+        offset = next;
+        continue;
+      }
+      item.state = "sending"; item.sent = offset; item.message = "sending"; render(item);
       const bytes = new Uint8Array(await file.slice(offset, Math.min(file.size, offset + CHUNK)).arrayBuffer());
       const checksum = "sha256 " + toB64(await chunkDigest(bytes));
       let req;
@@ -268,25 +322,26 @@
         failures++;
         item.message = "connection lost, retrying"; render(item);
         await sleep(Math.min(30000, 1000 * 2 ** Math.min(failures, 5)));
-        const head = await withRetry(() => xhr("HEAD", url));
-        if (head.status !== 200) { localStorage.removeItem(key); return fail(item, "the upload expired; drop the file again"); }
-        offset = Number(head.getResponseHeader("Upload-Offset")) || 0;
+        const next = await settle(item, key, url, false);
+        if (next === null) return;
+        offset = next;
         continue;
       }
       if (req.status === 204) {
         failures = 0;
-        offset = Number(req.getResponseHeader("Upload-Offset"));
         const state = req.getResponseHeader("Upload-State");
-        if (state && state !== "receiving") return finish(item, key, state);
+        if (DELIVERED.has(state)) return finish(item, key, state);
+        offset = Number(req.getResponseHeader("Upload-Offset"));
+        if (!Number.isFinite(offset) || (state && state !== "receiving")) offset = file.size; // ask (HEAD)
       } else if (req.status === 409 || req.status === 460) {
-        const head = await withRetry(() => xhr("HEAD", url));
-        offset = Number(head.getResponseHeader("Upload-Offset")) || 0;
+        const next = await settle(item, key, url, false);
+        if (next === null) return;
+        offset = next;
       } else {
         localStorage.removeItem(key);
         return fail(item, errorText(req));
       }
     }
-    return finish(item, key, "stored");
   }
 
   async function withRetry(fn) {
@@ -297,6 +352,7 @@
   }
 
   function finish(item, key, state) {
+    if (!DELIVERED.has(state)) return fail(item, "refused (" + state + ")"); // never shown as stored
     localStorage.removeItem(key);
     item.sent = item.file.size;
     item.state = "done";
