@@ -324,7 +324,10 @@ def upload_finish(*, upload: Upload, progress: Callable[[float, str], None] | No
             result = asset_ingest_file(survey=upload.survey, path=path, original_name=upload.filename,
                                        sha256=actual, uploaded_by=upload.owner, move=True)
         except ImageryError as exc:
-            raise UploadError("file", f"{upload.filename}: {exc}") from exc
+            message = str(exc)  # the validator usually names the file already
+            if not message.startswith(f"{upload.filename}:"):
+                message = f"{upload.filename}: {message}"
+            raise UploadError("file", message) from exc
     except UploadError as exc:
         _set_state(upload, UploadState.REFUSED, error=exc.message)
         raise

@@ -155,6 +155,7 @@ def test_hostile_or_broken_files_are_refused(client, cast, survey, shared_data, 
     assert response.status_code == 400, response.content
     body = response.json()
     assert "file" in body and name in body["detail"] and message in body["detail"]
+    assert body["detail"].count(f"{name}:") == 1  # the file is named once, not once per layer
     assert not Asset.objects.exists() and not Blob.objects.exists()
     assert stored_files(settings) == [] and temp_files(settings) == []
 
