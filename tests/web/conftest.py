@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -73,6 +74,10 @@ def page(browser, live_server, request) -> Iterator[object]:
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.js_errors = errors  # type: ignore[attr-defined]
+    in_flight: set[object] = set()
+    pg.on("request", lambda req: in_flight.add(req))
+    pg.on("requestfinished", lambda req: in_flight.discard(req))
+    pg.on("requestfailed", lambda req: in_flight.discard(req))
     try:
         yield pg
     finally:
@@ -83,6 +88,12 @@ def page(browser, live_server, request) -> Iterator[object]:
                 Exception
             ):  # a failed screenshot must not hide the real failure
                 pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        # Let requests the page still has in flight (map refreshes, the last upload checks) finish before the
+        # database is flushed: on PostgreSQL a live-server thread mid-transaction deadlocks with the flush.
+        deadline = time.monotonic() + 15
+        while in_flight and time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                pg.wait_for_timeout(100)
         context.close()
 
 
