@@ -296,12 +296,10 @@ class SpendView(APIView):
     def get(self, request):
         role = role_of(request.user)
         codes = BudgetCode.objects.select_related("organisation").order_by("code")
-        if role in OFFICER_ROLES or role == Role.PLANNER:
-            pass
-        elif role == Role.REQUESTER:
+        if role == Role.REQUESTER:
             codes = codes.filter(organisation_id=organisation_id_of(request.user))
-        else:
-            raise Http404
+        elif role not in OFFICER_ROLES and role != Role.PLANNER:
+            raise Http404  # officers and planners see every budget
         return Response(
             spend_summary(
                 budget_codes=codes, frameworks=Framework.objects.all(), now=timezone.now()
