@@ -47,7 +47,7 @@ def _num(value: Any) -> float | None:
         return None
 
 
-def _values(tags: dict, name: str) -> list | None:
+def _values(tags: dict[str, Any], name: str) -> list[Any] | None:
     tag = tags.get(name)
     if tag is None:
         return None
@@ -55,7 +55,7 @@ def _values(tags: dict, name: str) -> list | None:
     return list(values) if isinstance(values, (list, tuple)) else [values]
 
 
-def _text(tags: dict, name: str) -> str | None:
+def _text(tags: dict[str, Any], name: str) -> str | None:
     tag = tags.get(name)
     if tag is None:
         return None
@@ -63,12 +63,12 @@ def _text(tags: dict, name: str) -> str | None:
     return text or None
 
 
-def _number(tags: dict, name: str) -> float | None:
+def _number(tags: dict[str, Any], name: str) -> float | None:
     values = _values(tags, name)
     return _num(values) if values else None
 
 
-def _dms(tags: dict, name: str, ref_name: str, negative_ref: str) -> float | None:
+def _dms(tags: dict[str, Any], name: str, ref_name: str, negative_ref: str) -> float | None:
     values = _values(tags, name)
     if not values or len(values) < 3:
         return None
@@ -108,7 +108,7 @@ def parse_offset(text: str | None) -> timezone | None:
     return timezone(-delta if sign == "-" else delta)
 
 
-def _gps_time(tags: dict) -> datetime | None:
+def _gps_time(tags: dict[str, Any]) -> datetime | None:
     date_text = _text(tags, "GPS GPSDate")
     values = _values(tags, "GPS GPSTimeStamp")
     if not date_text or not values or len(values) < 3:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
 DEFAULT_MIN_DEPRESSION_DEG = 10.0  # rays flatter than this below the horizon are clamped to it
@@ -19,7 +21,7 @@ DEFAULT_MIN_DEPRESSION_DEG = 10.0  # rays flatter than this below the horizon ar
 
 @dataclass
 class Footprint:
-    polygon: dict  # GeoJSON Polygon, WGS84, corners top-left, top-right, bottom-right, bottom-left, closed
+    polygon: dict[str, Any]  # GeoJSON Polygon, WGS84, corners top-left, top-right, bottom-right, bottom-left, closed
     height_m: float
     gsd_cm: float | None  # ground sample distance at the image centre when the view is nadir, else at nadir
     width_m: float  # ground length of the image's top-to-bottom centre lines, for a nadir view the footprint size
@@ -28,7 +30,7 @@ class Footprint:
     clamped: bool  # a corner ray was near or above the horizon and was clamped
     assumptions: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "polygon": self.polygon,
             "height_m": round(self.height_m, 3),
@@ -66,14 +68,15 @@ def local_transformers(lon: float, lat: float) -> tuple[Transformer, Transformer
     return _transformers(utm_epsg_for(lon, lat))
 
 
-def camera_rotation(pitch_deg: float, yaw_deg: float, roll_deg: float) -> np.ndarray:
+def camera_rotation(pitch_deg: float, yaw_deg: float, roll_deg: float) -> NDArray[np.float64]:
     """3x3 matrix taking camera-frame directions (x right, y down, z forward) to east-north-up."""
     base = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])  # level camera facing north
     p, y, r = (math.radians(v) for v in (pitch_deg, -yaw_deg, roll_deg))
     rx = np.array([[1, 0, 0], [0, math.cos(p), -math.sin(p)], [0, math.sin(p), math.cos(p)]])
     rz = np.array([[math.cos(y), -math.sin(y), 0], [math.sin(y), math.cos(y), 0], [0, 0, 1]])
     ry = np.array([[math.cos(r), 0, math.sin(r)], [0, 1, 0], [-math.sin(r), 0, math.cos(r)]])
-    return rz @ rx @ ry @ base
+    rotation: NDArray[np.float64] = rz @ rx @ ry @ base
+    return rotation
 
 
 def _clamp_ray(ray: np.ndarray, min_depression_deg: float) -> tuple[np.ndarray, bool]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -28,13 +29,13 @@ class RasterFacts:
     nodata: float | None
     has_alpha: bool
     colorinterp: list[str]
-    footprint: dict | None  # WGS84 GeoJSON Polygon of the raster's outline
+    footprint: dict[str, Any] | None  # WGS84 GeoJSON Polygon of the raster's outline
     bounds_wgs84: list[float] | None
     tiled: bool
     overviews: int
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "width": self.width,
             "height": self.height,
@@ -60,7 +61,7 @@ def raster_kind(facts: RasterFacts) -> str:
     return "orthophoto"
 
 
-def _outline(ds: rasterio.io.DatasetReader) -> tuple[dict | None, list[float] | None]:
+def _outline(ds: rasterio.io.DatasetReader) -> tuple[dict[str, Any] | None, list[float] | None]:
     if ds.crs is None:
         return None, None
     left, bottom, right, top = ds.bounds

@@ -56,13 +56,13 @@ class ImageryInfo:
     flight_roll: float | None = None
     image_source: str | None = None
     thermal: bool = False
-    footprint: dict | None = None  # GeoJSON Polygon, WGS84
-    footprint_info: dict | None = None  # height used, gsd_cm, size, assumptions
-    video: dict | None = None
-    raster: dict | None = None
-    point_cloud: dict | None = None
-    track: list[dict] | None = None  # flight track points (t_s, lat, lon, rel_alt_m, abs_alt_m, time)
-    archive: dict | None = None  # zip: entry count, total uncompressed bytes, names (validate_upload)
+    footprint: dict[str, Any] | None = None  # GeoJSON Polygon, WGS84
+    footprint_info: dict[str, Any] | None = None  # height used, gsd_cm, size, assumptions
+    video: dict[str, Any] | None = None
+    raster: dict[str, Any] | None = None
+    point_cloud: dict[str, Any] | None = None
+    track: list[dict[str, Any]] | None = None  # flight track points (t_s, lat, lon, rel_alt_m, abs_alt_m, time)
+    archive: dict[str, Any] | None = None  # zip: entry count, total uncompressed bytes, names (validate_upload)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -91,7 +91,7 @@ class ImageryInfo:
         *,
         above_ground_m: float | None = None,
         ground_elevation_m: float | None = None,
-    ) -> dict | None:
+    ) -> dict[str, Any] | None:
         """Set and return `footprint` from the best height above ground: relative altitude, else `above_ground_m`,
         else altitude minus `ground_elevation_m`. Returns None (and leaves a warning) when it cannot."""
         if self.kind not in ("photo", "thermal_photo") or not self.has_location:
@@ -198,7 +198,7 @@ def _flight_log_csv(head: bytes) -> bool:
     return "lat" in first and ("lon" in first or "lng" in first)
 
 
-def read_las_header(data: bytes) -> dict:
+def read_las_header(data: bytes) -> dict[str, Any]:
     """Point count, version and bounds from a LAS/LAZ public header block (ASPRS LAS 1.0-1.4)."""
     if len(data) < 227 or not data.startswith(b"LASF"):
         raise ImageryError("not a LAS/LAZ file: the header is missing or cut short")

@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import TileError
-from .tile_encode import FORMATS, encode_tile, tile_coverage
-from .tiles import TILE_SIZE, TileSource, open_source, render_block, tile_range
+from .tile_encode import FORMATS, TILE_SIZE, encode_tile, tile_coverage
+from .tiles import TileSource, open_source, render_block, tile_range
 
 BLOCK = 8  # up to 8×8 tiles (2048×2048 px) in one warp
 

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -132,7 +133,7 @@ def open_source(path: Path | str) -> TileSource:
             merc_transform.c + merc_transform.a * mw,
             merc_transform.f,
         )
-        bounds = transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)
+        west, south, east, north = transform_bounds(ds.crs, "EPSG:4326", *ds.bounds, densify_pts=21)
         scale = None
         if ds.dtypes[0] != "uint8":
             scale = _band_scale(ds, bands)
@@ -143,7 +144,7 @@ def open_source(path: Path | str) -> TileSource:
             height=ds.height,
             bands=bands,
             scale=scale,
-            bounds_wgs84=tuple(bounds),  # type: ignore[arg-type]
+            bounds_wgs84=(west, south, east, north),
             merc_extent=merc_extent,
             resolution_m=abs(merc_transform.a),
             overview_factors=tuple(ds.overviews(1)),
@@ -286,7 +287,8 @@ def render_block(source: TileSource, z: int, x0: int, y0: int, nx: int = 1, ny: 
 
 def _overzoomed(source: TileSource, z: int) -> bool:
     """True when zoom z's pixels are finer than the raster's own (beyond its maxzoom)."""
-    return 2 * MERC_HALF / (TILE_SIZE * 2**z) < source.resolution_m * 0.999
+    tiles_across: int = 2**z  # int ** int is typed Any (a negative exponent gives a float); z >= 0 here
+    return 2 * MERC_HALF / (TILE_SIZE * tiles_across) < source.resolution_m * 0.999
 
 
 def _read_window(source: TileSource, level: _Level, window: Window) -> np.ndarray:
@@ -328,7 +330,7 @@ def render_tile(source: TileSource, z: int, x: int, y: int, fmt: str = "png") ->
     return encode_tile(render_block(source, z, x, y), fmt)
 
 
-def tilejson(source: TileSource, tiles_url: str, name: str = "") -> dict:
+def tilejson(source: TileSource, tiles_url: str, name: str = "") -> dict[str, Any]:
     """A TileJSON 3.0 document for the raster."""
     w, s, e, n = source.bounds_wgs84
     return {

@@ -8,6 +8,7 @@ import struct
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import cv2
 
@@ -97,7 +98,7 @@ class TrackPoint:
     abs_alt_m: float | None = None
     time: str | None = None  # the wall-clock stamp as written (camera local time, no zone)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -153,7 +154,7 @@ def parse_dji_srt(text: str) -> list[TrackPoint]:
     return points
 
 
-def track_to_geojson(points: list[TrackPoint]) -> dict | None:
+def track_to_geojson(points: list[TrackPoint]) -> dict[str, Any] | None:
     """A LineString (lon, lat) of the track, or a Point for one fix; None for none."""
     coords = [[p.lon, p.lat] for p in points]
     if not coords:

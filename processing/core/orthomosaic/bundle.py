@@ -17,8 +17,10 @@ Jacobians are numeric (forward differences, vectorised over all tie points); the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .alignment import Frame, Gcp, K
 from .matching import PairMatch
@@ -34,16 +36,18 @@ class Poses:
     focal: np.ndarray  # (n,) focal length in full-resolution pixels
     centre: np.ndarray  # (n, 2) principal point (image centre)
 
-    def rotation(self, i: int) -> np.ndarray:
-        return _rotations(self.params[i:i + 1])[0]
+    def rotation(self, i: int) -> NDArray[np.float64]:
+        rotation: NDArray[np.float64] = _rotations(self.params[i:i + 1])[0]
+        return rotation
 
-    def ground_to_image(self, i: int) -> np.ndarray:
+    def ground_to_image(self, i: int) -> NDArray[np.float64]:
         """3x3 homography from local ground (E, N, 1) to full-resolution pixel (x, y, 1)."""
         x, y, z = self.params[i, 3:6]
         k = np.array([[self.focal[i], 0, self.centre[i, 0]], [0, self.focal[i], self.centre[i, 1]], [0, 0, 1]])
-        return k @ self.rotation(i) @ np.array([[1.0, 0, -x], [0, 1.0, -y], [0, 0, -z]])
+        homography: NDArray[np.float64] = k @ self.rotation(i) @ np.array([[1.0, 0, -x], [0, 1.0, -y], [0, 0, -z]])
+        return homography
 
-    def image_to_ground(self, i: int) -> np.ndarray:
+    def image_to_ground(self, i: int) -> NDArray[np.floating[Any]]:
         return np.linalg.inv(self.ground_to_image(i))
 
     def tilt_deg(self, i: int) -> float:
@@ -54,7 +58,7 @@ class Poses:
         return float(self.params[i, 5] / self.focal[i])
 
 
-def _rotations(p: np.ndarray) -> np.ndarray:
+def _rotations(p: NDArray[np.float64]) -> NDArray[np.float64]:
     """World -> camera rotations for parameter rows (omega, phi, kappa, ...), vectorised."""
     o, f, k = p[:, 0], p[:, 1], p[:, 2]
     co, so, cf, sf, ck, sk = np.cos(o), np.sin(o), np.cos(f), np.sin(f), np.cos(k), np.sin(k)
@@ -62,7 +66,8 @@ def _rotations(p: np.ndarray) -> np.ndarray:
     rx = np.stack([one, zero, zero, zero, co, -so, zero, so, co], -1).reshape(-1, 3, 3)
     ry = np.stack([cf, zero, sf, zero, one, zero, -sf, zero, cf], -1).reshape(-1, 3, 3)
     rz = np.stack([ck, -sk, zero, sk, ck, zero, zero, zero, one], -1).reshape(-1, 3, 3)
-    return rx @ ry @ rz @ _R0
+    rotations: NDArray[np.float64] = rx @ ry @ rz @ _R0
+    return rotations
 
 
 def _ground(p: np.ndarray, focal: np.ndarray, centre: np.ndarray, pts: np.ndarray) -> np.ndarray:
@@ -198,8 +203,9 @@ def adjust(frames: list[Frame], pairs: list[PairMatch], gcps: list[Gcp], poses: 
 
 
 def _match_with(p_i: np.ndarray, p_j: np.ndarray, ii: np.ndarray, jj: np.ndarray, focal: np.ndarray,
-                centre: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+                centre: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> NDArray[np.float64]:
     gi_ = _ground(p_i[ii], focal[ii], centre[ii], pi)
     gj_ = _ground(p_j[jj], focal[jj], centre[jj], pj)
     scale = 2.0 / (p_i[ii, 5] / focal[ii] + p_j[jj, 5] / focal[jj])
-    return (gi_ - gj_) * scale[:, None]
+    mismatch: NDArray[np.float64] = (gi_ - gj_) * scale[:, None]
+    return mismatch

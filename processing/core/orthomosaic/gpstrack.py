@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 MAX_LAG_S = 5.0  # a receiver or clock offset beyond this is not a lag any more
 MIN_GAIN = 0.9  # a lag is used only if it brings the fitted RMS below 90 % of the no-lag RMS
@@ -44,7 +45,7 @@ def track_positions(fix_times: np.ndarray, fixes: np.ndarray, query: np.ndarray)
     return out
 
 
-def similarity_residuals(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+def similarity_residuals(src: NDArray[np.float64], dst: NDArray[np.float64]) -> NDArray[np.float64]:
     """dst - (s R src + t) for the least-squares similarity (Umeyama)."""
     mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
     a, b = src - mu_s, dst - mu_d
@@ -53,7 +54,8 @@ def similarity_residuals(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     rot = u @ d @ vt
     var = float((a**2).sum())
     s = float(np.trace(np.diag(sv) @ d) / var) if var > 0 else 1.0
-    return dst - (s * a @ rot.T + mu_d)
+    residuals: NDArray[np.float64] = dst - (s * a @ rot.T + mu_d)
+    return residuals
 
 
 def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, own_fix_times: np.ndarray, track_times: np.ndarray,

@@ -13,6 +13,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from ..cog import to_cog
 from ..errors import ImageryError, MosaicError, ProcessingError
@@ -220,10 +221,11 @@ def _gcps(feats: list[PhotoFeatures], opts: OrthoOptions, origin: np.ndarray) ->
     return out
 
 
-def _footprint(to_world: np.ndarray, frame: Frame) -> np.ndarray:
+def _footprint(to_world: NDArray[np.floating[Any]], frame: Frame) -> NDArray[np.float64]:
     w, h = frame.width, frame.height
     pts = to_world @ np.array([[-0.5, -0.5, 1], [w - 0.5, -0.5, 1], [w - 0.5, h - 0.5, 1], [-0.5, h - 0.5, 1]]).T
-    return (pts[:2] / pts[2]).T
+    corners: NDArray[np.float64] = (pts[:2] / pts[2]).T
+    return corners
 
 
 def _focal(feat: PhotoFeatures) -> float:
