@@ -78,6 +78,9 @@ def test_report_and_alignment_quality(built) -> None:
     assert report.gps_rms_lag_corrected_m < min(7.0, report.gps_rms_m)
     assert report.gps_along_track_rms_m is not None and report.gps_cross_track_rms_m is not None
     assert all(p.lag_corrected_offset_m is not None and p.along_track_m is not None for p in report.photos_used)
+    # ... and the report says so to whoever relies on the map
+    assert report.position_basis == "gps"
+    assert [w for w in report.warnings if "camera GPS disagrees" in w and "ground control" in w]
     fractions = [f for f, _m in calls]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
 

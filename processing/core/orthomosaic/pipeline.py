@@ -25,7 +25,7 @@ from .gpstrack import LagFit, along_cross, fit_gps_lag
 from .matching import PairMatch, candidate_pairs, match_pair
 from .options import OrthoOptions
 from .render import Grid, Placed, compute_gains, render_geotiff
-from .report import DroppedPhoto, OrthoReport, PlacedPhoto
+from .report import DroppedPhoto, OrthoReport, PlacedPhoto, assess
 
 Progress = Callable[[float, str], None]
 MIN_COMPONENT = 3  # a group of fewer photos has too little GPS spread to fix its own scale
@@ -376,7 +376,7 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
     top = origin[1] + grid.y0
     placed_names = {u.name for u in used}
     dropped_unique = {d.name: d for d in dropped if d.name not in placed_names}
-    return OrthoReport(
+    report = OrthoReport(
         photos_total=len(paths), photos_used=used, photos_dropped=list(dropped_unique.values()),
         crs=crs_label(crs), gsd_m=float(grid.res), photo_gsd_median_m=round(photo_gsd, 5),
         width=grid.width, height=grid.height,
@@ -393,7 +393,9 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
         gps_lag_s=None if lag is None else lag.lag_s,
         gps_rms_lag_corrected_m=_rms_or_none(lag_offsets),
         orthophoto=str(final), timings_s={k: round(v, 2) for k, v in timings.items()},
-        options=opts.to_json())
+        options=opts.to_json(), position_basis="gcps" if gcp_rms is not None else "gps")
+    report.warnings = assess(report)
+    return report
 
 
 def _round_or_none(value: float, digits: int) -> float | None:

@@ -32,6 +32,37 @@ class PlacedPhoto:
     lag_corrected_offset_m: float | None = None  # placed vs the lag-corrected GPS track (None: no lag used)
 
 
+# A consumer receiver is good to a few metres; beyond this the camera GPS, not the photos, limits where the map
+# sits on the ground (Caliterra's Canon: 16.6 m RMS while an independent reconstruction agrees with ours to 0.9 m,
+# see docs/orthomosaic.md).
+GPS_WARN_M = 5.0
+
+
+def assess(report: OrthoReport) -> list[str]:
+    """Warnings a planner or engineer should read before measuring on the map (pure; no thresholds elsewhere)."""
+    notes = []
+    relative = _length(report.residual_rms_m)
+    if report.gcp_rms_m is None and report.gps_rms_m > GPS_WARN_M:
+        figure = report.gps_rms_m
+        if report.gps_rms_lag_corrected_m is not None and report.gps_lag_s:
+            figure = min(figure, report.gps_rms_lag_corrected_m)
+        notes.append(
+            f"The camera GPS disagrees with the photos' own geometry by {report.gps_rms_m:.1f} m RMS while the "
+            f"photos agree with each other to {relative}: distances, areas and shapes on this map are reliable, "
+            f"its position on the ground only to roughly {figure:.0f} m. Add ground control points for "
+            "survey-grade positions.")
+    dropped = len(report.photos_dropped)
+    if dropped:
+        share = dropped / max(report.photos_total, 1)
+        notes.append(f"{dropped} of {report.photos_total} photos could not be placed ({share:.0%}); the map may "
+                     "have gaps where only they saw the ground. Reasons are listed per photo.")
+    return notes
+
+
+def _length(metres: float) -> str:
+    return f"{metres * 100:.0f} cm" if metres < 1 else f"{metres:.1f} m"
+
+
 @dataclass
 class DroppedPhoto:
     name: str
@@ -67,6 +98,8 @@ class OrthoReport:
     gps_rms_lag_corrected_m: float | None = None  # placed camera vs the lag-corrected GPS track
     timings_s: dict[str, float] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
+    position_basis: str = "gps"  # what fixes the map on the ground: "gps" (camera fixes) or "gcps"
+    warnings: list[str] = field(default_factory=list)  # plain-English notes for whoever relies on the map
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

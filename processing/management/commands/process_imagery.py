@@ -63,3 +63,5 @@ class Command(BaseCommand):
                f"{report.gps_lag_s:.2f} s lag)" if report.gps_rms_lag_corrected_m is not None else ""))
         for d in report.photos_dropped:
             self.stdout.write(f"  dropped {d.name}: {d.reason}")
+        for note in report.warnings:
+            self.stdout.write(self.style.WARNING(f"  warning: {note}"))
