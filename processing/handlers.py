@@ -127,7 +127,7 @@ def orthomosaic_stages(job: Job) -> list[Stage]:
 
 
 def _fetch_photos(ctx: StageContext) -> None:
-    from surveys.models import Asset
+    from surveys.models import Asset, AssetKind
 
     _mark_processing(ctx.job)
     assets = list(
@@ -145,6 +145,29 @@ def _fetch_photos(ctx: StageContext) -> None:
         listing.append({"asset_id": asset.pk, "name": asset.original_name, "file": target.name})
         ctx.progress((index + 1) / len(assets), f"fetched {index + 1}/{len(assets)} photos")
     (ctx.out_dir / "photos.json").write_text(json.dumps(listing))
+    control = (Asset.objects.filter(survey_id=ctx.job.survey_id, kind=AssetKind.GROUND_CONTROL)
+               .order_by("-created_at", "-id").first())
+    if control is not None:
+        (ctx.out_dir / "gcp.json").write_text(json.dumps(_ground_control(control, listing)))
+
+
+def _ground_control(asset: Any, listing: list[dict[str, Any]]) -> dict[str, Any]:
+    """The survey's latest GCP list as orthomosaic options, photo names mapped to the work copies. A sighting in
+    a photo that was not delivered is an error naming the line: control must not be lost silently."""
+    from .core.gcp import parse_gcp_list
+
+    with default_storage.open(asset.file.name, "rb") as fh:
+        text = fh.read().decode("utf-8", errors="replace")
+    gcps = parse_gcp_list(text, name=asset.original_name)
+    work_name = {item["name"]: item["file"] for item in listing}
+    for sighting in gcps.sightings:
+        if sighting.photo not in work_name:
+            raise ImageryError(f"{asset.original_name} line {sighting.line}: photo {sighting.photo} is not "
+                               "among this survey's photos")
+    options = gcps.to_options()
+    for point in options["gcps"]:  # type: ignore[union-attr]
+        point["photo"] = work_name[point["photo"]]
+    return {"asset_id": asset.pk, "name": asset.original_name, "marks": gcps.marks, "options": options}
 
 
 def _build_mosaic(ctx: StageContext) -> None:
@@ -153,8 +176,11 @@ def _build_mosaic(ctx: StageContext) -> None:
     fetched = ctx.output_of("fetch")
     listing = json.loads((fetched / "photos.json").read_text())
     photos = [fetched / "photos" / item["file"] for item in listing]
-    options = ctx.job.params.get("options") or None
-    report = build_orthomosaic(photos, ctx.out_dir, progress=ctx.progress, options=options)
+    options = dict(ctx.job.params.get("options") or {})
+    control_file = fetched / "gcp.json"
+    if control_file.exists() and "gcps" not in options:  # options given with the job win over the delivered file
+        options.update(json.loads(control_file.read_text())["options"])
+    report = build_orthomosaic(photos, ctx.out_dir, progress=ctx.progress, options=options or None)
     data = report.to_json() if hasattr(report, "to_json") else dict(report)
     names = {item["file"]: item["name"] for item in listing}
     data = json.loads(json.dumps(data, default=str))

@@ -72,6 +72,7 @@ _KIND_MAP = {
     "point_cloud": AssetKind.POINT_CLOUD,
     "flight_log": AssetKind.FLIGHT_LOG,
     "srt": AssetKind.FLIGHT_LOG,
+    "ground_control": AssetKind.GROUND_CONTROL,
 }
 
 

@@ -109,6 +109,7 @@ class AssetKind(models.TextChoices):
     ELEVATION = "elevation", "Elevation GeoTIFF"
     POINT_CLOUD = "point_cloud", "Point cloud"
     FLIGHT_LOG = "flight_log", "Flight log"
+    GROUND_CONTROL = "ground_control", "Ground control points"
     OTHER = "other", "Other"
 
 

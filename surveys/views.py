@@ -1,4 +1,4 @@
-"""Server-rendered pages: the survey list and the survey page (map, conformance, jobs, upload)."""
+"""Server-rendered pages: the survey list and the survey page (map, conformance, jobs, map quality, upload)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .permissions import can_deliver
+from .quality import ortho_quality
 
 
 @login_required
@@ -33,6 +34,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "jobs": selectors.survey_jobs(survey=survey),
         "can_deliver": can_deliver(request.user, survey),
         "checks": (survey.conformance or {}).get("checks", []),
+        "quality": ortho_quality(survey.ortho_report, has_map=bool(survey.orthophoto)),
         "chunk_bytes": 8 * 1024 * 1024,
         "max_bytes": settings.UPLOAD_MAX_FILE_BYTES,
     }

@@ -19,8 +19,10 @@ from .cameras import estimate_sensor
 from .errors import ImageryError
 from .exif import parse_offset, read_exif
 from .footprint import ground_footprint
+from .gcp import looks_like_gcp_list, parse_gcp_list
 
-KINDS = ("photo", "thermal_photo", "video", "orthophoto", "elevation", "point_cloud", "flight_log", "other")
+KINDS = ("photo", "thermal_photo", "video", "orthophoto", "elevation", "point_cloud", "flight_log", "ground_control",
+         "other")
 TIME_SOURCES = ("gps", "exif_offset", "xmp_offset", "exif_local", "srt_local", "container_utc")
 _DATETIME_FIELDS = ("captured_at",)
 _R_JPEG_MIN_APP3 = 64 * 1024  # a DJI R-JPEG's raw frame: 640 x 512 x 2 bytes in APP3 segments
@@ -63,6 +65,7 @@ class ImageryInfo:
     point_cloud: dict[str, Any] | None = None
     track: list[dict[str, Any]] | None = None  # flight track points (t_s, lat, lon, rel_alt_m, abs_alt_m, time)
     archive: dict[str, Any] | None = None  # zip: entry count, total uncompressed bytes, names (validate_upload)
+    ground_control: dict[str, Any] | None = None  # gcp_list.txt: crs, marks, sightings, photos (processing.core.gcp)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -190,6 +193,8 @@ def sniff_format(head: bytes, name: str = "") -> str:
         return "gpx"
     if "<kml" in lowered:
         return "kml"
+    if ext in ("", ".txt") and looks_like_gcp_list(text):
+        return "gcp"
     return _TEXT_EXTS.get(ext, "text")
 
 
@@ -368,16 +373,20 @@ def read_imagery_info(
     above_ground_m: float | None = None,
     ground_elevation_m: float | None = None,
     check_pixels: bool = True,
+    declared_name: str | None = None,
 ) -> ImageryInfo:
-    """Everything known about one file. Raises ImageryError for a file that claims a format it does not have."""
+    """Everything known about one file. Raises ImageryError for a file that claims a format it does not have.
+    `declared_name` is the sender's file name when the file is stored under another (an upload's temp file):
+    its extension tells text formats apart, and messages name it."""
     path = Path(path)
+    name = declared_name or path.name
     if not path.is_file():
-        raise ImageryError(f"{path.name}: not a file")
+        raise ImageryError(f"{name}: not a file")
     size = path.stat().st_size
     with open(path, "rb") as fh:
         head = fh.read(min(size, 16 * 1024 * 1024))
-    info = ImageryInfo(file=path.name, size=size)
-    info.format = sniff_format(head, path.name)
+    info = ImageryInfo(file=name, size=size)
+    info.format = sniff_format(head, name)
     fmt = info.format
     if fmt in ("jpeg", "png", "webp"):
         _fill_photo(info, path, head)
@@ -394,10 +403,15 @@ def read_imagery_info(
         info.point_cloud = read_las_header(head)
     elif fmt in ("ply", "e57"):
         info.kind = "point_cloud"
+    elif fmt == "gcp":
+        info.kind = "ground_control"
+        gcps = parse_gcp_list(head.decode("utf-8", errors="replace"), name=name)
+        info.ground_control = {"crs": gcps.crs, "marks": gcps.marks, "sightings": len(gcps.sightings),
+                               "photos": sorted({g.photo for g in gcps.sightings})}
     elif fmt == "srt":
         info.kind = "flight_log"
         _fill_track(info, head.decode("utf-8", errors="replace"))
-    elif fmt in ("gpx", "kml") or (fmt == "csv" and _flight_log_csv(head)) or (fmt in ("txt", "binary") and path.name.lower().startswith("djiflightrecord")):
+    elif fmt in ("gpx", "kml") or (fmt == "csv" and _flight_log_csv(head)) or (fmt in ("txt", "binary") and name.lower().startswith("djiflightrecord")):
         info.kind = "flight_log"
     else:
         info.kind = "other"

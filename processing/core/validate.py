@@ -29,7 +29,7 @@ DEFAULT_MAX_ZIP_RATIO = 200  # uncompressed / compressed per entry; higher means
 
 ACCEPTED_FORMATS = {
     "jpeg", "png", "tiff", "mp4", "mov", "avi", "mkv", "ts", "las", "laz", "ply", "e57",
-    "srt", "gpx", "kml", "csv", "pdf", "zip",
+    "srt", "gpx", "kml", "csv", "pdf", "zip", "gcp",
 }  # fmt: skip
 _EXTENSIONS = {
     "jpeg": {".jpg", ".jpeg", ".jpe"},
@@ -265,8 +265,7 @@ def validate_upload(
             "names": [i.filename for i in infos[:200]],
         }
     else:
-        info = read_imagery_info(path)
-        info.file = name
+        info = read_imagery_info(path, declared_name=name)
     if fmt == "tiff":
         raster = info.raster or {}
         limit = limits.max_raster_pixels if raster.get("crs") else limits.max_pixels

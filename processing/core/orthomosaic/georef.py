@@ -41,6 +41,20 @@ def unproject(crs: CRS, xy: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
+def reproject(source: str, target: CRS, xy: np.ndarray) -> np.ndarray:
+    """Points from a CRS given by the user (e.g. a GCP file's header) into the output CRS."""
+    try:
+        source_crs = CRS.from_user_input(source)
+    except Exception as exc:
+        raise MosaicError(f"options.gcp_crs: unknown CRS {source!r}") from exc
+    transformer = Transformer.from_crs(source_crs, target, always_xy=True)
+    x, y = transformer.transform(xy[:, 0], xy[:, 1])
+    out = np.column_stack([x, y])
+    if not np.isfinite(out).all():
+        raise MosaicError(f"options.gcps: some points cannot be converted from {source} to the output CRS")
+    return out
+
+
 def crs_label(crs: CRS) -> str:
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()

@@ -11,7 +11,8 @@ from ..errors import MosaicError
 
 @dataclass(frozen=True)
 class GroundControlPoint:
-    """A pixel of one photo (full resolution, x right, y down) and its position in the output CRS."""
+    """A pixel of one photo (full resolution, x right, y down) and its ground position, in the output CRS or in
+    OrthoOptions.gcp_crs when that is given."""
 
     photo: str  # file name of the photo
     x: float
@@ -40,6 +41,7 @@ class OrthoOptions:
     max_output_pixels: int = 1_000_000_000
     crs: str | None = None  # e.g. "EPSG:27700"; default British National Grid inside GB, else UTM
     gcps: tuple[GroundControlPoint, ...] = field(default_factory=tuple)
+    gcp_crs: str | None = None  # CRS of the gcps' easting/northing (e.g. a gcp_list.txt header); None = output CRS
 
     @property
     def thread_count(self) -> int:
@@ -71,7 +73,7 @@ class OrthoOptions:
                     )
                 except TypeError as exc:
                     raise MosaicError(f"options.gcps: {exc}") from exc
-            elif key == "crs":
+            elif key in ("crs", "gcp_crs"):
                 kwargs[key] = None if raw is None else str(raw)
             elif key == "gsd_m":
                 kwargs[key] = None if raw is None else _positive(key, raw, float)

@@ -20,7 +20,7 @@ from ..errors import ImageryError, MosaicError, ProcessingError
 from .alignment import Frame, Gcp, components, similarity_init
 from .bundle import Poses, adjust, init_poses
 from .features import PhotoFeatures, extract_features
-from .georef import choose_crs, crs_label, project, unproject
+from .georef import choose_crs, crs_label, project, reproject, unproject
 from .gpstrack import LagFit, along_cross, fit_gps_lag
 from .matching import PairMatch, candidate_pairs, match_pair
 from .options import OrthoOptions
@@ -98,7 +98,7 @@ def _build(paths: list[Path], out_dir: Path, progress: Progress, opts: OrthoOpti
 
     t = time.perf_counter()
     progress(0.6, "alignment")
-    gcps = _gcps(feats, opts, origin)
+    gcps = _gcps(paths, feats, opts, origin, crs)
     active, pairs, poses, residuals = _align(frames, feats, matches, gcps, opts, dropped)
     if len(active) < 2:
         raise MosaicError(_too_few_message(len(active), len(paths), dropped))
@@ -211,13 +211,23 @@ def _match_all(feats: list[PhotoFeatures], candidates: list[tuple[int, int]], op
     return matches
 
 
-def _gcps(feats: list[PhotoFeatures], opts: OrthoOptions, origin: np.ndarray) -> list[Gcp]:
+def _gcps(paths: list[Path], feats: list[PhotoFeatures], opts: OrthoOptions, origin: np.ndarray,
+          crs: Any) -> list[Gcp]:
+    """Ground control in the local frame. A sighting in a photo that is not among the inputs is an error (a typo
+    must not silently lose control); one in a photo that was dropped as unreadable is skipped."""
+    if not opts.gcps:
+        return []
+    given = {p.name for p in paths}
     index = {f.name: k for k, f in enumerate(feats)}
+    ground = np.array([[g.easting, g.northing] for g in opts.gcps], float)
+    if opts.gcp_crs:
+        ground = reproject(opts.gcp_crs, crs, ground)
     out = []
     for n, g in enumerate(opts.gcps):
-        if g.photo not in index:
-            raise MosaicError(f"options.gcps[{n}].photo: {g.photo} is not among the placeable photos")
-        out.append(Gcp(photo=index[g.photo], x=g.x, y=g.y, target=np.array([g.easting, g.northing]) - origin))
+        if g.photo not in given:
+            raise MosaicError(f"options.gcps[{n}].photo: {g.photo} is not one of the photos")
+        if g.photo in index:
+            out.append(Gcp(photo=index[g.photo], x=g.x, y=g.y, target=ground[n] - origin))
     return out
 
 
