@@ -325,7 +325,7 @@ def upload_finish(*, upload: Upload, progress: Callable[[float, str], None] | No
                                        sha256=actual, uploaded_by=upload.owner, move=True)
         except ImageryError as exc:
             message = str(exc)  # the validator usually names the file already
-            if not message.startswith(f"{upload.filename}:"):
+            if not message.startswith((f"{upload.filename}:", f"{upload.filename} line ")):
                 message = f"{upload.filename}: {message}"
             raise UploadError("file", message) from exc
     except UploadError as exc:
