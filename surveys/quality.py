@@ -89,12 +89,12 @@ def _crs_info(crs: str) -> tuple[str, float | None]:
         if unit is not None and not parsed.is_geographic and unit.unit_name != "degree":
             per_unit = float(unit.unit_conversion_factor)
         return parsed.name, per_unit
-    except Exception:  # noqa: BLE001 - an unparseable CRS is still worth showing as text
+    except Exception:  # an unparseable CRS (pyproj.exceptions.CRSError) is still shown as text
         return "", None
 
 
 def crs_label(crs: str) -> str:
-    """"OSGB36 / British National Grid (EPSG:27700)"; a long WKT is shortened to its name."""
+    """The CRS's name and code, e.g. OSGB36 / British National Grid (EPSG:27700); a WKT gives its name."""
     name, _ = _crs_info(crs)
     if crs.upper().startswith(("EPSG:", "OGC:")):
         return f"{name} ({crs})" if name else crs
@@ -120,8 +120,8 @@ def ortho_quality(report: Any, *, has_map: bool = False) -> OrthoQuality:
 
 
 def _unknown() -> OrthoQuality:
-    return OrthoQuality(UNKNOWN, "This map's quality report is in a form this page cannot read; the API "
-                                 "(/api/v1/surveys/<id>/) gives it as stored.")
+    return OrthoQuality(UNKNOWN, "This map's quality report is in a form this page cannot read; the survey "
+                                 "API gives it as stored.")
 
 
 def _engine(report: dict) -> OrthoQuality:
@@ -194,14 +194,13 @@ def _position(report: dict) -> tuple[str, str, str]:
                 "the report does not say how well the camera GPS agrees with the photos, so the map's position on "
                 "the ground is unknown")
     value = f"camera GPS vs photos {gps_text}"
-    sentence = (f"camera GPS disagrees with the photos by {gps_text}, so the map's position on the ground is only "
-                "as good as that")
+    sentence = f"camera GPS disagrees with the photos by {gps_text}"
     lag, corrected = number(report.get("gps_lag_s")), number(report.get("gps_rms_lag_corrected_m"))
-    if lag and corrected is not None:  # 0 = no lag helped, None = no time stamps
-        value += f"; {length(corrected)} RMS after correcting a {seconds(lag)} GPS timing offset"
-        sentence += (f" (allowing for a {seconds(lag)} timing offset between camera and GPS, "
-                     f"{length(corrected)} RMS)")
-    return "gps", value, sentence
+    if lag and corrected is not None:  # 0: no lag helped; None: no time stamps
+        value += f"; {length(corrected)} RMS once a {seconds(lag)} GPS timing offset is allowed for"
+        sentence += (f", or {length(corrected)} RMS once a {seconds(lag)} timing offset between camera and GPS "
+                     "is allowed for")
+    return "gps", value, sentence + ", so the map's position on the ground is only as good as that"
 
 
 def _warnings(raw: Any) -> list[str]:
