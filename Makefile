@@ -53,3 +53,4 @@ bench: install
 	$(PY) -m bench.tiles
 	$(PY) -m bench.tile_load
 	$(PY) -m bench.orthomosaic
+	$(PY) -m bench.orthomosaic_reference

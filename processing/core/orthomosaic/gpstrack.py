@@ -2,11 +2,10 @@
 
 Cameras with a built-in receiver (the Canon of Caliterra is one) stamp each photo with the latest fix they hold,
 which is seconds old: the fix is where the camera *was*, so on a back-and-forth survey the GPS trails the camera
-along each line and the error flips sign with the flight direction. We model that honestly with one offset for
-the whole flight: the position at exposure is the GPS track (fixes de-duplicated, ordered by their own GPS time,
-interpolated linearly) read at exposure time + lag. The lag is fitted to the image block (whose shape comes from
-the photos alone) with a free similarity, so it does not depend on the datum, and is used only when it clearly
-improves the fit. The report gives the agreement with the raw fixes and with the lag-corrected track.
+along each line and the error flips sign with the flight direction. We model that with one offset for the whole
+flight, fitted against the camera path of the image block (whose shape comes from the photos alone) with a free
+similarity, so it does not depend on the datum, and used only when it clearly improves the fit. The report gives
+the agreement with the raw fixes and with the lag-corrected ones.
 """
 
 from __future__ import annotations
@@ -45,8 +44,8 @@ def track_positions(fix_times: np.ndarray, fixes: np.ndarray, query: np.ndarray)
     return out
 
 
-def similarity_residuals(src: NDArray[np.float64], dst: NDArray[np.float64]) -> NDArray[np.float64]:
-    """dst - (s R src + t) for the least-squares similarity (Umeyama)."""
+def _similarity(src: NDArray[np.float64], dst: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Least-squares similarity src -> dst (Umeyama, no mirror image): the linear part (2x2) and the residuals."""
     mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
     a, b = src - mu_s, dst - mu_d
     u, sv, vt = np.linalg.svd(b.T @ a)
@@ -54,41 +53,53 @@ def similarity_residuals(src: NDArray[np.float64], dst: NDArray[np.float64]) -> 
     rot = u @ d @ vt
     var = float((a**2).sum())
     s = float(np.trace(np.diag(sv) @ d) / var) if var > 0 else 1.0
-    residuals: NDArray[np.float64] = dst - (s * a @ rot.T + mu_d)
-    return residuals
+    linear: NDArray[np.float64] = s * rot
+    residuals: NDArray[np.float64] = dst - (a @ linear.T + mu_d)
+    return linear, residuals
 
 
-def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, own_fix_times: np.ndarray, track_times: np.ndarray,
-                track_fixes: np.ndarray) -> LagFit | None:
-    """Fit one lag between exposures (camera clock) and the GPS track; None without enough time stamps.
+def similarity_residuals(src: NDArray[np.float64], dst: NDArray[np.float64]) -> NDArray[np.float64]:
+    """dst - (s R src + t) for the least-squares similarity (Umeyama)."""
+    return _similarity(src, dst)[1]
 
-    placed, exposure and own_fix_times are per placed photo; the track is every photo's fix (dropped photos'
-    fixes are still samples of the flight). The camera clock is usually local time and seconds off the GPS: it is
-    put on the GPS clock by the median of (own fix time - exposure time), and the lag is fitted on top of that.
+
+def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, fix_times: np.ndarray, fixes: np.ndarray) -> LagFit | None:
+    """Fit one lag between exposures (camera clock) and GPS fixes; None without enough time stamps.
+
+    All arrays are per placed photo: its position in the image block, its exposure time (camera clock), the time
+    stamp of the fix it carries (GPS clock) and that fix. The camera clock is usually local time and seconds off
+    the GPS: it is put on the GPS clock by the median of (fix time - exposure time), and the lag is fitted on top.
+
+    The camera's path comes from the image block (smooth and accurate), not from the fixes: for a lag L the fix
+    stamped T should show where the block puts the camera at T - L. Reading the path at the fixes' times, rather
+    than reading the noisy fixes at the exposures, matters: interpolating between fixes averages their errors, so
+    pure GPS noise would look like a lag. The corrected position of a photo is its own fix moved by the block's
+    displacement between the fix's moment and the exposure (no averaging of fixes either).
     """
-    ok = np.isfinite(exposure) & np.isfinite(own_fix_times)
-    good_track = np.isfinite(track_times)
-    if ok.sum() < 5 or good_track.sum() < 5 or np.ptp(track_times[good_track]) < 5.0:
+    ok = np.isfinite(exposure) & np.isfinite(fix_times)
+    if ok.sum() < 5 or np.ptp(fix_times[ok]) < 5.0:
         return None
-    track_times, track_fixes = track_times[good_track], track_fixes[good_track]
-    on_gps_clock = exposure + float(np.median(own_fix_times[ok] - exposure[ok]))
+    on_gps_clock = exposure + float(np.median(fix_times[ok] - exposure[ok]))
+    path_times, path = on_gps_clock[ok], placed[ok]
 
-    def rms(lag: float) -> float:
-        target = track_positions(track_times, track_fixes, on_gps_clock[ok] + lag)
-        r = similarity_residuals(placed[ok], target)
-        return float(np.sqrt((r**2).sum(axis=1).mean()))
+    def fit(lag: float) -> tuple[float, NDArray[np.float64]]:
+        expected = track_positions(path_times, path, fix_times[ok] - lag)
+        linear, r = _similarity(expected, fixes[ok])
+        return float(np.sqrt((r**2).sum(axis=1).mean())), linear
 
     coarse = np.arange(-MAX_LAG_S, MAX_LAG_S + 1e-9, 0.25)
-    values = [rms(lag) for lag in coarse]
-    best = float(coarse[int(np.argmin(values))])
+    best = float(coarse[int(np.argmin([fit(lag)[0] for lag in coarse]))])
     fine = np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05)
-    fine_values = [rms(lag) for lag in fine]
+    fine_values = [fit(lag)[0] for lag in fine]
     best = float(fine[int(np.argmin(fine_values))])
-    base, fitted = rms(0.0), min(fine_values)
-    if not fitted < MIN_GAIN * base:
-        best, fitted = 0.0, base
+    base, fitted = fit(0.0)[0], min(fine_values)
     targets = np.full((len(placed), 2), np.nan)
-    targets[ok] = track_positions(track_times, track_fixes, on_gps_clock[ok] + best)
+    if not fitted < MIN_GAIN * base:
+        targets[ok] = fixes[ok]
+        return LagFit(lag_s=0.0, rms_no_lag_m=base, rms_m=base, targets=targets)
+    linear = fit(best)[1]
+    moved = track_positions(path_times, path, on_gps_clock[ok]) - track_positions(path_times, path, fix_times[ok] - best)
+    targets[ok] = fixes[ok] + moved @ linear.T
     return LagFit(lag_s=round(best, 2), rms_no_lag_m=base, rms_m=fitted, targets=targets)
 
 

@@ -295,9 +295,8 @@ def _fit_lag(frames: list[Frame], feats: list[PhotoFeatures], active: list[int],
     nan = float("nan")
     exposure = np.array([feats[k].exif.time_s or nan for k in active], float)
     own_fix = np.array([feats[k].exif.gps_time_s or nan for k in active], float)
-    track_times = np.array([f.exif.gps_time_s or nan for f in feats], float)
-    track = np.array([fr.gps for fr in frames], float)
-    return fit_gps_lag(poses.params[:, 3:5], exposure, own_fix, track_times, track)
+    fixes = np.array([frames[k].gps for k in active], float)
+    return fit_gps_lag(poses.params[:, 3:5], exposure, own_fix, fixes)
 
 
 def _readjust(frames: list[Frame], feats: list[PhotoFeatures], active: list[int], pairs: list[PairMatch],
@@ -363,7 +362,7 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
             offset_m=round(float(np.hypot(*(centres[n] - gps))), 3),
             lon=round(float(lonlat[n, 0]), 8), lat=round(float(lonlat[n, 1]), 8),
             height_m=round(float(params[n, 5]), 2), tilt_deg=round(poses.tilt_deg(n), 2),
-            gsd_m=round(float(gsd[n]), 5), heading_deg=round(float(np.degrees(params[n, 2])) % 360, 2),
+            gsd_m=round(float(gsd[n]), 5), heading_deg=round(float(-np.degrees(params[n, 2])) % 360, 2),
             residual_rms_m=round(float(np.sqrt(np.mean(res**2))), 4),
             gain=[round(float(g), 4) for g in gains[n][::-1]],
             footprint=[[round(float(x), 3), round(float(y), 3)] for x, y in footprints[n] + origin],
