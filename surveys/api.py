@@ -20,9 +20,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from processing.serializers import JobSerializer
+
 from . import selectors, services, uploads
 from .models import Upload
-from .permissions import can_create_survey, can_deliver
+from .permissions import can_create_survey, can_deliver, can_rebuild_map
 from .serializers import (
     AssetSerializer,
     FlyingHeightSerializer,
@@ -126,6 +128,21 @@ class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         except services.SurveyError as exc:
             return _error(exc.field, exc.message)
         return Response(SurveySerializer(survey, context={"request": request}).data)
+
+    @extend_schema(request=None, responses={202: JobSerializer})
+    @action(detail=True, methods=["post"], url_path="rebuild-map")
+    def rebuild_map(self, request: Request, pk: str | None = None) -> Response:
+        """Build the map again from the survey's current files (e.g. after adding a gcp_list.txt): queues an
+        orthomosaic (photos) or COG (GeoTIFF) job and returns it; 400 before delivery, while a build is under
+        way or with nothing to build from. The survey's contractor and the council's officers may."""
+        survey = self.get_object()
+        if not can_rebuild_map(request.user, survey):
+            raise PermissionDenied("Only the survey's contractor and the council's officers may rebuild its map.")
+        try:
+            job = services.survey_rebuild_map(survey=survey, by=request.user)
+        except services.SurveyError as exc:
+            return _error(exc.field, exc.message)
+        return Response(JobSerializer(job, context={"request": request}).data, status=202)
 
     @extend_schema(responses={200: AssetSerializer(many=True)})
     @action(detail=True, methods=["get"])

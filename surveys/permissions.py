@@ -53,6 +53,11 @@ def can_deliver(user: Any, survey: Survey) -> bool:
     return supplier_id is not None and survey.supplier_id == supplier_id
 
 
+def can_rebuild_map(user: Any, survey: Survey) -> bool:
+    """Queue the survey's map to be built again: its contractor, and the council's policy and procurement officers."""
+    return can_deliver(user, survey) or role_of(user) in {"policy_officer", "procurement"}
+
+
 def can_create_survey(user: Any) -> bool:
     return is_admin(user) or supplier_id_of(user) is not None
 

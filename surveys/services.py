@@ -260,16 +260,42 @@ def _booking_deliver(*, survey: Survey, by: Any, now: datetime) -> None:
                            note=f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
 
 
-def _enqueue_processing(*, survey: Survey) -> None:
-    """Orthophoto GeoTIFFs become a COG; photos become an orthomosaic (jobs run after commit)."""
+def _enqueue_processing(*, survey: Survey) -> Any | None:
+    """Orthophoto GeoTIFFs become a COG; photos become an orthomosaic (jobs run after commit). Returns the job,
+    or None when there is nothing to build a map from."""
     try:
         from processing.services import enqueue_job
     except ImportError:
         log.warning("processing.services.enqueue_job is not available: survey %s not queued", survey.pk)
-        return
+        return None
     kinds = set(survey.assets.values_list("kind", flat=True))
     if AssetKind.ORTHOPHOTO in kinds:
         asset = survey.assets.filter(kind=AssetKind.ORTHOPHOTO).order_by("-size").first()
-        enqueue_job(kind="cog", survey=survey, params={"asset_id": asset.pk if asset else None})
-    elif AssetKind.PHOTO in kinds:
-        enqueue_job(kind="orthomosaic", survey=survey, params={})
+        return enqueue_job(kind="cog", survey=survey, params={"asset_id": asset.pk if asset else None})
+    if AssetKind.PHOTO in kinds:
+        return enqueue_job(kind="orthomosaic", survey=survey, params={})
+    return None
+
+
+REBUILD_STATUSES = {SurveyStatus.DELIVERED, SurveyStatus.FLAGGED, SurveyStatus.READY, SurveyStatus.FAILED}
+
+
+def survey_rebuild_map(*, survey: Survey, by: Any) -> Any:
+    """Build the survey's map again from its current files, e.g. after the contractor added a ground control
+    list (gcp_list.txt) or a failed job's cause was fixed. The published map stays until the new one replaces it.
+    Refused before delivery, while a map is being built, and when there is nothing to build from."""
+    from processing.models import Job, JobState
+
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.status not in REBUILD_STATUSES:
+            raise SurveyError("status", f"A survey that is {locked.get_status_display().lower()} cannot have its "
+                                        "map rebuilt: deliver it first, or wait for the current build.")
+        active = Job.objects.filter(survey=locked, state__in=[JobState.PENDING, JobState.RUNNING]).first()
+        if active is not None:
+            raise SurveyError("status", f"A map is already being built for this survey (job {active.pk}).")
+        job = _enqueue_processing(survey=locked)
+        if job is None:
+            raise SurveyError("assets", "Nothing to build a map from: this survey has no photos or orthophoto GeoTIFF.")
+        log.info("survey %s: map rebuild queued as job %s by %s", locked.pk, job.pk, getattr(by, "pk", None))
+    return job

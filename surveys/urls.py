@@ -10,4 +10,5 @@ urlpatterns = [
     path("surveys/", views.survey_list, name="list"),
     path("surveys/<int:pk>/", views.survey_detail, name="detail"),
     path("surveys/<int:pk>/deliver/", views.survey_deliver, name="deliver"),
+    path("surveys/<int:pk>/rebuild-map/", views.survey_rebuild_map, name="rebuild_map"),
 ]

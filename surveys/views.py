@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .permissions import can_deliver
+from .permissions import can_deliver, can_rebuild_map
 from .quality import ortho_quality
 
 
@@ -33,6 +33,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assets": assets[:500],
         "jobs": selectors.survey_jobs(survey=survey),
         "can_deliver": can_deliver(request.user, survey),
+        "can_rebuild": can_rebuild_map(request.user, survey) and survey.status in services.REBUILD_STATUSES,
         "checks": (survey.conformance or {}).get("checks", []),
         "quality": ortho_quality(survey.ortho_report, has_map=bool(survey.orthophoto)),
         "chunk_bytes": 8 * 1024 * 1024,
@@ -57,4 +58,19 @@ def survey_deliver(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, "Delivered, but the conformance check failed: flagged for review.")
         else:
             messages.success(request, "Delivered: the conformance check passed.")
+    return redirect("surveys:detail", pk=survey.pk)
+
+
+@login_required
+@require_POST
+def survey_rebuild_map(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(selectors.visible_surveys(request.user), pk=pk)
+    if not can_rebuild_map(request.user, survey):
+        raise PermissionDenied
+    try:
+        job = services.survey_rebuild_map(survey=survey, by=request.user)
+    except services.SurveyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The map is being built again (job {job.pk}); the current map stays until then.")
     return redirect("surveys:detail", pk=survey.pk)

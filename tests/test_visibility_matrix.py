@@ -90,6 +90,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "survey-assets": Route("survey"),
     "survey-deliver": Route("survey"),
     "survey-flying-height": Route("survey"),
+    "survey-rebuild-map": Route("survey"),
     "survey-map": Route("survey"),
     "survey-uploads": Route("survey"),
     "survey-tilejson": Route("survey"),
@@ -102,6 +103,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "booking:request_action": Route("request", ("post",)),
     "surveys:detail": Route("survey", ("get",)),
     "surveys:deliver": Route("survey", ("post",)),
+    "surveys:rebuild_map": Route("survey", ("post",)),
     "processing:survey-tile": Route("tile", ("get",)),
 }
 
