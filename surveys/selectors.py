@@ -76,7 +76,32 @@ def survey_map(*, survey: Survey) -> dict:
             features.append({"type": "Feature",
                              "geometry": {"type": "Point", "coordinates": [asset.lon, asset.lat]},
                              "properties": {**props, "layer": "position"}})
+    features += _placed_photos(survey)
     return {"type": "FeatureCollection", "features": features}
+
+
+def _placed_photos(survey: Survey) -> list[dict]:
+    """Where the orthomosaic put each photo: its ground footprint and camera position as solved from the images
+    (layers "placed_footprint" and "placed_position"), when the stored report has them. Unlike the upload-time
+    footprints (camera GPS, nadir or stated height) these are where the photo's pixels are on the map."""
+    report = survey.ortho_report or {}
+    placed = report.get("photos_used") if isinstance(report, dict) else None
+    if not isinstance(placed, list):
+        return []
+    asset_ids = dict(survey.assets.filter(kind="photo").values_list("original_name", "id"))
+    features = []
+    for photo in placed:
+        if not isinstance(photo, dict) or not photo.get("footprint_lonlat"):
+            continue
+        props = {"asset": asset_ids.get(photo.get("name")), "name": photo.get("name"),
+                 "offset_m": photo.get("offset_m"), "tilt_deg": photo.get("tilt_deg"),
+                 "height_m": photo.get("height_m")}
+        ring = [list(corner) for corner in photo["footprint_lonlat"]]
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+                         "properties": {**props, "layer": "placed_footprint"}})
+        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [photo["lon"], photo["lat"]]},
+                         "properties": {**props, "layer": "placed_position"}})
+    return features
 
 
 def approved_area(*, survey: Survey) -> dict | None:

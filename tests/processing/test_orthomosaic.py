@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 import rasterio
+from pyproj import Transformer
 from rasterio.enums import ColorInterp
 
 from processing.core.errors import MosaicError
@@ -78,6 +79,11 @@ def test_report_and_alignment_quality(built) -> None:
     assert report.gps_rms_lag_corrected_m < min(7.0, report.gps_rms_m)
     assert report.gps_along_track_rms_m is not None and report.gps_cross_track_rms_m is not None
     assert all(p.lag_corrected_offset_m is not None and p.along_track_m is not None for p in report.photos_used)
+    # the footprints again in WGS84, for web maps: the same corners
+    to_lonlat = Transformer.from_crs(report.crs, "EPSG:4326", always_xy=True)
+    for p in report.photos_used:
+        lon, lat = to_lonlat.transform(*np.array(p.footprint).T)
+        assert np.allclose(np.column_stack([lon, lat]), p.footprint_lonlat, atol=1e-7)
     # ... and the report says so to whoever relies on the map
     assert report.position_basis == "gps"
     assert [w for w in report.warnings if "camera GPS disagrees" in w and "ground control" in w]

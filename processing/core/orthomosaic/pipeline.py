@@ -367,7 +367,9 @@ def _report(paths: list[Path], feats: list[PhotoFeatures], active: list[int], fr
             gain=[round(float(g), 4) for g in gains[n][::-1]],
             footprint=[[round(float(x), 3), round(float(y), 3)] for x, y in footprints[n] + origin],
             along_track_m=_round_or_none(along[n], 3), cross_track_m=_round_or_none(cross[n], 3),
-            lag_corrected_offset_m=_round_or_none(lag_offsets[n], 3)))
+            lag_corrected_offset_m=_round_or_none(lag_offsets[n], 3),
+            footprint_lonlat=[[round(float(lon), 8), round(float(lat), 8)]
+                              for lon, lat in unproject(crs, footprints[n] + origin)]))
     all_res = np.concatenate(metres) if metres else np.zeros(1)
     all_px = np.concatenate(residuals) if residuals else np.zeros(1)
     offsets = np.array([u.offset_m for u in used])

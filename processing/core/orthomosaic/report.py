@@ -30,6 +30,7 @@ class PlacedPhoto:
     along_track_m: float | None = None  # placed - GPS along the direction of travel (None without a time)
     cross_track_m: float | None = None  # placed - GPS to the left of the direction of travel
     lag_corrected_offset_m: float | None = None  # placed vs the lag-corrected GPS track (None: no lag used)
+    footprint_lonlat: list[list[float]] | None = None  # the footprint corners in WGS84 (lon, lat), for web maps
 
 
 # A consumer receiver is good to a few metres; beyond this the camera GPS, not the photos, limits where the map
