@@ -98,7 +98,7 @@ def fit_gps_lag(placed: np.ndarray, exposure: np.ndarray, fix_times: np.ndarray,
         targets[ok] = fixes[ok]
         return LagFit(lag_s=0.0, rms_no_lag_m=base, rms_m=base, targets=targets)
     linear = fit(best)[1]
-    moved = track_positions(path_times, path, on_gps_clock[ok]) - track_positions(path_times, path, fix_times[ok] - best)
+    moved = path - track_positions(path_times, path, fix_times[ok] - best)
     targets[ok] = fixes[ok] + moved @ linear.T
     return LagFit(lag_s=round(best, 2), rms_no_lag_m=base, rms_m=fitted, targets=targets)
 
