@@ -165,7 +165,7 @@ def _ground_control(asset: Any, listing: list[dict[str, Any]]) -> dict[str, Any]
             raise ImageryError(f"{asset.original_name} line {sighting.line}: photo {sighting.photo} is not "
                                "among this survey's photos")
     options = gcps.to_options()
-    for point in options["gcps"]:  # type: ignore[union-attr]
+    for point in options["gcps"]:
         point["photo"] = work_name[point["photo"]]
     return {"asset_id": asset.pk, "name": asset.original_name, "marks": gcps.marks, "options": options}
 

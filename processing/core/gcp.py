@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from pyproj import CRS
 
@@ -46,7 +47,7 @@ class GcpList:
     def marks(self) -> int:
         return len({s.label for s in self.sightings})
 
-    def to_options(self) -> dict[str, object]:
+    def to_options(self) -> dict[str, Any]:
         """The orthomosaic options that apply this list (OrthoOptions keys gcps and gcp_crs)."""
         return {"gcp_crs": self.crs, "gcps": [
             {"photo": s.photo, "x": s.x, "y": s.y, "easting": s.easting, "northing": s.northing}
