@@ -49,3 +49,37 @@ def test_unplaceable_photos_exit_2(tmp_path: Path) -> None:
         call_command("process_imagery", str(tmp_path), "--out", str(tmp_path / "o"), "--no-progress")
     assert info.value.returncode == 2
     assert not (tmp_path / "o" / "orthophoto.tif").exists()
+
+
+def _four_photos(shared_data: Path, folder: Path) -> None:
+    folder.mkdir()
+    for n in range(9362, 9366):
+        name = f"IMG_{n}.jpg"
+        (folder / name).symlink_to(shared_data / "drone" / "caliterra-half" / name)
+
+
+def test_a_gcp_list_in_the_folder_places_the_map_on_its_marks(shared_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    _four_photos(shared_data, folder)
+    (folder / "gcp_list.txt").write_text("WGS84 UTM 14N\n587700.0 3338050.0 300 1000 750 IMG_9363.jpg m1\n")
+    stdout = StringIO()
+    call_command("process_imagery", str(folder), "--out", str(tmp_path / "out"), "--no-progress",
+                 "--options", '{"resolution_scale": 8}', stdout=stdout)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["position_basis"] == "gcps" and report["gcp_rms_m"] < 0.05
+    assert "1 ground control mark(s), 1 sighting(s), EPSG:32614" in stdout.getvalue()
+    assert "placed on ground control" in stdout.getvalue()
+    call_command("process_imagery", str(folder), "--out", str(tmp_path / "plain"), "--no-progress", "--no-gcps",
+                 "--options", '{"resolution_scale": 8}', stdout=StringIO())
+    assert json.loads((tmp_path / "plain" / "report.json").read_text())["position_basis"] == "gps"
+
+
+def test_a_broken_gcp_list_exits_2_naming_the_line(shared_data: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    _four_photos(shared_data, folder)
+    gcps = tmp_path / "marks.txt"
+    gcps.write_text("EPSG:32614\n587700.0 3338050.0 300 1000 IMG_9363.jpg\n")
+    with pytest.raises(CommandError, match="marks.txt line 2: expected") as info:
+        call_command("process_imagery", str(folder), "--out", str(tmp_path / "o"), "--no-progress",
+                     "--gcps", str(gcps))
+    assert info.value.returncode == 2 and not (tmp_path / "o").exists()
