@@ -471,6 +471,15 @@ class AuditEvent(models.Model):
     to_state = models.CharField(max_length=16)
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    supplier = models.ForeignKey(
+        "Supplier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the one supplier this event concerns (a quote, an order, a decline): other "
+        "suppliers never see it; empty for events every party to the request may see",
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
