@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import SettingError, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -134,6 +134,23 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Downloads are permission-checked views (MEDIA_ROOT is never served openly). Who sends the bytes once the check
+# passed: "django" streams them; "x-accel-redirect" (nginx, an `internal` location at FILE_SERVING_INTERNAL_PREFIX
+# aliasing MEDIA_ROOT) and "x-sendfile" (Apache mod_xsendfile, lighttpd) hand the file to the web server;
+# "s3-presigned" redirects to a short-lived presigned URL of the bucket.
+FILE_SERVING_MODES = ("django", "x-accel-redirect", "x-sendfile", "s3-presigned")
+FILE_SERVING = env_choice("FILE_SERVING", FILE_SERVING_MODES, "s3-presigned" if S3_BUCKET else "django")
+FILE_SERVING_INTERNAL_PREFIX = env_str("FILE_SERVING_INTERNAL_PREFIX", "/protected-media/")
+FILE_SERVING_URL_SECONDS = env_int("FILE_SERVING_URL_SECONDS", 300)
+if FILE_SERVING == "s3-presigned" and not S3_BUCKET:
+    raise SettingError("FILE_SERVING=s3-presigned needs S3_BUCKET (files are in local storage)")
+if FILE_SERVING in ("x-accel-redirect", "x-sendfile") and S3_BUCKET:
+    raise SettingError(f"FILE_SERVING={FILE_SERVING} serves local files; with S3_BUCKET use s3-presigned or django")
+if not (FILE_SERVING_INTERNAL_PREFIX.startswith("/") and FILE_SERVING_INTERNAL_PREFIX.endswith("/")):
+    raise SettingError(f"FILE_SERVING_INTERNAL_PREFIX={FILE_SERVING_INTERNAL_PREFIX!r} must start and end with /")
+if not 1 <= FILE_SERVING_URL_SECONDS <= 7 * 24 * 3600:
+    raise SettingError(f"FILE_SERVING_URL_SECONDS={FILE_SERVING_URL_SECONDS} must be 1 to 604800 (7 days)")
 
 # Real data for tests, benchmarks and the demo (never copied into the repository).
 SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))

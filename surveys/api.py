@@ -12,17 +12,19 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import http_date
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from processing.serializers import JobSerializer
 
-from . import selectors, services, uploads
+from . import files, selectors, services, uploads
 from .models import Upload
 from .permissions import can_create_survey, can_deliver, can_rebuild_map
 from .serializers import (
@@ -65,6 +67,44 @@ def _upload_error(exc: uploads.UploadError, upload: Upload | None = None) -> Res
     if exc.status == 460:
         response.reason_phrase = "Checksum Mismatch"
     return _tus_headers(response, upload)
+
+
+class AnyAccept(BaseContentNegotiation):
+    """Downloads answer whatever the client says it accepts (a file is not rendered; errors come as JSON)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+_FILE_RESPONSES = {
+    (200, "application/octet-stream"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="The file, as an attachment typed by its detected format (or an empty "
+                                         "body with X-Accel-Redirect / X-Sendfile, per FILE_SERVING)."),
+    302: OpenApiResponse(description="FILE_SERVING=s3-presigned: a short-lived presigned URL of the bucket."),
+    404: OpenApiResponse(description="No such file, or one you may not see."),
+}
+
+
+def _downloaded(request: Request, survey, file: str, asset=None) -> None:
+    if request.method == "GET":  # a HEAD sends no file
+        services.survey_file_downloaded(survey=survey, by=request.user, now=timezone.now(), file=file, asset=asset)
+
+
+class AssetDownloadView(APIView):
+    """Download one delivered file (the assets list gives each one's `download_url`): 404 unless you may see
+    its survey; every download is recorded in the request's audit trail."""
+
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(responses=_FILE_RESPONSES)
+    def get(self, request: Request, pk: int):
+        asset = get_object_or_404(selectors.visible_assets(request.user), pk=pk)
+        response = files.asset_response(asset)
+        _downloaded(request, asset.survey, "asset", asset)
+        return response
 
 
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
@@ -150,6 +190,15 @@ class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         survey = self.get_object()
         page = self.paginate_queryset(selectors.survey_assets(survey=survey))
         return self.get_paginated_response(AssetSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(responses=_FILE_RESPONSES)
+    @action(detail=True, methods=["get"], content_negotiation_class=AnyAccept)
+    def orthophoto(self, request: Request, pk: str | None = None):
+        """The survey's map as a Cloud-Optimised GeoTIFF (404 while it has none)."""
+        survey = self.get_object()
+        response = files.orthophoto_response(survey)
+        _downloaded(request, survey, "orthophoto")
+        return response
 
     @extend_schema(responses={200: OpenApiResponse(description="GeoJSON FeatureCollection")})
     @action(detail=True, methods=["get"], url_path="map")

@@ -12,5 +12,6 @@ router.register("surveys", api.SurveyViewSet, basename="survey")
 urlpatterns = [
     path("surveys/<int:survey_id>/uploads/", api.UploadCreateView.as_view(), name="survey-uploads"),
     path("uploads/<uuid:upload_id>/", api.UploadView.as_view(), name="upload-detail"),
+    path("assets/<int:pk>/download/", api.AssetDownloadView.as_view(), name="asset-download"),
     *router.urls,
 ]

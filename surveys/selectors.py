@@ -32,6 +32,11 @@ def visible_surveys(user: Any) -> QuerySet[Survey]:
     return qs.none()
 
 
+def visible_assets(user: Any) -> QuerySet[Asset]:
+    """The delivered files `user` may download: those of the surveys they may see (anything else answers 404)."""
+    return Asset.objects.select_related("survey", "blob").filter(survey__in=visible_surveys(user).values("id"))
+
+
 def visible_sites(user: Any) -> QuerySet[Site]:
     qs = Site.objects.select_related("organisation")
     if user is None or not user.is_authenticated:

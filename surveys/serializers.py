@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
 from booking.models import Flight, FlightRequest
@@ -14,19 +15,22 @@ class SiteSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "geometry", "organisation", "created_at"]
 
 
+def _absolute(serializer: serializers.Serializer, path: str) -> str:
+    request = serializer.context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
 class AssetSerializer(serializers.ModelSerializer):
-    file_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text="the permission-checked download of this file (GET; session or token auth)")
 
     class Meta:
         model = Asset
         fields = ["id", "survey", "kind", "original_name", "sha256", "size", "captured_at", "lat", "lon",
-                  "has_location", "footprint", "metadata", "file_url", "created_at"]
+                  "has_location", "footprint", "metadata", "download_url", "created_at"]
 
-    def get_file_url(self, obj: Asset) -> str | None:
-        try:
-            return obj.file.url if obj.file else None
-        except (ValueError, NotImplementedError):
-            return None
+    def get_download_url(self, obj: Asset) -> str:
+        return _absolute(self, reverse("asset-download", kwargs={"pk": obj.pk}))
 
 
 class SurveySerializer(serializers.ModelSerializer):
@@ -34,6 +38,8 @@ class SurveySerializer(serializers.ModelSerializer):
     asset_count = serializers.SerializerMethodField()
     flight_request_reference = serializers.CharField(source="flight_request.reference", read_only=True,
                                                      default=None)
+    orthophoto = serializers.SerializerMethodField(
+        help_text="the permission-checked download of the map (Cloud-Optimised GeoTIFF); null until there is one")
 
     class Meta:
         model = Survey
@@ -44,6 +50,9 @@ class SurveySerializer(serializers.ModelSerializer):
 
     def get_asset_count(self, obj: Survey) -> int:
         return obj.assets.count()
+
+    def get_orthophoto(self, obj: Survey) -> str | None:
+        return _absolute(self, reverse("survey-orthophoto", kwargs={"pk": obj.pk})) if obj.orthophoto else None
 
 
 class SurveyCreateSerializer(serializers.Serializer):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
+from .files import blob_name, blob_name_candidates
 from .imagery import (
     as_float,
     asset_kind,
@@ -24,7 +24,6 @@ from .imagery import (
 from .models import Asset, AssetKind, Blob, Site, Survey, SurveyStatus
 
 log = logging.getLogger(__name__)
-_PLAIN_SUFFIX = re.compile(r"^\.[a-z0-9]{1,9}$")
 
 
 class SurveyError(ValueError):
@@ -133,14 +132,13 @@ class _MovableFile(File):
         return str(self._path)
 
 
-def blob_name(sha256: str, original_name: str) -> str:
-    """Storage name from the content hash; only a plain extension of the sender's name is kept."""
-    suffix = Path(original_name).suffix.lower()
-    suffix = suffix if _PLAIN_SUFFIX.match(suffix) else ""
-    return f"blobs/{sha256[:2]}/{sha256}{suffix}"
+def stored_blob_name(sha256: str) -> str | None:
+    """The name content with this hash sits under in storage, whatever its format (None: not stored). For
+    recovering uploads whose process died between storing and committing (the format is not known then)."""
+    return next((name for name in blob_name_candidates(sha256) if default_storage.exists(name)), None)
 
 
-def _store_blob(*, path: Path, sha256: str, size: int, original_name: str, move: bool) -> tuple[Blob, str | None]:
+def _store_blob(*, path: Path, sha256: str, size: int, fmt: str | None, move: bool) -> tuple[Blob, str | None]:
     """The blob for this content, storing the bytes only when no survey holds them yet.
     Returns the blob and the storage name written by this call (to delete if the transaction fails)."""
     existing = Blob.objects.filter(sha256=sha256).first()
@@ -148,7 +146,7 @@ def _store_blob(*, path: Path, sha256: str, size: int, original_name: str, move:
         return existing, None
     with open(path, "rb") as fh:
         content = _MovableFile(fh, path) if move else File(fh, name=path.name)
-        stored_name = default_storage.save(blob_name(sha256, original_name), content)
+        stored_name = default_storage.save(blob_name(sha256, fmt), content)
     try:
         with transaction.atomic():
             return Blob.objects.create(sha256=sha256, file=stored_name, size=size), stored_name
@@ -183,7 +181,8 @@ def asset_ingest_file(
     written: str | None = None
     try:
         with transaction.atomic():
-            blob, written = _store_blob(path=path, sha256=sha256, size=size, original_name=original_name, move=move)
+            # The stored suffix is the detected format's, never the sender's (a JPEG named x.html is ….jpg).
+            blob, written = _store_blob(path=path, sha256=sha256, size=size, fmt=info.get("format"), move=move)
             try:
                 with transaction.atomic():
                     asset = Asset.objects.create(
@@ -299,3 +298,20 @@ def survey_rebuild_map(*, survey: Survey, by: Any) -> Any:
             raise SurveyError("assets", "Nothing to build a map from: this survey has no photos or orthophoto GeoTIFF.")
         log.info("survey %s: map rebuild queued as job %s by %s", locked.pk, job.pk, getattr(by, "pk", None))
     return job
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def survey_file_downloaded(*, survey: Survey, by: Any, now: datetime, file: str, asset: Asset | None = None) -> None:
+    """Record a permitted download ("file_downloaded") in the audit trail of the survey's request, when it has
+    one: which file (`file`: "asset", "orthophoto", "map_report", "conformance_report"), which asset and who."""
+    if survey.flight_request_id is None:
+        return
+    from booking.audit import audit_record
+
+    data: dict[str, Any] = {"survey": survey.pk, "file": file,
+                            "user": getattr(by, "username", None), "user_id": getattr(by, "pk", None)}
+    if asset is not None:
+        data.update(asset=asset.pk, name=asset.original_name, sha256=asset.sha256)
+    audit_record(flight_request=survey.flight_request_id, action="file_downloaded", actor=by, now=now, data=data)

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from .imagery import sha256_of
 from .models import Blob, Survey, Upload, UploadState
-from .services import asset_ingest_file, blob_name
+from .services import asset_ingest_file, stored_blob_name
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,9 @@ def _restore_from_storage(upload: Upload) -> bool:
     where possible) back as the temp file, so that finishing runs again from the start (verified again,
     stored under a name of its own). The stored file is not taken away: another request finishing the same
     content may own it; `upload_finish` removes it later if nothing refers to it."""
-    name = blob_name(upload.sha256, upload.filename)
+    name = stored_blob_name(upload.sha256)
+    if name is None:
+        return False
     try:
         source = Path(default_storage.path(name))
     except NotImplementedError:  # object storage: the temp file is only deleted after the commit
@@ -347,9 +349,9 @@ def _delete_orphan(upload: Upload) -> None:
     """A crash after local storage took the file but before the commit leaves the bytes under their content
     name with no blob. Once this content has a committed blob elsewhere, the orphan can go (a request still
     finishing the same content will find the blob taken and drop its own copy anyway)."""
-    name = blob_name(upload.sha256, upload.filename)
+    name = stored_blob_name(upload.sha256)
     blob = Blob.objects.filter(sha256=upload.sha256).first()
-    if blob is not None and blob.file.name != name and default_storage.exists(name):
+    if name is not None and blob is not None and blob.file.name != name:
         default_storage.delete(name)
 
 

@@ -11,4 +11,9 @@ urlpatterns = [
     path("surveys/<int:pk>/", views.survey_detail, name="detail"),
     path("surveys/<int:pk>/deliver/", views.survey_deliver, name="deliver"),
     path("surveys/<int:pk>/rebuild-map/", views.survey_rebuild_map, name="rebuild_map"),
+    path("surveys/<int:pk>/orthophoto.tif", views.orthophoto_download, name="orthophoto_download"),
+    path("surveys/<int:pk>/map-report.json", views.map_report_download, name="map_report_download"),
+    path("surveys/<int:pk>/conformance-report.json", views.conformance_report_download,
+         name="conformance_report_download"),
+    path("files/<int:pk>/download/", views.asset_download, name="asset_download"),
 ]

@@ -6,12 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from . import selectors, services
+from . import files, selectors, services
 from .permissions import can_deliver, can_rebuild_map
 from .quality import ortho_quality
 
@@ -74,3 +74,51 @@ def survey_rebuild_map(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"The map is being built again (job {job.pk}); the current map stays until then.")
     return redirect("surveys:detail", pk=survey.pk)
+
+
+# ---------------------------------------------------------------- downloads (permission-checked; /media/ is not served)
+
+
+def _downloaded(request: HttpRequest, survey, file: str, asset=None) -> None:
+    if request.method == "GET":  # a HEAD sends no file
+        services.survey_file_downloaded(survey=survey, by=request.user, now=timezone.now(), file=file, asset=asset)
+
+
+@login_required
+@require_safe
+def asset_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A delivered file, as an attachment typed by its detected format; 404 unless the user may see its survey."""
+    asset = get_object_or_404(selectors.visible_assets(request.user), pk=pk)
+    response = files.asset_response(asset)
+    _downloaded(request, asset.survey, "asset", asset)
+    return response
+
+
+@login_required
+@require_safe
+def orthophoto_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The survey's map as a Cloud-Optimised GeoTIFF."""
+    survey = get_object_or_404(selectors.visible_surveys(request.user), pk=pk)
+    response = files.orthophoto_response(survey)
+    _downloaded(request, survey, "orthophoto")
+    return response
+
+
+@login_required
+@require_safe
+def map_report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The orthomosaic's quality report (JSON)."""
+    survey = get_object_or_404(selectors.visible_surveys(request.user), pk=pk)
+    response = files.report_response(survey, "map_report")
+    _downloaded(request, survey, "map_report")
+    return response
+
+
+@login_required
+@require_safe
+def conformance_report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The delivery's conformance report (JSON)."""
+    survey = get_object_or_404(selectors.visible_surveys(request.user), pk=pk)
+    response = files.report_response(survey, "conformance_report")
+    _downloaded(request, survey, "conformance_report")
+    return response

@@ -104,6 +104,13 @@ DETAIL_ROUTES: dict[str, Route] = {
     "surveys:detail": Route("survey", ("get",)),
     "surveys:deliver": Route("survey", ("post",)),
     "surveys:rebuild_map": Route("survey", ("post",)),
+    # permission-checked downloads (tests/surveys/test_downloads.py): a reader's download is audited, nothing else
+    "surveys:asset_download": Route("asset", ("get", "head")),
+    "surveys:orthophoto_download": Route("survey", ("get", "head")),
+    "surveys:map_report_download": Route("survey", ("get", "head")),
+    "surveys:conformance_report_download": Route("survey", ("get", "head")),
+    "asset-download": Route("asset"),
+    "survey-orthophoto": Route("survey"),
     "processing:survey-tile": Route("tile", ("get",)),
 }
 
@@ -232,7 +239,7 @@ def cog(shared_data: Path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def world(db, cog) -> World:
+def world(db, cog, shared_data) -> World:
     cast = make_cast()
     now = timezone.now()
     fr = _walk_to_flown(cast, now)
@@ -245,6 +252,9 @@ def world(db, cog) -> World:
     assert referred.status == RequestStatus.REFERRED, referred.status
     survey = surveys.survey_create(flight_request=fr, by=cast.contractor)
     survey.orthophoto.save(f"survey-{survey.pk}.tif", ContentFile(cog.read_bytes()))
+    photo = shared_data / "drone" / "caliterra-half" / "IMG_9354.jpg"
+    asset = surveys.asset_ingest_file(survey=survey, path=photo, original_name=photo.name).asset
+    Survey.objects.filter(pk=survey.pk).update(ortho_report={"photos_used": []}, conformance={"checks": []})
     upload = uploads.upload_create(
         survey=survey, owner=cast.contractor, filename="IMG_0001.JPG", size=1000, sha256="ab" * 32
     )
@@ -263,6 +273,7 @@ def world(db, cog) -> World:
         "flight": [(flight, planner)],
         "check": [(checks[0], planner), (referred_check, nobody)],
         "survey": [(survey, planner)],
+        "asset": [(asset, planner)],
         "tile": [(survey, planner)],
         "site": [(survey.site, planner)],
         "upload": [(upload, nobody)],  # private to the contractor user who started it
@@ -345,7 +356,7 @@ def snapshot() -> tuple:
                 "pk", "status", "updated_at", "site_name"
             )
         ),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.exclude(action="file_downloaded").count(),  # a permitted download is audited
         list(CallOffOrder.objects.order_by("pk").values_list("pk", "status")),
         list(Flight.objects.order_by("pk").values_list("pk", "status", "scheduled_start")),
         PolicyCheck.objects.count(),

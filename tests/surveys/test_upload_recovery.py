@@ -191,7 +191,7 @@ def test_crash_after_storage_took_the_file_before_the_commit(client, cast, surve
     client.force_login(cast.contractor)
     url, upload = crashed_upload(client, survey, "IMG_9354.jpg", data)
     # Local storage had renamed the temp file into place; the transaction creating blob and asset never committed.
-    orphan = default_storage.save(blob_name(upload.sha256, upload.filename), ContentFile(data))
+    orphan = default_storage.save(blob_name(upload.sha256, "jpeg"), ContentFile(data))
     Path(upload.temp_path).unlink()
     assert not Blob.objects.exists()
 

@@ -128,9 +128,10 @@ def test_names_with_paths_are_refused_in_both_creation_forms(client, cast, surve
     assert not Upload.objects.exists()
 
 
-def test_storage_names_come_from_the_hash_only():
+def test_storage_names_come_from_the_hash_and_the_detected_format_only():
+    """The second argument is the format the upload check detected, never the sender's name."""
     sha = "ab" * 32
-    assert blob_name(sha, "IMG_1.JPG") == f"blobs/ab/{sha}.jpg"
+    assert blob_name(sha, "jpeg") == f"blobs/ab/{sha}.jpg"
+    assert blob_name(sha, "IMG_1.JPG") == f"blobs/ab/{sha}"
     assert blob_name(sha, "weird.j\u202epg") == f"blobs/ab/{sha}"
     assert blob_name(sha, "archive.tar;rm -rf") == f"blobs/ab/{sha}"
-    assert blob_name(sha, "noext") == f"blobs/ab/{sha}"
