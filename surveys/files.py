@@ -104,7 +104,10 @@ def stored_file_response(*, name: str, content_type: str, filename: str) -> Http
         url = default_storage.url(name, parameters={"ResponseContentType": content_type,
                                                     "ResponseContentDisposition": disposition},
                                   expire=settings.FILE_SERVING_URL_SECONDS)
-        return _headers(HttpResponseRedirect(url), content_type=content_type, filename=filename)
+        redirect = HttpResponseRedirect(url)  # S3 sends the type and disposition asked for in the signed URL
+        redirect["X-Content-Type-Options"] = "nosniff"
+        redirect["Cache-Control"] = "private, no-store"
+        return redirect
     if mode == "x-accel-redirect":
         response: HttpResponseBase = HttpResponse(b"")
         response["X-Accel-Redirect"] = settings.FILE_SERVING_INTERNAL_PREFIX + quote(name.lstrip("/"))

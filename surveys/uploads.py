@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from .imagery import sha256_of
 from .models import Blob, Survey, Upload, UploadState
-from .services import asset_ingest_file, stored_blob_name
+from .services import asset_ingest_file, blob_name, stored_blob_name
 
 log = logging.getLogger(__name__)
 
@@ -349,9 +349,10 @@ def _delete_orphan(upload: Upload) -> None:
     """A crash after local storage took the file but before the commit leaves the bytes under their content
     name with no blob. Once this content has a committed blob elsewhere, the orphan can go (a request still
     finishing the same content will find the blob taken and drop its own copy anyway)."""
-    name = stored_blob_name(upload.sha256)
+    fmt = (upload.asset.metadata or {}).get("format") if upload.asset is not None else None
+    name = blob_name(upload.sha256, fmt)  # where this upload's bytes would have been stored
     blob = Blob.objects.filter(sha256=upload.sha256).first()
-    if name is not None and blob is not None and blob.file.name != name:
+    if blob is not None and blob.file.name != name and default_storage.exists(name):
         default_storage.delete(name)
 
 

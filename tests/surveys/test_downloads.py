@@ -335,6 +335,19 @@ def test_the_api_gives_checked_download_urls_that_work_with_a_token(delivered, c
     assert [e.actor for e in file_downloads()] == [cast.contractor]
 
 
+def test_api_downloads_answer_whatever_the_client_accepts(delivered, cast):
+    """A file is not rendered by the API's renderers: Accept: image/tiff must not be a 406."""
+    client = Client()
+    client.force_login(cast.planner)
+    asset = delivered.assets.get()
+    for url, accept in ((reverse("survey-orthophoto", kwargs={"pk": delivered.pk}), "image/tiff"),
+                        (reverse("asset-download", kwargs={"pk": asset.pk}), "image/jpeg")):
+        got = client.get(url, HTTP_ACCEPT=accept)
+        assert got.status_code == 200 and got["Content-Type"] == accept, (url, got.status_code)
+    missing = client.get(reverse("asset-download", kwargs={"pk": 987654}), HTTP_ACCEPT="image/jpeg")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+
+
 def test_the_survey_page_links_only_to_checked_downloads(delivered, cast):
     client = Client()
     client.force_login(cast.requester)
