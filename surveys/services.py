@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .files import blob_name, blob_name_candidates
 from .imagery import (
@@ -82,23 +83,36 @@ def survey_set_flying_height(*, survey: Survey, height_m: float | None) -> Surve
     return survey
 
 
+def _flown_flight(*, flight_request: Any, by: Any) -> Any:
+    """The request's flown flight (the latest, for a contractor the latest of their supplier's)."""
+    from .permissions import supplier_id_of
+
+    flights = flight_request.flights.filter(status="flown").order_by("-scheduled_start", "-id")
+    supplier_id = supplier_id_of(by)
+    if supplier_id is not None:
+        flights = flights.filter(supplier_id=supplier_id)
+    return flights.first()
+
+
 def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None,
                   flying_height_m: float | None = None) -> Survey:
-    """Open a survey (a delivery) for a flight of a request. The supplier is the flight's; a contractor may
-    only open one for a flight of its own supplier."""
+    """Open a survey (a delivery) for the request's flown flight (or the given one, which must be flown: never
+    a cancelled or a still scheduled one). The supplier is the flight's; a contractor may only open one for a
+    flight of its own supplier."""
     from .permissions import is_admin, supplier_id_of
 
     flying_height_m = clean_flying_height(flying_height_m)
     if flight is not None and flight.flight_request_id != flight_request.pk:
         raise SurveyError("flight", "This flight belongs to another request.")
+    if flight is not None and flight.status != "flown":
+        raise SurveyError("flight", f"This flight is {flight.get_status_display().lower()}: a survey attaches "
+                                    "to the flown flight (record the flight first).")
     if flight is None:
-        flights = flight_request.flights.order_by("-scheduled_start")
-        supplier_id = supplier_id_of(by)
-        if supplier_id is not None:
-            flights = flights.filter(supplier_id=supplier_id)
-        flight = flights.first()
+        flight = _flown_flight(flight_request=flight_request, by=by)
     if flight is None:
-        raise SurveyError("flight_request", "This request has no scheduled flight for your supplier.")
+        raise SurveyError("flight", f"Request {flight_request.reference} has no flown flight"
+                                    f"{' of your supplier' if supplier_id_of(by) is not None else ''}: "
+                                    "record the flight as flown before opening its survey.")
     if not is_admin(by) and flight.supplier_id != supplier_id_of(by):
         raise SurveyError("flight", "This flight is not flown by your supplier.")
     with transaction.atomic():
@@ -109,6 +123,29 @@ def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None,
             site=site, flight_request=flight_request, flight=flight, supplier_id=flight.supplier_id,
             flying_height_m=flying_height_m,
         )
+
+
+def survey_open(*, flight_request: Any, by: Any) -> tuple[Survey, bool]:
+    """The survey the contractor delivers the request's flown flight through: the latest existing one of that
+    flight and supplier, else a new one (see `survey_create`). Returns (survey, created)."""
+    flight = _flown_flight(flight_request=flight_request, by=by)
+    if flight is not None:
+        existing = (Survey.objects.filter(flight_request=flight_request, flight=flight, supplier_id=flight.supplier_id)
+                    .order_by("-created_at", "-id").first())
+        if existing is not None:
+            return existing, False
+    return survey_create(flight_request=flight_request, by=by, flight=flight), True
+
+
+def _audit(survey: Survey, action: str, *, by: Any, now: datetime, data: dict[str, Any], reason: str = "") -> None:
+    """Append an event to the survey's request's audit trail (surveys of no request keep none), tagged with
+    the survey's supplier: what a supplier delivered is that supplier's."""
+    if survey.flight_request_id is None:
+        return
+    from booking.audit import audit_record
+
+    audit_record(flight_request=survey.flight_request_id, action=action, actor=by, now=now, reason=reason,
+                 data={"survey": survey.pk, **data}, supplier=survey.supplier_id)
 
 
 # ---------------------------------------------------------------- assets
@@ -239,8 +276,16 @@ def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: A
         survey.delivered_at = now
         survey.save(update_fields=["conformance", "conformance_passed", "flagged_for_review", "status",
                                    "delivered_at", "updated_at"])
+        files = survey.assets.count()
+        _audit(survey, "delivery_declared", by=by, now=now, data={"files": files})
+        _audit(survey, "conformance_checked", by=by, now=now, data={
+            "outcome": "pass" if passed and not report.get("needs_review") else "needs_review",
+            "passed": passed, "summary": str(report.get("summary", ""))[:300],
+            "checks": [{"name": c.get("name"), "status": c.get("status")} for c in report.get("checks", [])]})
         _booking_deliver(survey=survey, by=by, now=now)
-        _enqueue_processing(survey=survey)
+        job = _enqueue_processing(survey=survey)
+        if job is not None:
+            _audit(survey, "map_queued", by=by, now=now, data={"job": job.pk, "kind": job.kind})
     return survey
 
 
@@ -249,14 +294,18 @@ def _booking_deliver(*, survey: Survey, by: Any, now: datetime) -> None:
     that takes it (flown, or returned for rework); a survey delivered earlier is still checked and stored."""
     if survey.flight_request_id is None:
         return
+    from booking.errors import BookingError
     from booking.services import flight_request_deliver
 
     fr = survey.flight_request
     if fr.status not in {"flown", "rework"}:
         return
     summary = (survey.conformance or {}).get("summary", "")
-    flight_request_deliver(actor=by, flight_request=fr, now=now,
-                           note=f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
+    try:
+        flight_request_deliver(actor=by, flight_request=fr, now=now, survey=survey,
+                               note=f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
+    except BookingError as exc:  # e.g. someone other than the order's contractor: nothing is delivered
+        raise SurveyError(exc.field or "flight_request", f"Request {fr.reference}: {exc.message}") from exc
 
 
 def _enqueue_processing(*, survey: Survey) -> Any | None:
@@ -279,7 +328,7 @@ def _enqueue_processing(*, survey: Survey) -> Any | None:
 REBUILD_STATUSES = {SurveyStatus.DELIVERED, SurveyStatus.FLAGGED, SurveyStatus.READY, SurveyStatus.FAILED}
 
 
-def survey_rebuild_map(*, survey: Survey, by: Any) -> Any:
+def survey_rebuild_map(*, survey: Survey, by: Any, now: datetime | None = None) -> Any:
     """Build the survey's map again from its current files, e.g. after the contractor added a ground control
     list (gcp_list.txt) or a failed job's cause was fixed. The published map stays until the new one replaces it.
     Refused before delivery, while a map is being built, and when there is nothing to build from."""
@@ -297,7 +346,34 @@ def survey_rebuild_map(*, survey: Survey, by: Any) -> Any:
         if job is None:
             raise SurveyError("assets", "Nothing to build a map from: this survey has no photos or orthophoto GeoTIFF.")
         log.info("survey %s: map rebuild queued as job %s by %s", locked.pk, job.pk, getattr(by, "pk", None))
+        _audit(locked, "map_rebuild_queued", by=by, now=now or timezone.now(), data={"job": job.pk, "kind": job.kind})
     return job
+
+
+def blob_rename_to_detected_format(*, blob: Blob, dry_run: bool = False) -> str | None:
+    """Give a blob stored before names came from the detected format (e.g. `….html` for a JPEG) its content
+    name: the bytes are copied to the new name, blob and assets are pointed at it in one transaction, and the
+    old name is deleted after the commit. Returns the new name, or None when there is nothing to do (already
+    named so, or no asset of it records a detected format)."""
+    formats = {(m or {}).get("format") for m in blob.assets.values_list("metadata", flat=True)} - {None, ""}
+    if len(formats) != 1:
+        return None
+    target = blob_name(blob.sha256, formats.pop())
+    old = blob.file.name
+    if old == target or dry_run:
+        return None if old == target else target
+    with default_storage.open(old, "rb") as fh:
+        new = default_storage.save(target, File(fh, name=Path(target).name))
+    try:
+        with transaction.atomic():
+            if not Blob.objects.filter(pk=blob.pk, file=old).update(file=new):
+                raise SurveyError("file", f"{old} was renamed by someone else meanwhile")
+            Asset.objects.filter(blob=blob).update(file=new)
+    except BaseException:
+        default_storage.delete(new)
+        raise
+    transaction.on_commit(lambda: default_storage.delete(old))
+    return new
 
 
 # ---------------------------------------------------------------- downloads

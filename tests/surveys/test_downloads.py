@@ -213,6 +213,40 @@ def test_a_jpeg_named_html_is_stored_as_jpg_and_served_as_an_attachment(cast, su
         assert body(got) == data
 
 
+def test_files_stored_under_the_senders_extension_are_renamed(cast, survey, shared_data, settings,
+                                                               django_capture_on_commit_callbacks):
+    """Blobs stored before names came from the detected format (here: a JPEG kept as `….html`) get their
+    content name from `manage.py rename_stored_files`; a second run has nothing to do."""
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+
+    data = polyglot_jpeg(shared_data)
+    path = Path(settings.MEDIA_ROOT) / "report.html"
+    path.write_bytes(data)
+    asset = services.asset_ingest_file(survey=survey, path=path, original_name="report.html").asset
+    legacy = default_storage.save(f"blobs/{asset.sha256[:2]}/{asset.sha256}.html", ContentFile(data))
+    default_storage.delete(asset.file.name)
+    type(asset.blob).objects.filter(pk=asset.blob_id).update(file=legacy)
+    Asset.objects.filter(pk=asset.pk).update(file=legacy)
+
+    out = io.StringIO()
+    call_command("rename_stored_files", "--dry-run", stdout=out)
+    assert "1 stored file(s) would be renamed" in out.getvalue() and default_storage.exists(legacy)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # the old name goes after the commit
+        call_command("rename_stored_files", stdout=out)
+    assert len(callbacks) == 1
+    asset.refresh_from_db()
+    assert asset.file.name == asset.blob.file.name == blob_name(asset.sha256, "jpeg")
+    assert not default_storage.exists(legacy) and default_storage.open(asset.file.name).read() == data
+    again = io.StringIO()
+    call_command("rename_stored_files", stdout=again)
+    assert "0 stored file(s) renamed" in again.getvalue()
+    client = Client()
+    client.force_login(cast.requester)
+    got = client.get(reverse("surveys:asset_download", kwargs={"pk": asset.pk}))
+    assert got.status_code == 200 and body(got) == data and got["Content-Type"] == "image/jpeg"
+
+
 def test_stored_names_come_from_the_hash_and_the_detected_format():
     sha = "ab" * 32
     assert blob_name(sha, "jpeg") == f"blobs/ab/{sha}.jpg"
