@@ -137,7 +137,8 @@ def survey_open(*, flight_request: Any, by: Any) -> tuple[Survey, bool]:
     return survey_create(flight_request=flight_request, by=by, flight=flight), True
 
 
-def _audit(survey: Survey, action: str, *, by: Any, now: datetime, data: dict[str, Any], reason: str = "") -> None:
+def survey_audit_record(survey: Survey, action: str, *, by: Any, now: datetime, data: dict[str, Any],
+                        reason: str = "") -> None:
     """Append an event to the survey's request's audit trail (surveys of no request keep none), tagged with
     the survey's supplier: what a supplier delivered is that supplier's."""
     if survey.flight_request_id is None:
@@ -250,7 +251,7 @@ def asset_ingest_file(
 # ---------------------------------------------------------------- delivery
 
 
-def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: Any = None) -> Survey:
+def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: Any = None, note: str = "") -> Survey:
     """Close the delivery: compute and store the conformance report, flag the survey for review when it
     fails (never silently accepted), move the booking request on, and queue the processing jobs.
 
@@ -258,7 +259,10 @@ def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: A
     `survey_set_flying_height`), recorded before the report is made."""
     from .conformance import conformance_report
 
-    if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED, SurveyStatus.DELIVERED}:
+    # A request returned for rework is delivered again through its survey, even once the map was built.
+    rework = survey.flight_request_id is not None and survey.flight_request.status == "rework"
+    redeliverable = {SurveyStatus.READY, SurveyStatus.FAILED} if rework else set()
+    if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED, SurveyStatus.DELIVERED, *redeliverable}:
         raise SurveyError("status", f"A survey that is {survey.get_status_display().lower()} cannot be delivered again.")
     if not survey.assets.exists():
         raise SurveyError("assets", "Nothing has been uploaded to this survey yet.")
@@ -277,19 +281,19 @@ def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: A
         survey.save(update_fields=["conformance", "conformance_passed", "flagged_for_review", "status",
                                    "delivered_at", "updated_at"])
         files = survey.assets.count()
-        _audit(survey, "delivery_declared", by=by, now=now, data={"files": files})
-        _audit(survey, "conformance_checked", by=by, now=now, data={
+        survey_audit_record(survey, "delivery_declared", by=by, now=now, data={"files": files})
+        survey_audit_record(survey, "conformance_checked", by=by, now=now, data={
             "outcome": "pass" if passed and not report.get("needs_review") else "needs_review",
             "passed": passed, "summary": str(report.get("summary", ""))[:300],
             "checks": [{"name": c.get("name"), "status": c.get("status")} for c in report.get("checks", [])]})
-        _booking_deliver(survey=survey, by=by, now=now)
+        _booking_deliver(survey=survey, by=by, now=now, note=note)
         job = _enqueue_processing(survey=survey)
         if job is not None:
-            _audit(survey, "map_queued", by=by, now=now, data={"job": job.pk, "kind": job.kind})
+            survey_audit_record(survey, "map_queued", by=by, now=now, data={"job": job.pk, "kind": job.kind})
     return survey
 
 
-def _booking_deliver(*, survey: Survey, by: Any, now: datetime) -> None:
+def _booking_deliver(*, survey: Survey, by: Any, now: datetime, note: str = "") -> None:
     """Move the request to "delivered" through booking's own transition, when the request is at a stage
     that takes it (flown, or returned for rework); a survey delivered earlier is still checked and stored."""
     if survey.flight_request_id is None:
@@ -303,9 +307,28 @@ def _booking_deliver(*, survey: Survey, by: Any, now: datetime) -> None:
     summary = (survey.conformance or {}).get("summary", "")
     try:
         flight_request_deliver(actor=by, flight_request=fr, now=now, survey=survey,
-                               note=f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
+                               note=f"{(note or '').strip() + ' · ' if (note or '').strip() else ''}"
+                                    f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
     except BookingError as exc:  # e.g. someone other than the order's contractor: nothing is delivered
         raise SurveyError(exc.field or "flight_request", f"Request {fr.reference}: {exc.message}") from exc
+
+
+def survey_deliver_for_request(*, flight_request: Any, by: Any, now: datetime, note: str = "") -> Survey:
+    """Deliver a request through its survey (the booking API's `deliver`): the latest survey of the request's
+    flown flight by the contractor's supplier that holds stored files is delivered as `survey_deliver` does.
+    Refused (SurveyError naming `survey`) when there is none; the request's state and the actor are checked
+    first (booking's own errors)."""
+    from booking.transitions import ensure_allowed
+
+    ensure_allowed(flight_request=flight_request, action="deliver", actor=by)
+    flight = _flown_flight(flight_request=flight_request, by=by)
+    surveys = Survey.objects.filter(flight_request=flight_request, flight=flight, assets__isnull=False).distinct()
+    survey = surveys.order_by("-created_at", "-id").first() if flight is not None else None
+    if survey is None:
+        raise SurveyError("survey", "Deliver through the survey: open the survey of the flown flight "
+                                    "(POST /api/v1/surveys/ with flight_request), upload the files to it, then "
+                                    "POST /api/v1/surveys/<id>/deliver/. This request has no survey with stored files.")
+    return survey_deliver(survey=survey, by=by, now=now, note=note)
 
 
 def _enqueue_processing(*, survey: Survey) -> Any | None:
@@ -346,7 +369,7 @@ def survey_rebuild_map(*, survey: Survey, by: Any, now: datetime | None = None) 
         if job is None:
             raise SurveyError("assets", "Nothing to build a map from: this survey has no photos or orthophoto GeoTIFF.")
         log.info("survey %s: map rebuild queued as job %s by %s", locked.pk, job.pk, getattr(by, "pk", None))
-        _audit(locked, "map_rebuild_queued", by=by, now=now or timezone.now(), data={"job": job.pk, "kind": job.kind})
+        survey_audit_record(locked, "map_rebuild_queued", by=by, now=now or timezone.now(), data={"job": job.pk, "kind": job.kind})
     return job
 
 
@@ -390,4 +413,6 @@ def survey_file_downloaded(*, survey: Survey, by: Any, now: datetime, file: str,
                             "user": getattr(by, "username", None), "user_id": getattr(by, "pk", None)}
     if asset is not None:
         data.update(asset=asset.pk, name=asset.original_name, sha256=asset.sha256)
-    audit_record(flight_request=survey.flight_request_id, action="file_downloaded", actor=by, now=now, data=data)
+    # Tagged with the survey's supplier, like the upload events: the names of its files are that supplier's.
+    audit_record(flight_request=survey.flight_request_id, action="file_downloaded", actor=by, now=now, data=data,
+                 supplier=survey.supplier_id)

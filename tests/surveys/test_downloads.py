@@ -111,6 +111,7 @@ def test_those_who_may_see_the_survey_download_everything(delivered, cast, share
     assert len(events) == 8  # the six above and the two JSON reads
     assert {e.data["file"] for e in events} == {"asset", "orthophoto", "map_report", "conformance_report"}
     assert all(e.actor == user and e.flight_request_id == delivered.flight_request_id for e in events)
+    assert all(e.supplier_id == delivered.supplier_id for e in events)  # other suppliers never read them
     first = events[0]
     assert first.data["asset"] == asset.pk and first.data["name"] == "IMG_9354.JPG"
     assert first.data["user"] == user.username and first.data["survey"] == delivered.pk
