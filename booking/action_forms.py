@@ -26,6 +26,23 @@ class OptionalReasonForm(forms.Form):
     )
 
 
+class AcceptDeliveryForm(forms.Form):
+    """Accept a delivery; when its conformance check did not pass, the reason is required."""
+
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note (optional)")
+
+    def __init__(self, *args: Any, needs_reason: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_reason = needs_reason
+        if needs_reason:
+            field = self.fields["reason"]
+            field.required = True
+            field.label = "Reason for accepting although the conformance check did not pass"
+            field.error_messages["required"] = (
+                "The conformance check of this delivery did not pass: give a reason for accepting it."
+            )
+
+
 class PlaceOrderForm(forms.Form):
     supplier = forms.ModelChoiceField(
         queryset=Supplier.objects.none(),
@@ -193,6 +210,13 @@ class RecordFlightForm(WeatherForm):
     notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Log notes"
     )
+    time_reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Reason, if flown outside the scheduled slot",
+        help_text="Needed when take-off or landing is well outside the scheduled times; "
+        "it is sent to the policy officers.",
+    )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -240,3 +264,12 @@ def quote_form(*, flight_request, order, data) -> QuoteForm:
 def schedule_form(*, flight_request, order, data) -> ScheduleForm:
     """Pilots and aircraft of the supplier holding the order only."""
     return ScheduleForm(data, supplier_id=order.supplier_id if order else None)
+
+
+def accept_delivery_form(*, flight_request, order, data) -> AcceptDeliveryForm:
+    """The reason is required when the delivered survey's conformance check failed or needs review."""
+    from .fulfilment import conformance_outcome, delivered_survey
+
+    survey = delivered_survey(flight_request)
+    outcome = conformance_outcome(survey.conformance) if survey is not None else "no_survey"
+    return AcceptDeliveryForm(data, needs_reason=outcome != "pass")

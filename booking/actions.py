@@ -83,6 +83,7 @@ def _run_record(*, user, flight_request, data, form) -> str:
         now=timezone.now(),
         flight_log=form.flight_log(),
         weather=form.weather(),
+        time_reason=data.get("time_reason", ""),
     )
     return "Flight recorded as flown."
 
@@ -132,13 +133,13 @@ ACTIONS: dict[str, ActionSpec] = {
                                   button="Record conditions and check", style="secondary"),
     "record_flight": ActionSpec("Record flight", af.plain(af.RecordFlightForm), _run_record,
                                 button="Record flight"),
-    "deliver": ActionSpec("Deliver", af.plain(af.OptionalReasonForm),
-                          _simple(services.flight_request_deliver, "Marked as delivered.", reason_kw="note"),
-                          button="Mark delivered",
-                          help="Upload the imagery on the survey page; this tells the requester it is ready."),
-    "accept_delivery": ActionSpec("Accept delivery", af.plain(af.OptionalReasonForm),
+    # No "deliver" here: the contractor delivers on the survey page (upload, then declare it delivered), reached
+    # from the request page's "Upload and deliver" button; booking records it only through that survey.
+    "accept_delivery": ActionSpec("Accept delivery", af.accept_delivery_form,
                                   _simple(services.flight_request_accept_delivery, "Delivery accepted."),
-                                  button="Accept delivery"),
+                                  button="Accept delivery",
+                                  help="Check the delivery's conformance result above. Accepting a delivery that "
+                                       "did not pass needs a reason, kept in the audit trail."),
     "return_delivery": ActionSpec("Return for rework", af.plain(af.ReasonForm),
                                   _simple(services.flight_request_return_delivery, "Returned for rework."),
                                   button="Return for rework", style="danger"),

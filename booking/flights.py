@@ -3,12 +3,15 @@ day-of-flight check with the pilot's recorded weather, and the flight record."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from .errors import FieldError, NotAllowedError, PolicyBlockedError, TransitionError
+from .audit import audit_record
+from .errors import BookingError, FieldError, NotAllowedError, PolicyBlockedError, TransitionError
 from .fulfilment import _current_order, _locked
 from .models import (
     Aircraft,
@@ -20,6 +23,8 @@ from .models import (
     Pilot,
     PolicyOutcome,
 )
+from .notifications import notify_policy_officers
+from .signoff import Seen, unseen
 from .transitions import (
     SUPPLIER_EVIDENCE_RULES,
     apply_transition,
@@ -29,8 +34,13 @@ from .transitions import (
 )
 
 
+def _when(value: datetime) -> str:
+    return f"{timezone.localtime(value):%a %d %b %Y, %H:%M}"
+
+
 def _flight_inputs(
     *,
+    flight_request: FlightRequest,
     order: CallOffOrder,
     scheduled_start: Any,
     scheduled_end: Any,
@@ -38,6 +48,8 @@ def _flight_inputs(
     aircraft: Any,
     now: datetime,
 ) -> tuple[Pilot, Aircraft]:
+    """Check the slot and the crew. The slot must lie inside the approved window: the officer
+    approved that window (the area and height are the request's own; a flight cannot change them)."""
     for name, value in (("scheduled_start", scheduled_start), ("scheduled_end", scheduled_end)):
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise FieldError(name, "a date and time with a time zone is required")
@@ -45,6 +57,19 @@ def _flight_inputs(
         raise FieldError("scheduled_start", "the flight cannot be scheduled in the past")
     if scheduled_end <= scheduled_start:
         raise FieldError("scheduled_end", "the flight must end after it starts")
+    window = f"{_when(flight_request.window_start)} to {_when(flight_request.window_end)}"
+    if scheduled_start < flight_request.window_start or scheduled_start >= flight_request.window_end:
+        raise FieldError(
+            "scheduled_start",
+            f"the flight starts {_when(scheduled_start)}, outside the approved window ({window}): "
+            "choose a time inside it, or ask the requester to revise the request for a new window",
+        )
+    if scheduled_end > flight_request.window_end:
+        raise FieldError(
+            "scheduled_end",
+            f"the flight ends {_when(scheduled_end)}, after the approved window ends ({window}): "
+            "choose a time inside it, or ask the requester to revise the request for a new window",
+        )
     if not isinstance(pilot, Pilot) or pilot.supplier_id != order.supplier_id:
         raise FieldError("pilot", f"choose a pilot of {order.supplier}")
     if not isinstance(aircraft, Aircraft) or aircraft.supplier_id != order.supplier_id:
@@ -60,25 +85,34 @@ def _clean_operation(operation: Any) -> dict:
     return dict(operation)
 
 
-def _approved_at_submission(flight_request: FlightRequest) -> set[str]:
-    """Rules an officer already signed off when approving the referred request (the approval-level
-    findings of the submission check that decided it; deferred supplier findings were not decided)."""
+def signed_off(flight_request: FlightRequest, *, exclude: Flight | None = None) -> Seen:
+    """Everything officers have signed off for this request: the approval-level findings of the
+    submission check an officer approved (not the supplier's evidence, which was not decided then,
+    and never night: approving a window is not approving a night flight), and the findings of every
+    flight slot an officer signed off."""
+    seen = Seen()
     check = flight_request.audit_events.filter(action="policy_check").order_by("-id").first()
-    if check is None or not flight_request.audit_events.filter(
+    if check is not None and flight_request.audit_events.filter(
         action="approve", id__gt=check.id
     ).exists():
-        return set()
-    return {
-        f["rule"]
-        for f in check.data.get("findings", [])
-        if f.get("severity") == "approval" and f.get("rule") not in SUPPLIER_EVIDENCE_RULES
-    }
+        seen.add_request_approval(
+            f
+            for f in check.data.get("findings", [])
+            if f.get("severity") == "approval" and f.get("rule") not in SUPPLIER_EVIDENCE_RULES
+        )
+    flights = flight_request.flights.filter(signed_off_by__isnull=False)
+    if exclude is not None:
+        flights = flights.exclude(pk=exclude.pk)
+    for earlier in flights:
+        seen.add_flight_signoff(earlier.signoff_findings or [])
+    return seen
 
 
 def _scheduling_check(*, flight_request: FlightRequest, flight: Flight, now: datetime) -> dict:
-    """Check the flight at stage "scheduling": a block refuses it (PolicyBlockedError); approval-level
-    findings an officer has not signed off at submission are kept on the flight as `signoff_rules`
-    (it cannot be recorded as flown until a policy officer signs it off)."""
+    """Check the flight on its own slot at stage "scheduling": a block refuses it
+    (PolicyBlockedError); approval-level findings that no earlier sign-off covers (rule and facts,
+    booking/signoff.py) are kept on the flight (`signoff_findings`, `signoff_rules`): it cannot be
+    recorded as flown until a policy officer signs them off."""
     outcome, summary = run_policy_check(
         flight_request=flight_request, stage="scheduling", now=now, flight=flight
     )
@@ -90,11 +124,46 @@ def _scheduling_check(*, flight_request: FlightRequest, flight: Flight, now: dat
             f"the policy check at scheduling blocks this flight ({rules}); nothing was scheduled",
             data={"findings": summary.get("findings", [])},
         )
-    referred = {f["rule"] for f in summary.get("findings", []) if f.get("severity") == "approval"}
-    flight.signoff_rules = sorted(referred - _approved_at_submission(flight_request))
-    flight.save(update_fields=["signoff_rules"])
+    items = unseen(summary.get("findings", []), signed_off(flight_request, exclude=flight))
+    flight.signoff_findings = items
+    flight.signoff_rules = sorted({item["rule"] for item in items})
+    flight.save(update_fields=["signoff_findings", "signoff_rules"])
     summary["signoff_rules"] = flight.signoff_rules
     return summary
+
+
+def _record_refusal(
+    *, exc: BookingError, flight_request: FlightRequest, actor: Any, now: datetime, action: str,
+    attempt: dict,
+) -> None:
+    """A refused scheduling attempt is on the record, with what refused it (written after the
+    refused transaction rolled back, so nothing else of the attempt remains)."""
+    if isinstance(exc, (NotAllowedError, TransitionError)):
+        return  # not an attempt this actor could make: nothing to record on the request
+    if isinstance(exc, FieldError) and exc.field not in {"scheduled_start", "scheduled_end"}:
+        return
+    order = flight_request.current_order
+    audit_record(
+        flight_request=flight_request,
+        action=f"{action}_refused",
+        actor=actor,
+        now=now,
+        reason=exc.message,
+        data={"attempt": attempt, "findings": exc.data.get("findings", []), "field": exc.field},
+        supplier=order.supplier_id if order is not None else None,
+    )
+
+
+def _attempt(scheduled_start: Any, scheduled_end: Any, pilot: Any, aircraft: Any) -> dict:
+    def iso(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+
+    return {
+        "start": iso(scheduled_start),
+        "end": iso(scheduled_end),
+        "pilot": getattr(pilot, "name", None),
+        "aircraft": getattr(aircraft, "name", None),
+    }
 
 
 def flight_schedule(
@@ -108,13 +177,39 @@ def flight_schedule(
     aircraft: Aircraft,
     operation: dict | None = None,
 ) -> Flight:
-    """Schedule the flight with a named pilot and aircraft of the supplier and re-run the policy check
-    (stage "scheduling"); a blocked outcome refuses the schedule and changes nothing."""
+    """Schedule the flight with a named pilot and aircraft of the supplier inside the approved window
+    and re-run the whole policy check on the slot (stage "scheduling"); a blocked outcome or a slot
+    outside the window refuses the schedule, changes nothing and is recorded as a refused attempt."""
+    try:
+        return _schedule(
+            actor=actor, flight_request=flight_request, now=now, scheduled_start=scheduled_start,
+            scheduled_end=scheduled_end, pilot=pilot, aircraft=aircraft, operation=operation,
+        )  # fmt: skip
+    except BookingError as exc:
+        _record_refusal(
+            exc=exc, flight_request=flight_request, actor=actor, now=now, action="schedule",
+            attempt=_attempt(scheduled_start, scheduled_end, pilot, aircraft),
+        )  # fmt: skip
+        raise
+
+
+def _schedule(
+    *,
+    actor: Any,
+    flight_request: FlightRequest,
+    now: datetime,
+    scheduled_start: datetime,
+    scheduled_end: datetime,
+    pilot: Pilot,
+    aircraft: Aircraft,
+    operation: dict | None,
+) -> Flight:
     with transaction.atomic():
         flight_request = _locked(flight_request)
         ensure_allowed(flight_request=flight_request, action="schedule", actor=actor)
         order = _current_order(flight_request, [OrderStatus.ACCEPTED])
         pilot, aircraft = _flight_inputs(
+            flight_request=flight_request,
             order=order,
             scheduled_start=scheduled_start,
             scheduled_end=scheduled_end,
@@ -148,8 +243,27 @@ def flight_schedule(
                 "aircraft": aircraft.name,
                 "policy": summary,
             },
+            message=_slot_message(flight),
         )
     return flight
+
+
+def _slot_message(flight: Flight, previous: Flight | None = None) -> str:
+    """The e-mail's words about the slot (and the old one, on a reschedule)."""
+    lines = []
+    if previous is not None:
+        lines.append(
+            f"Moved from {_when(previous.scheduled_start)}–{timezone.localtime(previous.scheduled_end):%H:%M}"
+            f" to {_when(flight.scheduled_start)}–{timezone.localtime(flight.scheduled_end):%H:%M}."
+        )
+    else:
+        lines.append(
+            f"Flight: {_when(flight.scheduled_start)}–{timezone.localtime(flight.scheduled_end):%H:%M}."
+        )
+    if flight.signoff_findings:
+        lines.append("Awaiting a policy officer's sign-off before it may be flown:")
+        lines += [f"- {item['rule']}: {item.get('message', '')}" for item in flight.signoff_findings]
+    return "\n".join(lines)
 
 
 def _scheduled_flight(flight_request: FlightRequest) -> Flight:
@@ -172,7 +286,34 @@ def flight_reschedule(
     operation: dict | None = None,
 ) -> Flight:
     """Move a scheduled flight (e.g. for weather): the old flight is cancelled with the reason and a
-    new one is checked again at the scheduling stage."""
+    new one is checked again, on its own slot, at the scheduling stage; what no earlier sign-off
+    covers awaits a fresh one. Refusals are recorded as for scheduling."""
+    try:
+        return _reschedule(
+            actor=actor, flight_request=flight_request, now=now, scheduled_start=scheduled_start,
+            scheduled_end=scheduled_end, reason=reason, pilot=pilot, aircraft=aircraft,
+            operation=operation,
+        )  # fmt: skip
+    except BookingError as exc:
+        _record_refusal(
+            exc=exc, flight_request=flight_request, actor=actor, now=now, action="reschedule",
+            attempt=_attempt(scheduled_start, scheduled_end, pilot, aircraft),
+        )  # fmt: skip
+        raise
+
+
+def _reschedule(
+    *,
+    actor: Any,
+    flight_request: FlightRequest,
+    now: datetime,
+    scheduled_start: datetime,
+    scheduled_end: datetime,
+    reason: str,
+    pilot: Pilot | None,
+    aircraft: Aircraft | None,
+    operation: dict | None,
+) -> Flight:
     with transaction.atomic():
         flight_request = _locked(flight_request)
         ensure_allowed(flight_request=flight_request, action="reschedule", actor=actor)
@@ -180,6 +321,7 @@ def flight_reschedule(
             raise FieldError("reason", "a reason is required to reschedule")
         old = _scheduled_flight(flight_request)
         pilot, aircraft = _flight_inputs(
+            flight_request=flight_request,
             order=old.order,
             scheduled_start=scheduled_start,
             scheduled_end=scheduled_end,
@@ -211,11 +353,16 @@ def flight_reschedule(
             reason=reason,
             data={
                 "flight": flight.pk,
+                "previous_flight": old.pk,
                 "previous_start": old.scheduled_start.isoformat(),
+                "previous_end": old.scheduled_end.isoformat(),
                 "start": scheduled_start.isoformat(),
                 "end": scheduled_end.isoformat(),
+                "pilot": pilot.name,
+                "aircraft": aircraft.name,
                 "policy": summary,
             },
+            message=_slot_message(flight, previous=old),
         )
     return flight
 
@@ -273,6 +420,56 @@ def flight_preflight_check(
     return summary
 
 
+TAKEOFF_KEYS = ("took_off_at", "takeoff")
+LANDING_KEYS = ("landed_at", "landing")
+
+
+def _log_time(flight_log: dict, keys: tuple[str, ...], label: str) -> datetime:
+    raw = next((flight_log[k] for k in keys if flight_log.get(k)), None)
+    if raw is None:
+        raise FieldError("flight_log", f"the {label} time is required ({keys[0]}, ISO 8601 with a time zone)")
+    try:
+        value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise FieldError("flight_log", f"the {label} time {str(raw)[:40]!r} is not an ISO 8601 date and time") from None
+    if value.tzinfo is None:
+        raise FieldError("flight_log", f"the {label} time needs a time zone (e.g. +00:00)")
+    return value
+
+
+def _clean_flight_log(flight_log: Any, *, flight: Flight, now: datetime, time_reason: str) -> tuple[dict, int]:
+    """The log with its take-off and landing times checked against the clock and the slot. Returns the
+    log (times under `took_off_at` / `landed_at`) and the minutes outside the slot beyond the tolerance."""
+    if not isinstance(flight_log, dict) or not flight_log:
+        raise FieldError("flight_log", "the flight log is required (take-off and landing times)")
+    took_off = _log_time(flight_log, TAKEOFF_KEYS, "take-off")
+    landed = _log_time(flight_log, LANDING_KEYS, "landing")
+    if landed <= took_off:
+        raise FieldError("flight_log", "the landing time must come after the take-off time")
+    if landed > now + timedelta(minutes=1):
+        raise FieldError(
+            "flight_log",
+            f"the landing time {_when(landed)} is in the future: record the flight after it has landed",
+        )
+    tolerance = timedelta(minutes=settings.FLIGHT_TIME_TOLERANCE_MINUTES)
+    early = flight.scheduled_start - took_off
+    late = landed - flight.scheduled_end
+    outside = max(early, late, timedelta(0))
+    outside_minutes = round(outside.total_seconds() / 60) if outside > tolerance else 0
+    if outside_minutes and not time_reason.strip():
+        raise FieldError(
+            "time_reason",
+            f"the flight was flown {outside_minutes} minutes outside its scheduled slot "
+            f"({_when(flight.scheduled_start)}–{timezone.localtime(flight.scheduled_end):%H:%M}; tolerance "
+            f"{settings.FLIGHT_TIME_TOLERANCE_MINUTES} minutes): give the reason, which is sent to the policy officers",
+        )
+    log = {k: v for k, v in flight_log.items() if k not in (*TAKEOFF_KEYS, *LANDING_KEYS)}
+    log.update(took_off_at=took_off.isoformat(), landed_at=landed.isoformat())
+    if outside_minutes:
+        log.update(time_reason=time_reason.strip(), minutes_outside_slot=outside_minutes)
+    return log, outside_minutes
+
+
 def flight_record(
     *,
     actor: Any,
@@ -280,16 +477,15 @@ def flight_record(
     now: datetime,
     flight_log: dict,
     weather: dict | None = None,
+    time_reason: str = "",
 ) -> Flight:
-    """Record that the flight happened, with its log. The day-of-flight check runs on the recorded
-    weather; a blocked outcome refuses the record (the pilot must not have flown)."""
+    """Record that the flight happened, with its log. Not before the slot starts, not with times in
+    the future; times outside the slot by more than FLIGHT_TIME_TOLERANCE_MINUTES need a reason and
+    are flagged to the policy officers. The day-of-flight check runs on the recorded weather; a blocked
+    outcome refuses the record (the pilot must not have flown)."""
     with transaction.atomic():
         flight_request = _locked(flight_request)
         ensure_allowed(flight_request=flight_request, action="record_flight", actor=actor)
-        if not isinstance(flight_log, dict) or not flight_log:
-            raise FieldError(
-                "flight_log", "the flight log is required (e.g. take-off and landing times)"
-            )
         flight = _scheduled_flight(flight_request)
         if flight.awaits_signoff:
             raise TransitionError(
@@ -297,6 +493,15 @@ def flight_record(
                 "nothing was recorded",
                 data={"status": flight_request.status, "action": "record_flight"},
             )
+        if now < flight.scheduled_start:
+            raise TransitionError(
+                f"the flight is scheduled for {_when(flight.scheduled_start)}: it cannot be recorded as "
+                "flown before it starts; nothing was recorded",
+                data={"status": flight_request.status, "action": "record_flight"},
+            )
+        flight_log, outside_minutes = _clean_flight_log(
+            flight_log, flight=flight, now=now, time_reason=time_reason or ""
+        )
         if weather is not None:
             flight.weather = {**_clean_weather(weather), "source": weather.get("source", "pilot")}
         summary: dict = {}
@@ -318,8 +523,27 @@ def flight_record(
             action="record_flight",
             actor=actor,
             now=now,
-            data={"flight": flight.pk, "policy": summary},
+            reason=flight_log.get("time_reason", ""),
+            data={
+                "flight": flight.pk,
+                "took_off_at": flight_log["took_off_at"],
+                "landed_at": flight_log["landed_at"],
+                "minutes_outside_slot": outside_minutes,
+                "policy": summary,
+            },
         )
+        if outside_minutes:
+            notify_policy_officers(
+                flight_request=flight_request,
+                subject="flown outside its scheduled slot",
+                body=(
+                    f"The flight was recorded as flown {outside_minutes} minutes outside its scheduled "
+                    f"slot ({_when(flight.scheduled_start)}–{timezone.localtime(flight.scheduled_end):%H:%M}): "
+                    f"took off {_when(datetime.fromisoformat(flight_log['took_off_at']))}, landed "
+                    f"{_when(datetime.fromisoformat(flight_log['landed_at']))}.\n"
+                    f"Reason given: {flight_log['time_reason']}"
+                ),
+            )
     return flight
 
 

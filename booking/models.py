@@ -417,8 +417,15 @@ class Flight(models.Model):
     signoff_rules = models.JSONField(
         default=list,
         blank=True,
-        help_text="Rules the scheduling check refers to a policy officer that were not already "
-        "signed off at submission; the flight may not be recorded until an officer signs it off",
+        help_text="Rules of the scheduling check's approval-level findings that no earlier sign-off "
+        "covers (rule and facts); the flight may not be recorded until an officer signs it off",
+    )
+    signoff_findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the officer is asked to sign off (and, once signed, what the sign-off "
+        "covers): each finding's rule, message and facts (zone, night intervals, height, pilot); "
+        "see booking/signoff.py",
     )
     signed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

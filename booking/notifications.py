@@ -75,13 +75,17 @@ def request_url(flight_request: FlightRequest) -> str:
 
 
 def notify_transition(
-    *, flight_request: FlightRequest, action: str, state: str, reason: str = ""
+    *, flight_request: FlightRequest, action: str, state: str, reason: str = "", message: str = ""
 ) -> None:
     """Queue one email about the transition for after the commit (nothing is sent on rollback)."""
     to = recipients(flight_request=flight_request, state=state)
     if not to:
         return
     label = RequestStatus(state).label if state in RequestStatus.values else state
+    if state == RequestStatus.SCHEDULED and any(
+        f.awaits_signoff for f in flight_request.flights.filter(status=FlightStatus.SCHEDULED)
+    ):
+        label = f"{label}, awaiting a policy officer's sign-off"
     subject = f"[{flight_request.reference}] {flight_request.site_name}: {label}"
     lines = [
         f"Request {flight_request.reference} ({flight_request.site_name}) is now: {label}.",
@@ -89,8 +93,22 @@ def notify_transition(
     ]
     if reason:
         lines.append(f"Reason: {reason}")
+    if message:
+        lines.append(message)
     lines.append(request_url(flight_request))
     body = "\n".join(lines)
     transaction.on_commit(
         lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+    )
+
+
+def notify_policy_officers(*, flight_request: FlightRequest, subject: str, body: str) -> None:
+    """Queue an e-mail to the policy officers about something they should look at (after commit)."""
+    to = sorted(_role_emails(Role.POLICY_OFFICER))
+    if not to:
+        return
+    full_subject = f"[{flight_request.reference}] {flight_request.site_name}: {subject}"
+    text = f"{body}\n{request_url(flight_request)}"
+    transaction.on_commit(
+        lambda: send_mail(full_subject, text, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
     )

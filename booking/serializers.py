@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import selectors
 from .geometry import GeometryError, parse_area, parse_kml
 from .models import (
     Aircraft,
@@ -18,8 +20,11 @@ from .models import (
     Pilot,
     Purpose,
     Quote,
+    RequestStatus,
+    Role,
     Supplier,
 )
+from .permissions import role_of, supplier_id_of
 
 MAX_AREA_FILE_BYTES = 2 * 1024 * 1024
 
@@ -58,6 +63,7 @@ class FlightSerializer(serializers.ModelSerializer):
             "weather",
             "cancel_reason",
             "signoff_rules",
+            "signoff_findings",
             "awaits_signoff",
             "signed_off_by",
             "signed_off_at",
@@ -91,12 +97,35 @@ class OrderSerializer(serializers.ModelSerializer):
         ]
 
 
+def _user_of(serializer: serializers.Field) -> object | None:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+class ShownCostField(serializers.DecimalField):
+    """`estimated_cost` as the reader may see it (selectors.shown_cost): a contractor reads its own
+    order's value, never an estimate from another supplier's rate card."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "the estimate; to a contractor, its own order's value")
+        super().__init__(max_digits=12, decimal_places=2, read_only=True, allow_null=True, **kwargs)
+
+    def get_attribute(self, instance: FlightRequest):
+        return selectors.shown_cost(user=_user_of(self), flight_request=instance)
+
+
 class FlightRequestSerializer(serializers.ModelSerializer):
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     requester = serializers.CharField(source="requester.username", read_only=True)
     budget_code = serializers.CharField(source="budget_code.code", read_only=True)
     lot = serializers.PrimaryKeyRelatedField(read_only=True)
+    estimated_cost = ShownCostField()
     allowed_actions = serializers.SerializerMethodField()
+    awaiting_signoff = serializers.SerializerMethodField(
+        help_text="the scheduled flight waits for a policy officer's sign-off of findings no "
+        "officer has seen (signoff_findings: rule, message, facts)"
+    )
+    signoff_findings = serializers.SerializerMethodField()
 
     class Meta:
         model = FlightRequest
@@ -129,7 +158,30 @@ class FlightRequestSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "allowed_actions",
+            "awaiting_signoff",
+            "signoff_findings",
         ]
+
+    def _awaiting(self, obj: FlightRequest):
+        from .transitions import scheduled_flight
+
+        if obj.status != RequestStatus.SCHEDULED:
+            return None
+        flight = scheduled_flight(obj)
+        if flight is None or not flight.awaits_signoff:
+            return None
+        # a contractor reads only its own supplier's flight (a decliner never the winner's)
+        user = _user_of(self)
+        if role_of(user) == Role.CONTRACTOR and flight.supplier_id != supplier_id_of(user):
+            return None
+        return flight
+
+    def get_awaiting_signoff(self, obj: FlightRequest) -> bool:
+        return self._awaiting(obj) is not None
+
+    def get_signoff_findings(self, obj: FlightRequest) -> list[dict]:
+        flight = self._awaiting(obj)
+        return list(flight.signoff_findings) if flight is not None else []
 
     def get_allowed_actions(self, obj: FlightRequest) -> list[str]:
         from .transitions import allowed_actions
@@ -139,12 +191,30 @@ class FlightRequestSerializer(serializers.ModelSerializer):
 
 
 class FlightRequestDetailSerializer(FlightRequestSerializer):
-    audit_events = AuditEventSerializer(many=True, read_only=True)
-    flights = FlightSerializer(many=True, read_only=True)
-    orders = OrderSerializer(many=True, read_only=True)
+    """With the audit trail, flights and orders the reader may see (booking.selectors: a contractor
+    only its own supplier's)."""
+
+    audit_events = serializers.SerializerMethodField()
+    flights = serializers.SerializerMethodField()
+    orders = serializers.SerializerMethodField()
 
     class Meta(FlightRequestSerializer.Meta):
         fields = [*FlightRequestSerializer.Meta.fields, "audit_events", "flights", "orders"]
+
+    @extend_schema_field(AuditEventSerializer(many=True))
+    def get_audit_events(self, obj: FlightRequest) -> list:
+        events = selectors.audit_trail_for(user=_user_of(self), flight_request=obj)
+        return AuditEventSerializer(events, many=True, context=self.context).data
+
+    @extend_schema_field(FlightSerializer(many=True))
+    def get_flights(self, obj: FlightRequest) -> list:
+        flights = selectors.request_flights(user=_user_of(self), flight_request=obj)
+        return FlightSerializer(flights.order_by("created_at", "id"), many=True, context=self.context).data
+
+    @extend_schema_field(OrderSerializer(many=True))
+    def get_orders(self, obj: FlightRequest) -> list:
+        orders = selectors.request_orders(user=_user_of(self), flight_request=obj)
+        return OrderSerializer(orders.order_by("created_at", "id"), many=True, context=self.context).data
 
 
 class FlightRequestInputSerializer(serializers.Serializer):
@@ -261,8 +331,15 @@ class WeatherSerializer(serializers.Serializer):
 
 
 class RecordFlightSerializer(serializers.Serializer):
-    flight_log = serializers.DictField()
+    flight_log = serializers.DictField(
+        help_text="took_off_at and landed_at (ISO 8601 with a time zone), and any log notes"
+    )
     weather = serializers.DictField(required=False, allow_null=True)
+    time_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="why the flight was flown outside its scheduled slot (beyond the tolerance)",
+    )
 
 
 class DeliverSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import FieldError, NotAllowedError, TransitionError
-from .flightplan import build_flight_plan
+from .flightplan import build_flight_plan, plan_supplier
 from .models import (
     AuditEvent,
     Flight,
@@ -20,6 +20,7 @@ from .models import (
 )
 from .notifications import notify_transition
 from .permissions import organisation_id_of, role_of, supplier_id_of
+from .signoff import finding_facts
 
 S = RequestStatus
 BEFORE_FLIGHT = frozenset(
@@ -132,6 +133,16 @@ def check_actor(*, action: str, flight_request: FlightRequest, actor: Any) -> No
         raise NotAllowedError("the requester cannot approve or refuse their own request")
 
 
+#: Actions about the work of the supplier holding the current order: `apply_transition` tags their audit
+#: events with that supplier (AuditEvent.supplier), so other suppliers never read them. A decline names the
+#: supplier that declined (`supplier=`): the current order is by then the next supplier's.
+SUPPLIER_ACTIONS = frozenset(
+    {"order", "accept", "schedule", "reschedule", "approve_flight", "refuse_flight",
+     "preflight_check", "record_flight", "deliver", "accept_delivery", "return_delivery"}
+)  # fmt: skip
+CURRENT_SUPPLIER: Any = object()  # apply_transition's default: the current order's supplier for SUPPLIER_ACTIONS
+
+
 def apply_transition(
     *,
     flight_request: FlightRequest,
@@ -142,9 +153,13 @@ def apply_transition(
     reason: str = "",
     data: dict | None = None,
     check: bool = True,
+    message: str = "",
+    supplier: Any = CURRENT_SUPPLIER,
 ) -> AuditEvent:
     """Move the request (already locked by the caller's transaction), write the audit event and queue
-    the email. Raises TransitionError for an illegal move, NotAllowedError for the wrong actor."""
+    the email (`message`: extra lines for it, e.g. the old and new times of a reschedule). Raises TransitionError for an illegal move, NotAllowedError for the wrong actor.
+    `supplier`: the one supplier the event concerns (by default the current order's for SUPPLIER_ACTIONS, else
+    None: every party to the request may read it)."""
     ensure_allowed(flight_request=flight_request, action=action, actor=actor, check=check)
     transition = TRANSITIONS[action]
     source = flight_request.status
@@ -160,6 +175,9 @@ def apply_transition(
     flight_request.status = target
     flight_request.updated_at = now
     flight_request.save(update_fields=["status", "updated_at", "policy_outcome"])
+    if supplier is CURRENT_SUPPLIER:
+        order = flight_request.current_order if action in SUPPLIER_ACTIONS else None
+        supplier = order.supplier_id if order is not None else None
     event = AuditEvent.objects.create(
         flight_request=flight_request,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -169,9 +187,14 @@ def apply_transition(
         to_state=target,
         reason=reason,
         data=data or {},
+        supplier_id=getattr(supplier, "pk", supplier),
     )
     if target != source or action in {"reschedule", "decline", "approve_flight"}:
-        notify_transition(flight_request=flight_request, action=action, state=target, reason=reason)
+        notify_transition(
+            flight_request=flight_request, action=action, state=target, message=message,
+            # a decline's reason is the declining supplier's: the email goes to the next supplier
+            reason="" if action == "decline" else reason,
+        )
     return event
 
 
@@ -247,9 +270,13 @@ def run_policy_check(
     )
 
     plan = build_flight_plan(flight_request=flight_request, flight=flight)
+    # Whose records (operator, insurance, pilot, aircraft) the plan holds: only they, of the suppliers,
+    # may read the stored check.
+    holder = plan_supplier(flight_request=flight_request, flight=flight or scheduled_flight(flight_request))
     try:
         result = check_flight_request(
-            flight_request=flight_request, plan=plan, stage=stage, now=now
+            flight_request=flight_request, plan=plan, stage=stage, now=now,
+            supplier_id=holder.pk if holder is not None and "operator" in plan else None,
         )
     except (
         ValueError
@@ -258,7 +285,12 @@ def run_policy_check(
             getattr(exc, "field", None) or "area", f"the policy engine cannot read the plan: {exc}"
         ) from exc
     findings = [
-        {"rule": f.get("rule"), "severity": f.get("severity"), "message": f.get("message")}
+        {
+            "rule": f.get("rule"),
+            "severity": f.get("severity"),
+            "message": f.get("message"),
+            "facts": finding_facts(f),
+        }
         for f in (result.findings or [])
         if f.get("severity") in {"block", "approval"}
     ]

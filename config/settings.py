@@ -112,6 +112,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 UPLOAD_TEMP_DIR = Path(env_str("UPLOAD_TEMP_DIR", str(MEDIA_ROOT / "_incoming")))
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 20 * 1024**3)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 48)
+# A flight recorded with take-off or landing further than this outside its scheduled slot needs a
+# reason, which is sent to the policy officers.
+FLIGHT_TIME_TOLERANCE_MINUTES = env_int("FLIGHT_TIME_TOLERANCE_MINUTES", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 64 * 1024**2)
 
 # Storage: local files by default; S3-compatible object storage when a bucket is named.

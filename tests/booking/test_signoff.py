@@ -26,10 +26,10 @@ def _midday(now: datetime) -> datetime:
 
 
 def night_flight(cast, now, *, actor=None):
-    """A request for a midday window (no night at submission, so the officer approved no LGT-01),
-    then scheduled at midnight without night procedures: LGT-01 is new at scheduling."""
+    """A request for a day-long window from midday (approving a window is never approving a night
+    flight), then scheduled at midnight without night procedures: LGT-01 needs a sign-off of the slot."""
     noon = _midday(now)
-    fr = new_request(cast, now, window_start=noon, window_end=noon + timedelta(hours=2))
+    fr = new_request(cast, now, window_start=noon, window_end=noon + timedelta(days=1))
     advance(cast, fr, S.CONFIRMED, now)
     midnight = noon + timedelta(hours=11)
     flight = services.flight_schedule(
@@ -51,7 +51,10 @@ def record(cast, fr, flight):
         actor=cast.contractor,
         flight_request=fr,
         now=flight.scheduled_end + timedelta(minutes=5),
-        flight_log={"takeoff": flight.scheduled_start.isoformat()},
+        flight_log={
+            "takeoff": flight.scheduled_start.isoformat(),
+            "landing": (flight.scheduled_start + timedelta(minutes=30)).isoformat(),
+        },
         weather=dict(WEATHER_OK),
     )
 
@@ -92,7 +95,7 @@ def test_a_referred_flight_waits_for_an_officers_sign_off(
 def test_the_requester_never_signs_off_their_own_flight(cast, now):
     fields = cast.request_fields(now=now)
     noon = _midday(now)
-    fields.update(window_start=noon, window_end=noon + timedelta(hours=2))
+    fields.update(window_start=noon, window_end=noon + timedelta(days=1))
     fr = services.flight_request_create(
         actor=cast.admin, now=now, organisation=cast.organisation, **fields
     )

@@ -17,6 +17,7 @@ from booking.models import (
     PolicyOutcome,
     RequestStatus,
 )
+from booking.testing import deliver_through_survey
 from booking.transitions import TRANSITIONS
 
 from .conftest import ORDER, WEATHER_OK, advance, new_request
@@ -377,9 +378,16 @@ def test_day_of_flight_weather_over_the_limit_blocks_the_record(cast, now, make_
     )
     assert summary["outcome"] == PolicyOutcome.BLOCKED
     assert {"WX-01", "WX-02"} <= {f["rule"] for f in summary["findings"]}
+    flight = fr.flights.get(status=FlightStatus.SCHEDULED)
     with pytest.raises(PolicyBlockedError):
         services.flight_record(
-            actor=cast.contractor, flight_request=fr, now=now, flight_log={"takeoff": "10:00"}
+            actor=cast.contractor,
+            flight_request=fr,
+            now=flight.scheduled_end,
+            flight_log={
+                "takeoff": flight.scheduled_start.isoformat(),
+                "landing": (flight.scheduled_start + timedelta(minutes=30)).isoformat(),
+            },
         )
     fr.refresh_from_db()
     assert fr.status == S.SCHEDULED
@@ -397,9 +405,10 @@ def test_return_for_rework_then_deliver_again(cast, now, make_request):
     )
     fr.refresh_from_db()
     assert fr.status == S.REWORK
-    services.flight_request_deliver(actor=cast.contractor, flight_request=fr, now=now)
+    deliver_through_survey(flight_request=fr, actor=cast.contractor, now=now)
     fr.refresh_from_db()
     assert fr.status == S.DELIVERED
+    assert fr.surveys.count() == 1  # delivered again through the same survey of the flown flight
 
 
 @pytest.mark.parametrize(
