@@ -24,7 +24,7 @@ from .models import BudgetCode, Framework, Lot, Organisation, Role, Supplier
 from .money import spend_summary
 from .permissions import OFFICER_ROLES, HasRole, organisation_id_of, role_of, supplier_id_of
 from .recharge import recharge_statement, statement_csv, statement_pdf
-from .selectors import visible_flights, visible_orders, visible_requests
+from .selectors import audit_trail_for, visible_flights, visible_orders, visible_requests
 from .serializers import (
     AuditEventSerializer,
     DeliverSerializer,
@@ -217,12 +217,29 @@ class FlightRequestViewSet(
     def record_flight(self, request, reference=None):
         return self._simple(services.flight_record, RecordFlightSerializer)
 
-    @_action(DeliverSerializer, "Declare the deliverables delivered")
+    @_action(
+        DeliverSerializer,
+        "Deliver through the survey: the latest survey of the flown flight holding stored files is delivered "
+        "(conformance checked) as POST /api/v1/surveys/<id>/deliver/ does; 400 naming `survey` when there is none",
+    )
     @action(detail=True, methods=["post"])
     def deliver(self, request, reference=None):
-        return self._simple(services.flight_request_deliver, DeliverSerializer)
+        from surveys.services import SurveyError, survey_deliver_for_request
 
-    @_action(ReasonSerializer, "Accept the delivery")
+        flight_request = self.get_object()
+        data = self._input(DeliverSerializer)
+        try:
+            survey_deliver_for_request(
+                flight_request=flight_request, by=request.user, now=timezone.now(), note=data.get("note", "")
+            )
+        except SurveyError as exc:
+            return Response({exc.field: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
+        return self._out(flight_request)
+
+    @_action(
+        ReasonSerializer,
+        "Accept the delivery; a `reason` is required when its conformance check failed or needs review",
+    )
     @action(detail=True, methods=["post"])
     def accept_delivery(self, request, reference=None):
         return self._simple(services.flight_request_accept_delivery)
@@ -241,7 +258,9 @@ class FlightRequestViewSet(
     @action(detail=True, methods=["get"])
     def audit(self, request, reference=None):
         flight_request = self.get_object()
-        return Response(AuditEventSerializer(flight_request.audit_events.all(), many=True).data)
+        # what this user may read of the trail: a contractor only its own supplier's events
+        events = audit_trail_for(user=request.user, flight_request=flight_request)
+        return Response(AuditEventSerializer(events, many=True).data)
 
 
 class OrderViewSet(viewsets.ReadOnlyModelViewSet):

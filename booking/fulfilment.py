@@ -9,10 +9,12 @@ from typing import Any
 
 from django.db import transaction
 
+from .audit import audit_record
 from .errors import FieldError, NotAllowedError, SpendLimitError
 from .models import (
     CallOffOrder,
     FlightRequest,
+    FlightStatus,
     Lot,
     OrderStatus,
     Quote,
@@ -170,6 +172,7 @@ def flight_request_order(
                 "override": bool(order.override_reason),
                 "quote": quote.pk if quote else None,
             },
+            supplier=supplier,
         )
     return order
 
@@ -219,6 +222,7 @@ def order_decline(
         order.save(update_fields=["status", "decided_at", "decline_reason"])
         new_order: CallOffOrder | None = None
         note = ""
+        failed: Supplier | None = None
         supplier = next_supplier(flight_request=flight_request, lot=order.lot)
         if supplier is None:
             note = "no supplier left on the lot"
@@ -238,15 +242,12 @@ def order_decline(
                     now=now,
                 )
             except (SpendLimitError, FieldError) as exc:
-                note = f"could not pass to {supplier}: {exc.message}"
-        data = {"declined_po": order.po_number, "declined_by": order.supplier.name}
-        if new_order is not None:
-            data.update(
-                po_number=new_order.po_number,
-                supplier=new_order.supplier.name,
-                value=str(new_order.value),
-            )
-        else:
+                failed, note = supplier, f"could not pass to {supplier}: {exc.message}"
+        # What each supplier may read: the decline (its reason) is the declining supplier's; the new
+        # offer (its PO and value), or why it could not be made, is the next supplier's.
+        data = {"declined_po": order.po_number, "declined_by": order.supplier.name,
+                "passed_on": new_order is not None}  # fmt: skip
+        if new_order is None and failed is None:
             data["note"] = note
         apply_transition(
             flight_request=flight_request,
@@ -257,34 +258,108 @@ def order_decline(
             data=data,
             target=RequestStatus.ORDERED if new_order is not None else RequestStatus.APPROVED,
             check=False,
+            supplier=order.supplier,
         )
+        if new_order is not None:
+            audit_record(
+                flight_request=flight_request,
+                action="offer",
+                actor=order.placed_by,
+                now=now,
+                data={"po_number": new_order.po_number, "supplier": new_order.supplier.name,
+                      "value": str(new_order.value), "after_decline": True},  # fmt: skip
+                supplier=new_order.supplier,
+            )
+        elif failed is not None:
+            audit_record(
+                flight_request=flight_request,
+                action="offer_failed",
+                actor=None,
+                now=now,
+                data={"supplier": failed.name, "note": note},
+                supplier=failed,
+            )
     return new_order
 
 
+DELIVER_THROUGH_SURVEY = (
+    "deliver through the survey: upload the files to the survey of the flown flight and declare it delivered "
+    "there (POST /api/v1/surveys/<id>/deliver/, or the survey page)"
+)
+
+
+def _check_delivery_survey(flight_request: FlightRequest, survey: Any, order: CallOffOrder) -> None:
+    """A delivery is a survey of this request's flown flight, by the order's supplier, holding stored files,
+    whose delivery `surveys.services.survey_deliver` is recording (its conformance report is stored)."""
+    if survey is None:
+        raise FieldError("survey", DELIVER_THROUGH_SURVEY)
+    if survey.flight_request_id != flight_request.pk:
+        raise FieldError("survey", f"survey {survey.pk} belongs to another request")
+    flight = survey.flight
+    if flight is None or flight.flight_request_id != flight_request.pk or flight.status != FlightStatus.FLOWN:
+        raise FieldError("survey", f"survey {survey.pk} is not of this request's flown flight")
+    if survey.supplier_id != order.supplier_id:
+        raise FieldError("survey", f"survey {survey.pk} is not delivered by the supplier holding the order")
+    if not survey.assets.exists():
+        raise FieldError("survey", f"survey {survey.pk} holds no stored files: upload them first")
+    if survey.delivered_at is None or survey.conformance is None:
+        raise FieldError("survey", DELIVER_THROUGH_SURVEY)
+
+
+def conformance_outcome(conformance: dict | None) -> str:
+    """"pass" when every check passed and none needs review; "needs_review" otherwise (also with no report)."""
+    report = conformance or {}
+    return "pass" if report.get("passed") and not report.get("needs_review") else "needs_review"
+
+
 def flight_request_deliver(
-    *, actor: Any, flight_request: FlightRequest, now: datetime, note: str = ""
+    *, actor: Any, flight_request: FlightRequest, now: datetime, note: str = "", survey: Any = None
 ) -> FlightRequest:
-    """The contractor declares the deliverables delivered; the order's value becomes actual spend."""
+    """Record the delivery the contractor declared on `survey` (only `surveys.services.survey_deliver` calls
+    this, after storing the conformance report): the order's value becomes actual spend and the requester is
+    told. Refused (400 naming `survey`) without a survey of the request's flown flight holding stored files."""
     with transaction.atomic():
         flight_request = _locked(flight_request)
         ensure_allowed(flight_request=flight_request, action="deliver", actor=actor)
         order = _current_order(flight_request, [OrderStatus.ACCEPTED, OrderStatus.DELIVERED])
+        _check_delivery_survey(flight_request, survey, order)
         order.status = OrderStatus.DELIVERED
         order.delivered_at = now
         order.save(update_fields=["status", "delivered_at"])
+        report = survey.conformance or {}
         apply_transition(
-            flight_request=flight_request, action="deliver", actor=actor, now=now, reason=note
-        )
+            flight_request=flight_request, action="deliver", actor=actor, now=now, reason=note,
+            data={"survey": survey.pk, "files": survey.assets.count(),
+                  "conformance": conformance_outcome(report), "summary": str(report.get("summary", ""))[:300]},
+        )  # fmt: skip
     return flight_request
+
+
+def delivered_survey(flight_request: FlightRequest) -> Any | None:
+    """The survey whose delivery last moved the request to delivered (its `deliver` event names it)."""
+    event = flight_request.audit_events.filter(action="deliver").order_by("-created_at", "-id").first()
+    survey_id = (event.data or {}).get("survey") if event is not None else None
+    if survey_id is None:
+        return None
+    return flight_request.surveys.filter(pk=survey_id).first()
 
 
 def flight_request_accept_delivery(
     *, actor: Any, flight_request: FlightRequest, now: datetime, reason: str = ""
 ) -> FlightRequest:
+    """Accept the delivery. When its conformance check failed or needs review (or no survey delivery is
+    recorded), accepting it needs a reason, kept in the audit event with the outcome."""
+    reason = (reason or "").strip()
     with transaction.atomic():
         flight_request = _locked(flight_request)
         ensure_allowed(flight_request=flight_request, action="accept_delivery", actor=actor)
         order = _current_order(flight_request, [OrderStatus.DELIVERED])
+        survey = delivered_survey(flight_request)
+        outcome = conformance_outcome(survey.conformance) if survey is not None else "no_survey"
+        if outcome != "pass" and not reason:
+            why = ("no survey delivery is recorded" if survey is None
+                   else f"the conformance check of survey {survey.pk} did not pass (needs review)")
+            raise FieldError("reason", f"{why}: give a reason for accepting it anyway")
         order.status = OrderStatus.COMPLETED
         order.save(update_fields=["status"])
         apply_transition(
@@ -293,6 +368,8 @@ def flight_request_accept_delivery(
             actor=actor,
             now=now,
             reason=reason,
+            data={"survey": survey.pk if survey is not None else None, "conformance": outcome,
+                  "accepted_despite_conformance": outcome != "pass"},
         )
     return flight_request
 

@@ -416,5 +416,6 @@ def quote_add(
             from_state=flight_request.status,
             to_state=flight_request.status,
             data={"supplier": supplier.name, "amount": str(amount)},
+            supplier=supplier,  # only this supplier, of the suppliers, reads its quote
         )
     return quote

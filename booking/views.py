@@ -35,8 +35,9 @@ from .models import (
 )
 from .money import financial_year, spend_summary
 from .permissions import organisation_id_of, role_of, supplier_id_of
+from .policy_panel import policy_panel
 from .templatetags.booking_money import gbp
-from .transitions import allowed_actions
+from .transitions import SUPPLIER_EVIDENCE_RULES, allowed_actions, scheduled_flight
 
 S = RequestStatus
 ACTIVE_FOR_REQUESTER = [S.DRAFT, S.SUBMITTED, S.REFERRED, S.BLOCKED, S.REFUSED, S.APPROVED, S.ORDERED,
@@ -217,15 +218,17 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _latest_policy_check(flight_request: FlightRequest):
-    """The policy app's latest stored check of this request, when that app provides one."""
+def _latest_policy_check(flight_request: FlightRequest, user: Any):
+    """The latest stored check of this request the user may read, when the policy app provides one
+    (a contractor never reads a check of another supplier's plan)."""
     try:
-        from policy.models import PolicyCheck
+        from policy.selectors import visible_checks
     except ImportError:
         return None
     try:
         return (
-            PolicyCheck.objects.filter(flight_request=flight_request)
+            visible_checks(user)
+            .filter(flight_request=flight_request)
             .order_by("-created_at", "-id")
             .first()
         )
@@ -264,10 +267,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = allowed_actions(flight_request=flight_request, user=user)
     if flight_request.status == S.APPROVED and role_of(user) in {Role.PROCUREMENT, Role.ADMIN}:
         actions.insert(actions.index("order") if "order" in actions else 0, "quote")
-    if role_of(user) == Role.CONTRACTOR:
-        orders = flight_request.orders.filter(supplier_id=supplier_id_of(user))
-    else:
-        orders = flight_request.orders.all()
     surveys = _visible_surveys(user)
     if surveys is not None and hasattr(flight_request, "surveys"):
         surveys = surveys.filter(flight_request=flight_request)
@@ -275,14 +274,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         surveys = None
     ctx = {
         "fr": flight_request,
-        "timeline": _timeline(flight_request),
-        "orders": orders.select_related("supplier", "lot", "budget_code"),
+        # Suppliers see only their own (booking.selectors): orders, quotes, flights, events, checks.
+        "timeline": _timeline(flight_request, user),
+        "orders": selectors.request_orders(user=user, flight_request=flight_request),
         "current_order": flight_request.current_order,
-        "quotes": flight_request.quotes.select_related("supplier").order_by("amount")
-        if role_of(user) != Role.CONTRACTOR
-        else flight_request.quotes.filter(supplier_id=supplier_id_of(user)),
-        "flights": flight_request.flights.select_related("pilot", "aircraft", "supplier"),
-        "check": _latest_policy_check(flight_request),
+        "quotes": selectors.request_quotes(user=user, flight_request=flight_request),
+        "flights": selectors.request_flights(user=user, flight_request=flight_request),
+        "cost_shown": selectors.shown_cost(user=user, flight_request=flight_request),
+        "cost_is_own_order": role_of(user) == Role.CONTRACTOR,
+        "check": _latest_policy_check(flight_request, user),
         "action_forms": _action_forms(flight_request, actions),
         "check_template": "policy/_check.html" if _template_exists("policy/_check.html") else None,
         "actions": actions,
@@ -291,8 +291,40 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": forms.document_lines(flight_request.documents),
         "deliverable_labels": [DELIVERABLES.get(c, c) for c in flight_request.deliverables or []],
         "takeoff": _takeoff_geojson(flight_request),
+        **_delivery_context(flight_request, user),
     }
+    ctx["policy_panel"] = _policy_panel(flight_request, ctx["check"])
     return render(request, "booking/request_detail.html", ctx)
+
+
+def _policy_panel(flight_request: FlightRequest, check: Any):
+    flight = scheduled_flight(flight_request) if flight_request.status == S.SCHEDULED else None
+    return policy_panel(
+        status=flight_request.status,
+        stage=getattr(check, "stage", None),
+        findings=list(getattr(check, "findings", None) or []),
+        supplier_rules=SUPPLIER_EVIDENCE_RULES,
+        awaiting=flight.signoff_findings if flight is not None and flight.awaits_signoff else (),
+    )
+
+
+def _delivery_context(flight_request: FlightRequest, user: Any) -> dict:
+    """The delivery section: the delivered survey's conformance result, and for the contractor holding the
+    order once the flight is flown (or returned for rework), the way to the survey's upload page."""
+    from .fulfilment import conformance_outcome, delivered_survey
+
+    survey = delivered_survey(flight_request)
+    order = flight_request.current_order
+    can_upload = flight_request.status in {S.FLOWN, S.REWORK} and order is not None and (
+        role_of(user) == Role.ADMIN
+        or (role_of(user) == Role.CONTRACTOR and supplier_id_of(user) == order.supplier_id)
+    )
+    return {
+        "delivery_survey": survey,
+        "delivery_outcome": conformance_outcome(survey.conformance) if survey is not None else None,
+        "delivery_checks": (survey.conformance or {}).get("checks", []) if survey is not None else [],
+        "open_survey_url": _url_or_none("surveys:open_for_request", pk=flight_request.pk) if can_upload else None,
+    }
 
 
 def _takeoff_geojson(flight_request: FlightRequest) -> dict:
@@ -312,15 +344,20 @@ ACTION_LABELS = {
     "approve": "Approved", "refuse": "Refused", "revise": "Revised", "order": "Order placed",
     "accept": "Order accepted", "decline": "Order declined", "schedule": "Scheduled", "reschedule": "Rescheduled",
     "approve_flight": "Flight signed off", "refuse_flight": "Flight refused", "quote": "Quote recorded",
+    "offer": "Order offered", "offer_failed": "Order could not be offered",
     "preflight_check": "Day-of-flight check", "record_flight": "Flight recorded", "deliver": "Delivered",
     "accept_delivery": "Delivery accepted", "return_delivery": "Returned for rework", "cancel": "Cancelled",
+    "upload_started": "Upload started", "upload_finished": "Upload finished", "upload_refused": "Upload refused",
+    "delivery_declared": "Delivery declared", "conformance_checked": "Conformance checked",
+    "map_queued": "Map build queued", "map_rebuild_queued": "Map rebuild queued", "map_built": "Map built",
+    "map_failed": "Map build failed",
 }  # fmt: skip
 
 
-def _timeline(flight_request: FlightRequest) -> list[Any]:
-    """The audit trail with readable action and state names."""
+def _timeline(flight_request: FlightRequest, user: Any) -> list[Any]:
+    """The audit trail this user may read, with readable action and state names."""
     states = dict(S.choices)
-    events = list(selectors.audit_trail(flight_request=flight_request))
+    events = selectors.audit_trail_for(user=user, flight_request=flight_request)
     for event in events:
         event.label = ACTION_LABELS.get(event.action, event.action.replace("_", " ").capitalize())
         event.from_label = states.get(event.from_state, event.from_state or "new")

@@ -15,7 +15,7 @@ from policy.core.catalogue import rendered_catalogue
 from policy.core.daylight import daylight_windows
 
 from . import selectors, services
-from .models import CheckStage, PolicyCheck
+from .models import CheckStage
 from .serializers import DaylightQuerySerializer, PolicyCheckSerializer
 
 
@@ -75,10 +75,8 @@ class PolicyCheckViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["flight_request", "stage", "outcome"]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        from booking.selectors import visible_requests
-
-        return (PolicyCheck.objects.filter(flight_request__in=visible_requests(self.request.user))
-                .select_related("policy_version", "flight_request"))
+        # a contractor reads only checks holding no supplier's records or its own supplier's
+        return selectors.visible_checks(self.request.user)
 
     @extend_schema(request=None, responses=dict)
     @action(detail=True, methods=["post"])

@@ -116,6 +116,9 @@ class PolicyCheck(models.Model):
 
     flight_request = models.ForeignKey("booking.FlightRequest", null=True, blank=True, on_delete=models.CASCADE,
                                        related_name="policy_checks")
+    supplier_id = models.IntegerField(null=True, blank=True, help_text="The supplier whose pilot, aircraft, "
+                                      "operator and insurance the plan holds (booking.Supplier id); empty when "
+                                      "the plan holds no supplier's records. Other suppliers never see the check.")
     stage = models.CharField(max_length=16, choices=CheckStage.choices)
     outcome = models.CharField(max_length=16, choices=CheckOutcome.choices)
     category = models.CharField(max_length=20, blank=True)

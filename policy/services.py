@@ -69,9 +69,11 @@ def decision_json(decision: Decision, version: PolicyVersion, zone_version: str)
     return {**decision.to_json(), "policy_version": version.number, "zone_data_version": zone_version}
 
 
-def check_flight_request(*, flight_request, plan: dict, stage: str, now: datetime) -> PolicyCheck:  # type: ignore[no-untyped-def]
+def check_flight_request(*, flight_request, plan: dict, stage: str, now: datetime,  # type: ignore[no-untyped-def]
+                         supplier_id: int | None = None) -> PolicyCheck:
     """Evaluate `plan` with the current policy and zone data and store the decision with everything needed
-    to re-run it. Raises policy.core.PlanError (a ValueError with `.field`) for a malformed plan."""
+    to re-run it; `supplier_id`: the supplier whose records the plan holds (only they, of the suppliers, see
+    the check). Raises policy.core.PlanError (a ValueError with `.field`) for a malformed plan."""
     if stage not in CheckStage.values:
         raise ValueError(f"stage: must be one of {', '.join(CheckStage.values)}")
     snapshot_plan = _jsonable(plan)
@@ -85,6 +87,7 @@ def check_flight_request(*, flight_request, plan: dict, stage: str, now: datetim
         flight_request=flight_request, stage=stage, outcome=out["outcome"], category=out["category"],
         findings=out["findings"], rules_checked=out["rules_checked"], policy_version=version,
         plan=snapshot_plan, context_snapshot=context, zone_data_version=data.version, evaluated_at=now,
+        supplier_id=supplier_id,
     )
 
 
