@@ -27,7 +27,7 @@ from .models import (
     Role,
     SupplierSelection,
 )
-from .testing import GOOD_OPERATION, add_supplier
+from .testing import GOOD_OPERATION, add_supplier, deliver_through_survey
 
 log = logging.getLogger(__name__)
 
@@ -357,13 +357,16 @@ def _advance(
         )
 
     def deliver(f):
-        services.flight_request_deliver(
-            actor=contractor(f), flight_request=f, now=start + timedelta(days=2)
-        )
+        # Through the survey of the flown flight, with a real stored file (the flight's GPX log), as the
+        # contractor does on the survey page; the survey's conformance check decides what the requester sees.
+        deliver_through_survey(flight_request=f, actor=contractor(f), now=start + timedelta(days=2))
 
     def complete(f):
         services.flight_request_accept_delivery(
-            actor=requester, flight_request=f, now=start + timedelta(days=4)
+            actor=requester,
+            flight_request=f,
+            now=start + timedelta(days=4),
+            reason="Demo: flight log checked against the flight record",
         )
 
     steps = [submit, approve, place, accept, schedule, fly, deliver, complete]
@@ -415,9 +418,11 @@ def seed_requests(*, ref: dict, now: datetime) -> list[FlightRequest]:
             permissions=list(PERMISSIONS.get(tag, [])),
             description=f"{marker} Demo request: {site}.",
         )
+        from surveys.services import SurveyError
+
         try:
             _advance(fr, target, ref["users"], when, start)
-        except BookingError as exc:
+        except (BookingError, SurveyError) as exc:
             fr.refresh_from_db()
             log.warning("demo request %s stopped at %s: %s", fr.reference, fr.status, exc.message)
         fr.refresh_from_db()

@@ -5,7 +5,7 @@ rate cards and budget codes. Use inside a test with database access."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -345,3 +345,43 @@ def make_cast(*, today: date | None = None, airspace: bool = True) -> Cast:
         other_pilot=other_supplier.pilots.first(),
         other_aircraft=other_supplier.aircraft.first(),
     )
+
+
+def flight_log_gpx(flight: Any) -> bytes:
+    """The flight's GPS track as a GPX flight log: round the request's area, during the recorded flight."""
+    ring = (flight.flight_request.area or {}).get("coordinates", [[]])[0] or [[0.0, 0.0]]
+    start = flight.scheduled_start
+    points = "".join(
+        f'<trkpt lat="{lat:.6f}" lon="{lon:.6f}"><ele>60</ele>'
+        f"<time>{(start + timedelta(minutes=i)).astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}</time></trkpt>"
+        for i, (lon, lat) in enumerate(ring)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<gpx version="1.1" creator="skysurvey" '
+        'xmlns="http://www.topografix.com/GPX/1/1">'
+        f"<trk><name>Flight {flight.pk}</name><trkseg>{points}</trkseg></trk></gpx>\n"
+    ).encode()
+
+
+def deliver_through_survey(
+    *, flight_request: Any, actor: Any, now: datetime, files: list[Any] | None = None
+) -> Any:
+    """Deliver the way a contractor does: open the survey of the flown flight, store real files in it
+    through the same ingestion as uploads, and declare it delivered (`surveys.services.survey_deliver`,
+    which moves the request to delivered). `files`: paths of real files; by default the flight's GPX log.
+    Returns the survey."""
+    import tempfile
+    from pathlib import Path
+
+    from surveys.services import asset_ingest_file, survey_deliver, survey_open
+
+    survey, _ = survey_open(flight_request=flight_request, by=actor)
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [Path(p) for p in files or []]
+        if not paths:
+            log = Path(folder) / f"flight-{survey.flight_id}.gpx"
+            log.write_bytes(flight_log_gpx(survey.flight))
+            paths = [log]
+        for path in paths:
+            asset_ingest_file(survey=survey, path=path, original_name=path.name, uploaded_by=actor)
+    return survey_deliver(survey=survey, by=actor, now=now)

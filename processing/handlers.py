@@ -243,6 +243,7 @@ def publish_orthophoto(*, job: Job, cog: Path, report: dict) -> str:
             locked.status = SurveyStatus.READY
             fields.append("status")
         locked.save(update_fields=fields)
+        _audit_map(locked, "map_built", job, {"orthophoto": name, "rebuilt": bool(previous)})
     if previous and previous != name and default_storage.exists(previous):
         default_storage.delete(previous)
     return name
@@ -255,11 +256,22 @@ def on_job_failed(job: Job) -> None:
     from surveys.models import Survey, SurveyStatus
 
     survey = Survey.objects.filter(pk=job.survey_id).first()
-    if survey is None or survey.status in (SurveyStatus.FLAGGED, SurveyStatus.READY):
+    if survey is None:
         return
-    if survey.status == SurveyStatus.PROCESSING or not survey.orthophoto:
+    if survey.status not in (SurveyStatus.FLAGGED, SurveyStatus.READY) and (
+            survey.status == SurveyStatus.PROCESSING or not survey.orthophoto):
         survey.status = SurveyStatus.READY if survey.orthophoto else SurveyStatus.FAILED
         survey.save(update_fields=["status", "updated_at"])
+    _audit_map(survey, "map_failed", job, {"error": (job.error or "")[:500], "kept_earlier_map": bool(survey.orthophoto)})
+
+
+def _audit_map(survey: Any, action: str, job: Job, data: dict[str, Any]) -> None:
+    """A map built or failed, in the audit trail of the survey's request (when it has one)."""
+    from django.utils import timezone
+
+    from surveys.services import survey_audit_record
+
+    survey_audit_record(survey, action, by=None, now=timezone.now(), data={"job": job.pk, "kind": job.kind, **data})
 
 
 HANDLERS: dict[str, Callable[[Job], list[Stage]]] = {

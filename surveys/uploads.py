@@ -104,9 +104,40 @@ def parse_checksum_header(value: str) -> bytes:
     return digest
 
 
+def _audit(survey: Survey, action: str, *, actor: Any, data: dict[str, Any]) -> None:
+    """Record an upload step in the audit trail of the survey's request (when it has one), tagged with the
+    survey's supplier: the names of the files a supplier delivers are that supplier's."""
+    if survey.flight_request_id is None:
+        return
+    from booking.audit import audit_record
+
+    audit_record(flight_request=survey.flight_request_id, action=action, actor=actor, now=timezone.now(),
+                 data={"survey": survey.pk, **data}, supplier=survey.supplier_id)
+
+
+def _audit_upload(upload: Upload, action: str, **data: Any) -> None:
+    _audit(upload.survey, action, actor=upload.owner,
+           data={"upload": str(upload.pk), "filename": upload.filename, "size": upload.size, **data})
+
+
 def upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha256: str) -> Upload:
     """Start an upload. When the survey already holds content with this checksum the upload is answered at
-    once as a duplicate (offset = size), so nothing is sent or stored twice."""
+    once as a duplicate (offset = size), so nothing is sent or stored twice. Every start, and every refusal
+    to start, is recorded in the request's audit trail."""
+    try:
+        upload = _upload_create(survey=survey, owner=owner, filename=filename, size=size, sha256=sha256)
+    except UploadError as exc:
+        _audit(survey, "upload_refused", actor=owner,
+               data={"filename": str(filename or "")[:255], "size": size, "field": exc.field, "error": exc.message})
+        raise
+    _audit_upload(upload, "upload_started", sha256=upload.sha256)
+    if upload.state == UploadState.DUPLICATE:
+        _audit_upload(upload, "upload_finished", state=str(upload.state), asset=upload.asset_id,
+                      note=upload.error)
+    return upload
+
+
+def _upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha256: str) -> Upload:
     filename = clean_filename(filename)
     sha256 = (sha256 or "").strip().lower()
     if not _SHA256_HEX.match(sha256):
@@ -254,6 +285,7 @@ def upload_recover(*, upload: Upload) -> Upload:
                 state=UploadState.REFUSED, error=lost)
             upload.refresh_from_db()
             if refused:
+                _audit_upload(upload, "upload_refused", field="upload", error=lost)
                 raise UploadGone("upload", lost)
             return upload  # another request finished it meanwhile
     with _exclusive(path, "This upload is being verified and stored; ask again in a moment.") as fh:
@@ -332,15 +364,19 @@ def upload_finish(*, upload: Upload, progress: Callable[[float, str], None] | No
             raise UploadError("file", message) from exc
     except UploadError as exc:
         _set_state(upload, UploadState.REFUSED, error=exc.message)
+        _audit_upload(upload, "upload_refused", field=exc.field, error=exc.message)
         raise
     except Exception:
         _set_state(upload, UploadState.REFUSED, error="The server could not store this file; upload it again.")
+        _audit_upload(upload, "upload_refused", field="file", error=upload.error)
         raise
     finally:
         path.unlink(missing_ok=True)
     state = UploadState.DUPLICATE if result.duplicate else UploadState.STORED
     note = f"Already delivered as {result.asset.original_name}." if result.duplicate else ""
     _set_state(upload, state, asset=result.asset, error=note)
+    _audit_upload(upload, "upload_finished", state=str(state), asset=result.asset.pk, sha256=upload.sha256,
+                  note=note)
     _delete_orphan(upload)
     return upload
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("surveys/<int:pk>/", views.survey_detail, name="detail"),
     path("surveys/<int:pk>/deliver/", views.survey_deliver, name="deliver"),
     path("surveys/<int:pk>/rebuild-map/", views.survey_rebuild_map, name="rebuild_map"),
+    path("requests/<int:pk>/survey/", views.survey_open_for_request, name="open_for_request"),
     path("surveys/<int:pk>/orthophoto.tif", views.orthophoto_download, name="orthophoto_download"),
     path("surveys/<int:pk>/map-report.json", views.map_report_download, name="map_report_download"),
     path("surveys/<int:pk>/conformance-report.json", views.conformance_report_download,

@@ -8,11 +8,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from . import files, selectors, services
-from .permissions import can_deliver, can_rebuild_map
+from .permissions import can_create_survey, can_deliver, can_rebuild_map
 from .quality import ortho_quality
 
 
@@ -59,6 +60,30 @@ def survey_deliver(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Delivered: the conformance check passed.")
     return redirect("surveys:detail", pk=survey.pk)
+
+
+@login_required
+@require_POST
+def survey_open_for_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the request page, after "Flown": open (create, or reuse the existing) survey of the request's flown
+    flight and land on its upload section, where the contractor uploads and declares the delivery."""
+    from booking.selectors import visible_requests
+
+    flight_request = get_object_or_404(visible_requests(request.user), pk=pk)
+    if not can_create_survey(request.user):
+        raise PermissionDenied
+    if flight_request.status not in {"flown", "rework"}:
+        messages.error(request, f"Request {flight_request.reference} is {flight_request.get_status_display().lower()}: "
+                                "its imagery is delivered once it is flown (or returned for rework).")
+        return redirect("booking:request_detail", pk=pk)
+    try:
+        survey, created = services.survey_open(flight_request=flight_request, by=request.user)
+    except services.SurveyError as exc:
+        messages.error(request, exc.message)
+        return redirect("booking:request_detail", pk=pk)
+    messages.success(request, f"{'Opened' if created else 'Continuing'} survey {survey.pk} for the flown flight: "
+                              "upload the files, then declare the delivery complete.")
+    return redirect(reverse("surveys:detail", args=[survey.pk]) + "#upload")
 
 
 @login_required

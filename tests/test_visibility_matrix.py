@@ -104,6 +104,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "surveys:detail": Route("survey", ("get",)),
     "surveys:deliver": Route("survey", ("post",)),
     "surveys:rebuild_map": Route("survey", ("post",)),
+    "surveys:open_for_request": Route("request", ("post",)),  # opens the flown flight's survey (contractor)
     # permission-checked downloads (tests/surveys/test_downloads.py): a reader's download is audited, nothing else
     "surveys:asset_download": Route("asset", ("get", "head")),
     "surveys:orthophoto_download": Route("survey", ("get", "head")),

@@ -7,7 +7,13 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import FlightRequest, RequestStatus
-from booking.testing import GOOD_OPERATION, Cast, load_test_airspace, make_cast
+from booking.testing import (
+    GOOD_OPERATION,
+    Cast,
+    deliver_through_survey,
+    load_test_airspace,
+    make_cast,
+)
 
 ORDER = [
     RequestStatus.DRAFT,
@@ -81,11 +87,12 @@ def advance(cast: Cast, fr: FlightRequest, target: str, now: datetime) -> Flight
             },
             weather=dict(WEATHER_OK),
         ),
-        lambda: services.flight_request_deliver(
-            actor=cast.contractor, flight_request=fr, now=start + timedelta(days=1)
+        lambda: deliver_through_survey(
+            flight_request=fr, actor=cast.contractor, now=start + timedelta(days=1)
         ),
         lambda: services.flight_request_accept_delivery(
-            actor=cast.requester, flight_request=fr, now=start + timedelta(days=2)
+            actor=cast.requester, flight_request=fr, now=start + timedelta(days=2),
+            reason="Flight log checked; the conformance check needs photos",
         ),
     ]
     for step in steps[ORDER.index(fr.status) : goal]:

@@ -38,6 +38,8 @@ def test_happy_path_to_completed_writes_an_audit_event_per_step(cast, now, make_
         "accept",
         "schedule",
         "record_flight",
+        "delivery_declared",  # on the survey of the flown flight, with its stored file
+        "conformance_checked",
         "deliver",
         "accept_delivery",
     ]
