@@ -34,10 +34,20 @@ def calendar_feed(*, user, now: datetime) -> bytes:
         event.add("dtstamp", now)
         event.add("dtstart", flight.scheduled_start)
         event.add("dtend", flight.scheduled_end)
-        event.add("summary", f"Drone flight {fr.reference}: {fr.site_name}")
+        awaiting = flight.awaits_signoff
+        prefix = "AWAITING SIGN-OFF: " if awaiting else ""
+        event.add("summary", f"{prefix}Drone flight {fr.reference}: {fr.site_name}")
+        # A flight that waits for a policy officer's sign-off may not be flown yet: tentative.
+        event.add("status", "TENTATIVE" if awaiting else "CONFIRMED")
+        waiting = (
+            f"Awaiting a policy officer's sign-off ({', '.join(flight.signoff_rules)}): "
+            "it may not be flown until signed off. "
+            if awaiting
+            else ""
+        )
         event.add(
             "description",
-            f"{fr.get_purpose_display()} by {flight.supplier.name}; pilot {flight.pilot.name}, "
+            f"{waiting}{fr.get_purpose_display()} by {flight.supplier.name}; pilot {flight.pilot.name}, "
             f"aircraft {flight.aircraft.name}. {request_url(fr)}",
         )
         event.add("location", fr.site_name)

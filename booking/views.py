@@ -294,7 +294,50 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **_delivery_context(flight_request, user),
     }
     ctx["policy_panel"] = _policy_panel(flight_request, ctx["check"])
+    if {"schedule", "reschedule"} & set(actions):
+        ctx["daylight"] = _daylight(flight_request)
     return render(request, "booking/request_detail.html", ctx)
+
+
+#: The scheduling page lists sun and night times for at most this many days of the window.
+DAYLIGHT_DAYS = 31
+
+
+def _daylight(flight_request: FlightRequest) -> dict:
+    """Sunrise, sunset and the policy's night boundaries at the site for each day of the window, in
+    local time, so the contractor can see before choosing a slot where night begins."""
+    from datetime import timedelta
+
+    from shapely.geometry import shape
+
+    from policy.core.daylight import day_summary
+    from policy.selectors import policy_settings
+    from policy.services import ensure_default_policy
+
+    settings_ = policy_settings(ensure_default_policy())
+    centre = shape(flight_request.area).centroid
+    first = timezone.localtime(flight_request.window_start).date()
+    last = timezone.localtime(flight_request.window_end).date()
+
+    def local(value: str | None):
+        from datetime import datetime
+
+        return timezone.localtime(datetime.fromisoformat(value)) if value else None
+
+    rows = []
+    day = first
+    while day <= last and len(rows) < DAYLIGHT_DAYS:
+        summary = day_summary(
+            centre.y, centre.x, day, settings_.night_definition,
+            depression=settings_.night_depression_deg, ano_offset_min=settings_.ano_night_offset_min,
+        )  # fmt: skip
+        rows.append({
+            "day": day, "sunrise": local(summary["sunrise"]), "sunset": local(summary["sunset"]),
+            "night_ends": local(summary["night_ends"]), "night_starts": local(summary["night_starts"]),
+            "all_day_night": summary["all_day_night"], "label": summary["label"],
+        })  # fmt: skip
+        day += timedelta(days=1)
+    return {"rows": rows, "label": rows[0]["label"] if rows else "", "truncated": day <= last}
 
 
 def _policy_panel(flight_request: FlightRequest, check: Any):
