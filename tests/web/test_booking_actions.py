@@ -12,6 +12,7 @@ from django.utils import timezone
 from booking import services
 from booking.models import OrderStatus, RequestStatus
 from booking.testing import OBAN_SEAFRONT
+from tests.surveys.helpers import tus_upload
 
 from .conftest import (
     OPERATION,
@@ -167,14 +168,14 @@ def test_survey_link_when_a_survey_exists(client, cast, airspace_data):
     assert f'href="/surveys/{survey.pk}/"' in text
 
 
-def test_fly_deliver_return_and_accept_through_the_page(client, cast, airspace_data):
+def test_fly_deliver_return_and_accept_through_the_page(client, cast, airspace_data, shared_data):
     fr = confirmed_request(cast)
-    start = timezone.now() + timedelta(days=8)
+    start = fr.window_start + timedelta(days=1, hours=1)  # in daylight: no night sign-off to wait for
     services.flight_schedule(actor=cast.contractor, flight_request=fr, now=timezone.now(), scheduled_start=start,
                              scheduled_end=start + timedelta(hours=2), pilot=cast.pilot, aircraft=cast.aircraft,
                              operation=OPERATION)  # fmt: skip
     contractor = as_user(client, cast.contractor)
-    assert {"preflight_check", "record_flight", "reschedule"} <= actions_offered(contractor, fr)
+    assert {"preflight_check", "reschedule"} <= actions_offered(contractor, fr)
     # The day-of-flight check needs at least one observation; with them, it is recorded.
     response = contractor.post(f"/requests/{fr.pk}/actions/preflight_check/", {}, follow=True)
     assert "Day-of-flight check refused" in response.content.decode()
@@ -183,16 +184,33 @@ def test_fly_deliver_return_and_accept_through_the_page(client, cast, airspace_d
     assert "Day-of-flight check recorded" in response.content.decode(), messages_of(
         response.content.decode()
     )
+    # The page records a flight only once it has started (not 8 days ahead): record it as of after the flight.
     flown = timezone.localtime(start)
-    log = {"took_off_at": flown.strftime("%Y-%m-%dT%H:%M"),
-           "landed_at": (flown + timedelta(minutes=40)).strftime("%Y-%m-%dT%H:%M"), "notes": "Two batteries"}  # fmt: skip
-    response = contractor.post(f"/requests/{fr.pk}/actions/record_flight/", log, follow=True)
+    services.flight_record(actor=cast.contractor, flight_request=fr, now=start + timedelta(hours=3),
+                           flight_log={"took_off_at": flown.isoformat(),
+                                       "landed_at": (flown + timedelta(minutes=40)).isoformat(),
+                                       "notes": "Two batteries"})  # fmt: skip
     fr.refresh_from_db()
-    assert fr.status == RequestStatus.FLOWN, messages_of(response.content.decode())
-    assert "Two batteries" in response.content.decode().split('id="flights"')[1]
-    contractor.post(f"/requests/{fr.pk}/actions/deliver/", {"reason": "Photos uploaded"})
+    assert fr.status == RequestStatus.FLOWN
+    page = contractor.get(f"/requests/{fr.pk}/").content.decode()
+    assert "Two batteries" in page.split('id="flights"')[1]
+    assert f'action="/requests/{fr.pk}/survey/"' in page.split('id="delivery"')[1]
+    # No bare "Mark delivered": the request page leads to the flown flight's survey, where the files go.
+    assert "deliver" not in actions_offered(contractor, fr)
+    assert contractor.post(f"/requests/{fr.pk}/actions/deliver/", {"reason": "x"}).status_code == 404
+    opened = contractor.post(f"/requests/{fr.pk}/survey/")
+    survey = fr.surveys.get()
+    assert opened.status_code == 302 and opened["Location"] == f"/surveys/{survey.pk}/#upload"
+    assert survey.flight.status == "flown" and survey.supplier_id == cast.supplier.pk
+    # Declaring the delivery before any file is stored is refused; the request stays flown.
+    contractor.post(f"/surveys/{survey.pk}/deliver/")
     fr.refresh_from_db()
-    assert fr.status == RequestStatus.DELIVERED
+    assert fr.status == RequestStatus.FLOWN and fr.orders.get().status == OrderStatus.ACCEPTED
+    photo = (shared_data / "drone" / "caliterra-half" / "IMG_9354.jpg").read_bytes()
+    assert tus_upload(contractor, survey.pk, "IMG_9354.jpg", photo).status_code == 204
+    contractor.post(f"/surveys/{survey.pk}/deliver/")
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.DELIVERED and fr.orders.get().status == OrderStatus.DELIVERED
     requester = as_user(client, cast.requester)
     assert actions_offered(requester, fr) == {"accept_delivery", "return_delivery"}
     response = requester.post(
@@ -200,13 +218,24 @@ def test_fly_deliver_return_and_accept_through_the_page(client, cast, airspace_d
     )
     fr.refresh_from_db()
     assert fr.status == RequestStatus.REWORK and "North end missing" in response.content.decode()
-    as_user(client, cast.contractor).post(
-        f"/requests/{fr.pk}/actions/deliver/", {"reason": "North end added"}
-    )
-    as_user(client, cast.requester).post(f"/requests/{fr.pk}/actions/accept_delivery/", {})
+    # Rework: the same button leads back to the same survey; delivered again from there.
+    contractor = as_user(client, cast.contractor)
+    assert contractor.post(f"/requests/{fr.pk}/survey/")["Location"] == f"/surveys/{survey.pk}/#upload"
+    contractor.post(f"/surveys/{survey.pk}/deliver/")
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.DELIVERED
+    # The Caliterra photo is not of Oban: the conformance check fails, so accepting needs a reason.
+    requester = as_user(client, cast.requester)
+    response = requester.post(f"/requests/{fr.pk}/actions/accept_delivery/", {}, follow=True)
+    assert "give a reason for accepting it" in response.content.decode()
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.DELIVERED
+    requester.post(f"/requests/{fr.pk}/actions/accept_delivery/", {"reason": "Checked by eye; fine"})
     fr.refresh_from_db()
     assert fr.status == RequestStatus.COMPLETED
     assert fr.orders.get().status == OrderStatus.COMPLETED
+    accepted = fr.audit_events.get(action="accept_delivery")
+    assert accepted.reason == "Checked by eye; fine" and accepted.data["conformance"] == "needs_review"
 
 
 def test_reschedule_and_cancel_need_a_reason(client, cast, airspace_data):
