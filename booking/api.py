@@ -326,14 +326,23 @@ class SpendView(APIView):
         )
 
 
+#: Dates a statement may cover: the framework's life, with room either side.
+STATEMENT_YEARS = (2000, 2100)
+STATEMENT_MAX_DAYS = 5 * 366
+
+
 def _date_param(request, name: str) -> date:
+    from rest_framework.exceptions import ValidationError
+
     value = request.query_params.get(name, "")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
-        from rest_framework.exceptions import ValidationError
-
-        raise ValidationError({name: f"a date YYYY-MM-DD is required, not {value!r}"}) from None
+        raise ValidationError({name: f"a date YYYY-MM-DD is required, not {value[:40]!r}"}) from None
+    first, last = STATEMENT_YEARS
+    if not first <= parsed.year <= last:
+        raise ValidationError({name: f"the date must be between {first} and {last}, not {parsed}"})
+    return parsed
 
 
 class RechargeView(APIView):
@@ -365,6 +374,10 @@ class RechargeView(APIView):
             from rest_framework.exceptions import ValidationError
 
             raise ValidationError({"end": "the period must end on or after its start"})
+        if (end - start).days > STATEMENT_MAX_DAYS:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"end": "a statement covers at most five years"})
         statement = recharge_statement(organisation=organisation, start=start, end=end)
         output = request.query_params.get("output", "csv")
         stem = f"recharge-{organisation.pk}-{start}-{end}"
