@@ -241,3 +241,45 @@ def test_times_within_the_tolerance_need_no_reason(cast, now):
                            flight_log=_log(flight, takeoff=takeoff), weather=dict(WEATHER_OK))
     flight.refresh_from_db()
     assert flight.status == FlightStatus.FLOWN and "time_reason" not in flight.flight_log
+
+
+def test_the_calendar_feed_marks_a_flight_awaiting_sign_off_as_tentative(cast, now):
+    from icalendar import Calendar
+
+    fr = _confirmed(cast, now)
+    _schedule(cast, fr, now, _midnight_after(fr.window_start))
+    feed = APIClient().get(f"/api/v1/calendar/{cast.contractor.profile.calendar_token}.ics")
+    (event,) = [c for c in Calendar.from_ical(feed.content).walk("VEVENT")]
+    assert str(event["status"]) == "TENTATIVE"
+    assert str(event["summary"]).startswith("AWAITING SIGN-OFF")
+    assert "LGT-01" in str(event["description"])
+    services.flight_approve(actor=cast.policy_officer, flight_request=fr, now=now)
+    feed = APIClient().get(f"/api/v1/calendar/{cast.contractor.profile.calendar_token}.ics")
+    (event,) = [c for c in Calendar.from_ical(feed.content).walk("VEVENT")]
+    assert str(event["status"]) == "CONFIRMED" and "SIGN-OFF" not in str(event["summary"])
+
+
+def test_the_policy_panel_says_what_blocks_what_needs_an_officer_and_what_the_supplier_supplies():
+    from booking.policy_panel import policy_panel
+    from booking.transitions import SUPPLIER_EVIDENCE_RULES
+
+    findings = [
+        {"rule": "PRIV-01", "severity": "block", "message": "no DPIA"},
+        {"rule": "AIR-01", "severity": "approval", "message": "Oban FRZ"},
+        {"rule": "INS-01", "severity": "block", "message": "no insurance on file"},
+        {"rule": "GOV-06", "severity": "warn", "message": "short notice"},
+    ]
+    blocked = policy_panel(status="blocked", stage="submission", findings=findings,
+                           supplier_rules=SUPPLIER_EVIDENCE_RULES)
+    assert blocked.heading == "Blocked by the policy"
+    assert [f["rule"] for f in blocked.blocking] == ["PRIV-01"]
+    assert [f["rule"] for f in blocked.officer] == ["AIR-01"]
+    assert [f["rule"] for f in blocked.supplier] == ["INS-01"] and "insurance" in blocked.supplier_summary
+    approved = policy_panel(status="approved", stage="submission", findings=findings[1:],
+                            supplier_rules=SUPPLIER_EVIDENCE_RULES)
+    assert approved.heading == "Approved" and approved.officer == [] and approved.blocking == []
+    waiting = policy_panel(status="scheduled", stage="scheduling", findings=[],
+                           supplier_rules=SUPPLIER_EVIDENCE_RULES,
+                           awaiting=[{"rule": "LGT-01", "message": "40 minutes of night", "facts": {}}])
+    assert "awaiting a policy officer's sign-off" in waiting.heading and waiting.awaiting_signoff
+    assert [f["rule"] for f in waiting.officer] == ["LGT-01"]
