@@ -20,19 +20,31 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from booking import services as booking
-from booking.models import AuditEvent, CallOffOrder, Flight, FlightRequest, RequestStatus
-from booking.testing import GOOD_OPERATION, Cast, make_cast
+from booking.models import (
+    AuditEvent,
+    CallOffOrder,
+    Flight,
+    FlightRequest,
+    Profile,
+    RateCard,
+    RequestStatus,
+    Role,
+)
+from booking.money import estimate_cost
+from booking.testing import GOOD_OPERATION, Cast, add_supplier, make_cast
 from booking.views import ACTIONS
 from policy.models import PolicyCheck
 from processing import services as processing
@@ -548,3 +560,250 @@ def test_calendar_feed_is_keyed_by_its_secret(world):
         )
     )
     assert other.status_code == 200 and MARKER.encode() not in other.content
+
+
+# ------------------------------------------------- what a response contains: suppliers see only their own
+#
+# One request with four suppliers on its lot: the first-ranked quotes and is ordered from its quote, then
+# declines ("decliner"); the order passes to the next ("winner"), which accepts, schedules and flies it with
+# its named pilot; a third only quoted ("quoter"); a fourth never touched it ("uninvolved"). At every state,
+# each supplier's contractor fetches the request through the web pages, the API request detail and lists,
+# the audit endpoint and the policy-check list and details; no body may hold a string that identifies
+# another supplier's work: its name, an amount of its order, quote or rate card, its PO number or decline
+# reason, its pilot's name and Flyer ID, its operator ID, authorisation reference or insurance policy number.
+# The strings come from the database, and an administrator's bodies must hold them (the positive control).
+
+DECLINE_REASON = "Zqx our only pilot is on leave that week"
+#: Distinct rate cards (per session, per hectare, per extra deliverable) so no two suppliers' figures match.
+RATES = {
+    "decliner": ("611.00", "43.17", "131.00"),
+    "winner": ("577.00", "38.29", "117.00"),
+    "quoter": ("593.00", "41.53", "109.00"),
+    "uninvolved": ("623.00", "36.71", "127.00"),
+}
+QUOTES = {"decliner": Decimal("3141.59"), "quoter": Decimal("2718.28")}
+
+
+@dataclass
+class Market:
+    cast: Cast
+    suppliers: dict[str, Any]  # part -> Supplier
+    users: dict[str, Any]  # part -> the supplier's contractor
+    fr: FlightRequest | None = None
+
+
+def _money(value: Any) -> set[str]:
+    amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    return {str(amount), f"{amount:,}"}
+
+
+def _contractor(username: str, supplier) -> Any:
+    user = get_user_model().objects.create_user(username, f"{username}@example.org", "x")
+    Profile.objects.create(user=user, role=Role.CONTRACTOR, supplier=supplier)
+    return user
+
+
+@pytest.fixture
+def market(db) -> Market:
+    cast = make_cast()
+    today = timezone.localdate()
+    quoter = add_supplier(
+        name="Cairngorm Aerial Ltd", email="ops@cairngorm.example", lot=cast.lot, rank=3, today=today
+    )
+    uninvolved = add_supplier(
+        name="Dalriada Drones Ltd", email="ops@dalriada.example", lot=cast.lot, rank=4, today=today
+    )
+    suppliers = {"decliner": cast.supplier, "winner": cast.other_supplier, "quoter": quoter,
+                 "uninvolved": uninvolved}  # fmt: skip
+    for part, (session, hectare, extra) in RATES.items():
+        RateCard.objects.filter(supplier=suppliers[part], lot=cast.lot).update(
+            per_session=Decimal(session), per_hectare=Decimal(hectare),
+            per_extra_deliverable=Decimal(extra),
+        )  # fmt: skip
+    users = {
+        "decliner": cast.contractor,
+        "winner": cast.other_contractor,
+        "quoter": _contractor("quoter_contractor", quoter),
+        "uninvolved": _contractor("uninvolved_contractor", uninvolved),
+    }
+    return Market(cast=cast, suppliers=suppliers, users=users)
+
+
+def identifying(m: Market, part: str) -> list[tuple[str, str]]:
+    """(string, what it is) pairs that identify `part`'s supplier and its work on the request."""
+    supplier, fr = m.suppliers[part], m.fr
+    assert fr is not None
+    found = [(supplier.name, "name")]
+    for pilot in supplier.pilots.all():
+        found += [(pilot.name, "pilot name"), (pilot.flyer_id, "Flyer ID")]
+    found += [(r.operator_id, "operator ID") for r in supplier.operator_registrations.all()]
+    found += [(a.reference, "authorisation") for a in supplier.authorisations.all()]
+    found += [(c.policy_number, "insurance policy") for c in supplier.insurance_certificates.all()]
+    for order in fr.orders.filter(supplier=supplier):
+        found += [(s, "order value") for s in _money(order.value)] + [(order.po_number, "PO number")]
+        if order.decline_reason:
+            found.append((order.decline_reason, "decline reason"))
+    for quote in fr.quotes.filter(supplier=supplier):
+        found += [(s, "quote amount") for s in _money(quote.amount)]
+    rate_card = supplier.rate_cards.get(lot=m.cast.lot)
+    estimate = estimate_cost(
+        rate_card=rate_card, sessions=fr.sessions, hectares=fr.area_hectares,
+        deliverables=list(fr.deliverables),
+    )  # fmt: skip
+    return found + [(s, "rate-card estimate") for s in _money(estimate)]
+
+
+def needles(m: Market, part: str, kind: str) -> list[str]:
+    return [s for s, k in identifying(m, part) if k == kind]
+
+
+def bodies(client: Client, fr: FlightRequest) -> dict[str, str]:
+    """Every read that shows the request: URL -> body (whatever the status: a 404 must hold nothing)."""
+    urls = [
+        reverse("booking:request_detail", kwargs={"pk": fr.pk}),
+        reverse("booking:request_list"),
+        reverse("booking:dashboard"),
+        reverse("flightrequest-detail", kwargs={"reference": fr.reference}),
+        reverse("flightrequest-audit", kwargs={"reference": fr.reference}),
+        reverse("flightrequest-list"),
+        reverse("order-list") + f"?flight_request={fr.pk}",
+        reverse("flight-list"),
+        reverse("policy-check-list") + f"?flight_request={fr.pk}",
+        *(reverse("policy-check-detail", kwargs={"pk": pk})
+          for pk in PolicyCheck.objects.filter(flight_request=fr).values_list("pk", flat=True)),
+    ]  # fmt: skip
+    out = {}
+    for url in urls:
+        got = client.get(url)
+        assert got.status_code < 500, f"GET {url}: {got.status_code}"
+        out[url] = got.content.decode(errors="replace")
+    return out
+
+
+def leaks(m: Market, state: str, part: str) -> list[str]:
+    """What `part`'s contractor reads of the other suppliers."""
+    client = Client(raise_request_exception=False)
+    client.force_login(m.users[part])
+    assert m.fr is not None
+    rivals: dict[str, str] = {}
+    for other in m.suppliers:
+        if other != part:
+            rivals.update({s: f"the {other}'s {kind}" for s, kind in identifying(m, other)})
+    own = {s for s, _ in identifying(m, part)}
+    assert not set(rivals) & set(own), "the world must give every supplier distinct strings"
+    return [
+        f"{state}: the {part} reads {whose} {needle!r} at GET {url}"
+        for url, text in bodies(client, m.fr).items()
+        for needle, whose in rivals.items()
+        if needle in text
+    ]
+
+
+def _walk_market(m: Market) -> list[str]:
+    """Walk the request through the four suppliers' hands, checking every contractor's reads at each
+    state; returns every leak found."""
+    cast, now = m.cast, timezone.now()
+    found: list[str] = []
+
+    def check(state: str) -> None:
+        assert m.fr is not None
+        m.fr.refresh_from_db()
+        for part in m.suppliers:
+            found.extend(leaks(m, state, part))
+
+    fr = booking.flight_request_create(actor=cast.requester, now=now, **cast.request_fields(now=now))
+    m.fr = fr
+    booking.flight_request_submit(actor=cast.requester, flight_request=fr, now=now)
+    fr.refresh_from_db()
+    if fr.status == RequestStatus.REFERRED:
+        booking.flight_request_approve(actor=cast.policy_officer, flight_request=fr, now=now, reason="ok")
+        fr.refresh_from_db()
+    quotes = {
+        part: booking.quote_add(actor=cast.procurement, flight_request=fr, now=now,
+                                supplier=m.suppliers[part], amount=amount, notes=f"{part} quote")
+        for part, amount in QUOTES.items()
+    }  # fmt: skip
+    check("quoted")
+    booking.flight_request_order(
+        actor=cast.procurement, flight_request=fr, now=now, quote=quotes["decliner"]
+    )
+    check("ordered from the decliner's quote")
+    new_order = booking.order_decline(
+        actor=m.users["decliner"], flight_request=fr, now=now, reason=DECLINE_REASON
+    )
+    assert new_order is not None and new_order.supplier == m.suppliers["winner"]
+    check("declined and passed on")
+    booking.order_accept(actor=m.users["winner"], flight_request=fr, now=now)
+    check("accepted by the winner")
+    fr.refresh_from_db()
+    start = fr.window_start
+    booking.flight_schedule(
+        actor=m.users["winner"], flight_request=fr, now=now, scheduled_start=start,
+        scheduled_end=start + timedelta(hours=2), pilot=cast.other_pilot,
+        aircraft=cast.other_aircraft, operation=dict(GOOD_OPERATION),
+    )  # fmt: skip
+    check("scheduled by the winner")
+    booking.flight_record(
+        actor=m.users["winner"], flight_request=fr, now=start + timedelta(hours=3),
+        flight_log={"takeoff": start.isoformat(),
+                    "landing": (start + timedelta(minutes=40)).isoformat()},
+        weather=dict(WEATHER_OK),
+    )  # fmt: skip
+    fr.refresh_from_db()
+    assert fr.status == RequestStatus.FLOWN, fr.status
+    check("flown by the winner")
+    return found
+
+
+def test_suppliers_read_nothing_of_each_other(market):
+    found = _walk_market(market)
+    assert not found, f"{len(found)} leaks:\n" + "\n".join(found)
+    m, fr = market, market.fr
+    assert fr is not None
+    # Positive controls: each reads its own work, and an administrator reads everyone's, so the strings
+    # searched for above are really in the answers when they are allowed.
+    def text_of(user) -> str:
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        return "\n".join(bodies(client, fr).values())
+
+    winner_text, decliner_text = text_of(m.users["winner"]), text_of(m.users["decliner"])
+    for kind in ("name", "pilot name", "Flyer ID", "operator ID", "authorisation", "insurance policy",
+                 "order value", "PO number"):  # fmt: skip
+        assert any(s in winner_text for s in needles(m, "winner", kind)), f"the winner's own {kind}"
+    for kind in ("name", "order value", "PO number", "decline reason", "quote amount"):
+        assert any(s in decliner_text for s in needles(m, "decliner", kind)), f"the decliner's {kind}"
+    admin_text = text_of(m.cast.admin)
+    expected = {
+        "winner": {"name", "pilot name", "Flyer ID", "operator ID", "authorisation", "insurance policy",
+                   "order value", "PO number"},
+        # the request's estimate comes from the first-ranked supplier's (the decliner's) rate card
+        "decliner": {"name", "order value", "PO number", "decline reason", "quote amount",
+                     "rate-card estimate"},
+        "quoter": {"name", "quote amount"},
+    }  # fmt: skip
+    for part, kinds in expected.items():
+        for kind in kinds:
+            assert any(s in admin_text for s in needles(m, part, kind)), (
+                f"the administrator reads the {part}'s {kind}"
+            )
+    # The lost quoter and the uninvolved supplier cannot open the request at all.
+    for part in ("quoter", "uninvolved"):
+        client = Client(raise_request_exception=False)
+        client.force_login(m.users[part])
+        assert client.get(reverse("flightrequest-detail", kwargs={"reference": fr.reference})).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["requester", "planner", "policy_officer"])
+def test_quote_amounts_are_for_procurement_and_the_quoting_supplier(market, role):
+    """Council readers see the order's value, not what the suppliers that lost quoted."""
+    found = _walk_market(market)
+    assert not found, "\n".join(found)
+    fr = market.fr
+    assert fr is not None
+    client = Client(raise_request_exception=False)
+    client.force_login(getattr(market.cast, role))
+    text = "\n".join(bodies(client, fr).values())
+    assert any(s in text for s in _money(fr.current_order.value)), "the order's value is theirs to read"
+    for needle in _money(QUOTES["quoter"]):
+        assert needle not in text, f"a {role} reads the losing quote {needle}"
