@@ -343,7 +343,10 @@ class RecordFlightSerializer(serializers.Serializer):
 
 
 class DeliverSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    """Delivery goes through the survey of the flown flight (see the `deliver` action)."""
+
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 help_text="kept with the delivery in the audit trail")
 
 
 class LotSupplierSerializer(serializers.ModelSerializer):

@@ -123,6 +123,8 @@ class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=SurveyCreateSerializer, responses={201: SurveySerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
+        """Open a survey (a delivery) for the request's flown flight, or the given `flight`, which must be flown;
+        400 naming `flight` when it is cancelled or still scheduled, or when the request has no flown flight."""
         if not can_create_survey(request.user):
             raise PermissionDenied("Only a contractor user (or an administrator) opens a delivery.")
         form = SurveyCreateSerializer(data=request.data, context={"request": request})
