@@ -293,7 +293,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "takeoff": _takeoff_geojson(flight_request),
         **_delivery_context(flight_request, user),
     }
-    ctx["policy_panel"] = _policy_panel(flight_request, ctx["check"])
+    ctx["policy_panel"] = _policy_panel(flight_request, ctx["check"], user)
     if {"schedule", "reschedule"} & set(actions):
         ctx["daylight"] = _daylight(flight_request)
     return render(request, "booking/request_detail.html", ctx)
@@ -340,8 +340,10 @@ def _daylight(flight_request: FlightRequest) -> dict:
     return {"rows": rows, "label": rows[0]["label"] if rows else "", "truncated": day <= last}
 
 
-def _policy_panel(flight_request: FlightRequest, check: Any):
+def _policy_panel(flight_request: FlightRequest, check: Any, user: Any):
     flight = scheduled_flight(flight_request) if flight_request.status == S.SCHEDULED else None
+    if flight is not None and role_of(user) == Role.CONTRACTOR and flight.supplier_id != supplier_id_of(user):
+        flight = None  # another supplier's flight (a decliner never reads the winner's findings)
     return policy_panel(
         status=flight_request.status,
         stage=getattr(check, "stage", None),
@@ -357,6 +359,8 @@ def _delivery_context(flight_request: FlightRequest, user: Any) -> dict:
     from .fulfilment import conformance_outcome, delivered_survey
 
     survey = delivered_survey(flight_request)
+    if survey is not None and role_of(user) == Role.CONTRACTOR and survey.supplier_id != supplier_id_of(user):
+        survey = None  # another supplier's delivery
     order = flight_request.current_order
     can_upload = flight_request.status in {S.FLOWN, S.REWORK} and order is not None and (
         role_of(user) == Role.ADMIN
