@@ -116,21 +116,20 @@ def test_delivery_through_the_survey_makes_the_order_actual_spend_only_then(cast
 
 def test_the_request_api_deliver_goes_through_the_survey_with_stored_files(cast, now, make_request,
                                                                            shared_data, mailoutbox,
-                                                                           django_capture_on_commit_callbacks):
+                                                                           send_outbox):
     fr = make_request(S.FLOWN)
     survey, _ = surveys.survey_open(flight_request=fr, by=cast.contractor)
     contractor = client_for(cast.contractor)
     assert tus_upload(contractor, survey.pk, "IMG_9354.jpg", photo(shared_data)).status_code == 204
-    with django_capture_on_commit_callbacks(execute=True):
-        response = contractor.post(f"{API}/requests/{fr.reference}/deliver/", {"note": "All photos"},
-                                   format="json")
+    response = contractor.post(f"{API}/requests/{fr.reference}/deliver/", {"note": "All photos"},
+                               format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == S.DELIVERED
     survey.refresh_from_db()
     assert survey.delivered_at is not None and survey.conformance is not None
     delivered = events(fr, "deliver")[-1]
     assert delivered.reason.startswith("All photos") and delivered.data["survey"] == survey.pk
-    assert any(cast.requester.email in m.to for m in mailoutbox)
+    assert any(cast.requester.email in m.to for m in send_outbox())
     # Someone else's contractor cannot deliver it (404: they do not see the request).
     assert client_for(cast.other_contractor).post(f"{API}/requests/{fr.reference}/deliver/").status_code == 404
 
@@ -306,3 +305,51 @@ def test_a_built_map_is_audited(cast, shared_data):
     (built,) = events(fr, "map_built")
     assert built.data["kind"] == "cog" and built.data["orthophoto"] == survey.orthophoto.name
     assert built.data["rebuilt"] is False and built.supplier_id == cast.supplier.pk
+
+
+def _delivered_survey(cast, shared_data, *, thermal: bool):
+    """A delivery whose every check passes (DJI H20T frames inside their own footprints), or one where no check
+    fails but height and coverage cannot be made (Caliterra on its day, inside its area): needs review."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    from processing.core.metadata import read_imagery_info
+    from tests.surveys.helpers import CALITERRA_AREA, CALITERRA_DAY, make_delivery
+
+    if thermal:
+        paths = sorted((shared_data / "thermal" / "h20t").glob("*.JPG"))[:4]
+        footprints = [shape(read_imagery_info(p).footprint) for p in paths]
+        area = mapping(unary_union(footprints).convex_hull.buffer(-2e-5))
+        first = read_imagery_info(paths[0]).captured_at
+        survey = make_delivery(cast, area=area, start=first - timedelta(minutes=30), hours=2,
+                               deliverables=["thermal"])
+    else:
+        paths = sorted((shared_data / "drone" / "caliterra-half").glob("*.jpg"))[:3]
+        survey = make_delivery(cast, area=CALITERRA_AREA, start=CALITERRA_DAY, hours=3)
+    for path in paths:
+        surveys.asset_ingest_file(survey=survey, path=path, original_name=path.name, uploaded_by=cast.contractor)
+    return surveys.survey_deliver(survey=survey, by=cast.contractor, now=survey.flight.scheduled_end)
+
+
+def test_a_delivery_that_passes_is_accepted_without_a_reason(cast, shared_data):
+    survey = _delivered_survey(cast, shared_data, thermal=True)
+    assert survey.conformance_passed and not survey.conformance.get("needs_review")
+    fr = survey.flight_request
+    response = client_for(cast.requester).post(f"{API}/requests/{fr.reference}/accept_delivery/", {}, format="json")
+    assert response.status_code == 200, response.content
+    event = events(fr, "accept_delivery")[-1]
+    assert event.reason == "" and event.data["conformance"] == "pass"
+    assert event.data["accepted_despite_conformance"] is False
+
+
+def test_a_delivery_that_needs_review_needs_a_reason_too(cast, shared_data):
+    survey = _delivered_survey(cast, shared_data, thermal=False)
+    assert survey.conformance_passed and survey.conformance["needs_review"]  # no check failed
+    fr = survey.flight_request
+    requester = client_for(cast.requester)
+    refused = requester.post(f"{API}/requests/{fr.reference}/accept_delivery/", {"reason": "  "}, format="json")
+    assert refused.status_code == 400 and "reason" in refused.json()
+    accepted = requester.post(f"{API}/requests/{fr.reference}/accept_delivery/", {"reason": "Heights checked"},
+                              format="json")
+    assert accepted.status_code == 200
+    assert events(fr, "accept_delivery")[-1].reason == "Heights checked"
