@@ -1,12 +1,16 @@
-"""Email to whoever must act next (console backend by default), sent after the transaction commits."""
+"""Email to whoever must act next, written to the outbox (`notify`) in the transaction of the change.
+
+Nothing talks to a mail server here: the job runner, Celery or `manage.py send_outbox` sends the rows later and
+retries them, so a dead SMTP server can neither fail the change nor lose the notification; a rollback drops it."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from notify.services import outbox_queue
 
 from .models import FlightRequest, FlightStatus, OrderStatus, RequestStatus, Role
 
@@ -77,7 +81,7 @@ def request_url(flight_request: FlightRequest) -> str:
 def notify_transition(
     *, flight_request: FlightRequest, action: str, state: str, reason: str = "", message: str = ""
 ) -> None:
-    """Queue one email about the transition for after the commit (nothing is sent on rollback)."""
+    """Queue one email about the transition in the outbox (nothing is sent on rollback)."""
     to = recipients(flight_request=flight_request, state=state)
     if not to:
         return
@@ -97,18 +101,15 @@ def notify_transition(
         lines.append(message)
     lines.append(request_url(flight_request))
     body = "\n".join(lines)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
-    )
+    # The outbox works on the wall clock (the sender compares against it), whatever `now` the change used.
+    outbox_queue(to=to, subject=subject, body=body, now=timezone.now())
 
 
 def notify_policy_officers(*, flight_request: FlightRequest, subject: str, body: str) -> None:
-    """Queue an e-mail to the policy officers about something they should look at (after commit)."""
+    """Queue an e-mail in the outbox to the policy officers about something they should look at."""
     to = sorted(_role_emails(Role.POLICY_OFFICER))
     if not to:
         return
     full_subject = f"[{flight_request.reference}] {flight_request.site_name}: {subject}"
     text = f"{body}\n{request_url(flight_request)}"
-    transaction.on_commit(
-        lambda: send_mail(full_subject, text, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
-    )
+    outbox_queue(to=to, subject=full_subject, body=text, now=timezone.now())

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "notify",
     "booking",
     "policy",
     "surveys",
@@ -175,6 +176,7 @@ JOB_WORK_DIR = env_str("JOB_WORK_DIR", "")
 # With Celery, `celery -A config beat` hands jobs whose worker died back to the queue every minute.
 CELERY_BEAT_SCHEDULE = {
     "reclaim-stale-jobs": {"task": "processing.reclaim_stale_jobs", "schedule": 60.0},
+    "send-outbox": {"task": "notify.send_outbox", "schedule": 30.0},  # retries of e-mail that failed
 }
 
 CACHES = {
@@ -187,6 +189,17 @@ CACHES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "drones@council.example")
+# Notifications go to an outbox in the database; run_jobs, Celery beat or `manage.py send_outbox` send them.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 5)
+EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 60)
+if EMAIL_MAX_ATTEMPTS < 1 or EMAIL_RETRY_SECONDS < 1 or EMAIL_TIMEOUT < 1:
+    raise SettingError("EMAIL_MAX_ATTEMPTS, EMAIL_RETRY_SECONDS and EMAIL_TIMEOUT must be at least 1")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

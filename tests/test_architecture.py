@@ -37,3 +37,22 @@ def test_core_module_imports_no_django(path: Path) -> None:
 
 def test_there_are_core_modules_to_check() -> None:
     assert len(_python_files()) >= 3
+
+
+PROJECT_APPS = ("booking", "policy", "surveys", "processing")
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "notify").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_the_outbox_app_imports_no_other_app(path: Path) -> None:
+    """`notify` sits first in the dependency order: every app may queue mail through it."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        for name in names:
+            assert name.split(".")[0] not in PROJECT_APPS, f"{path.name} imports {name}"

@@ -106,9 +106,7 @@ def _log(flight, *, takeoff=None, minutes=30):
     return {"took_off_at": takeoff.isoformat(), "landed_at": (takeoff + timedelta(minutes=minutes)).isoformat()}
 
 
-def test_a_night_reschedule_of_an_approved_request_awaits_a_fresh_sign_off(
-    cast, now, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_a_night_reschedule_of_an_approved_request_awaits_a_fresh_sign_off(cast, now, send_outbox):
     fr = _confirmed(cast, now)
     submission = fr.audit_events.filter(action="policy_check").last()
     assert "LGT-01" in {f["rule"] for f in submission.data["findings"]}  # the window holds nights
@@ -116,13 +114,12 @@ def test_a_night_reschedule_of_an_approved_request_awaits_a_fresh_sign_off(
     assert not day.awaits_signoff and day.signoff_findings == []  # what the officer approved
 
     night_start = _midnight_after(fr.window_start)
-    with django_capture_on_commit_callbacks(execute=True):
-        night = _reschedule(cast, fr, now, night_start)
+    night = _reschedule(cast, fr, now, night_start)
     fr.refresh_from_db()
     assert fr.status == S.SCHEDULED and night.awaits_signoff and night.signoff_rules == ["LGT-01"]
     facts = night.signoff_findings[0]["facts"]
     assert facts["night"] and facts["night_minutes"] == 40
-    mail = mailoutbox[-1]
+    mail = send_outbox()[-1]
     assert cast.policy_officer.email in mail.to and "awaiting a policy officer's sign-off" in mail.subject
     assert "Moved from" in mail.body and "LGT-01" in mail.body
     event = fr.audit_events.filter(action="reschedule").last()
@@ -209,9 +206,7 @@ def test_a_flight_cannot_be_recorded_before_it_starts_or_with_future_times(cast,
     assert response.status_code == 409 and "before it starts" in response.json()["detail"]
 
 
-def test_times_outside_the_slot_need_a_reason_and_are_flagged(
-    cast, now, mailoutbox, django_capture_on_commit_callbacks
-):
+def test_times_outside_the_slot_need_a_reason_and_are_flagged(cast, now, send_outbox):
     fr = _confirmed(cast, now)
     flight = _schedule(cast, fr, now, _midday(fr))
     late = flight.scheduled_start + timedelta(hours=2)
@@ -220,16 +215,15 @@ def test_times_outside_the_slot_need_a_reason_and_are_flagged(
         services.flight_record(actor=cast.contractor, flight_request=fr, now=later,
                                flight_log=_log(flight, takeoff=late), weather=dict(WEATHER_OK))
     assert err.value.field == "time_reason"
-    with django_capture_on_commit_callbacks(execute=True):
-        services.flight_record(actor=cast.contractor, flight_request=fr, now=later,
-                               flight_log=_log(flight, takeoff=late), weather=dict(WEATHER_OK),
-                               time_reason="fog until 14:00")
+    services.flight_record(actor=cast.contractor, flight_request=fr, now=later,
+                           flight_log=_log(flight, takeoff=late), weather=dict(WEATHER_OK),
+                           time_reason="fog until 14:00")
     flight.refresh_from_db()
     assert flight.status == FlightStatus.FLOWN
     assert flight.flight_log["minutes_outside_slot"] == 110
     event = fr.audit_events.get(action="record_flight")
     assert event.reason == "fog until 14:00" and event.data["minutes_outside_slot"] == 110
-    flagged = [m for m in mailoutbox if "outside its scheduled slot" in m.subject]
+    flagged = [m for m in send_outbox() if "outside its scheduled slot" in m.subject]
     assert flagged and cast.policy_officer.email in flagged[0].to and "fog until 14:00" in flagged[0].body
 
 
