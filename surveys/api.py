@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -222,10 +222,18 @@ class UploadCreateView(APIView):
             try:
                 data = _tus_creation_data(request)
             except uploads.UploadError as exc:
+                uploads.upload_refusal_record(survey=survey, owner=request.user, filename="",
+                                              size=request.headers.get("Upload-Length"), field=exc.field,
+                                              message=exc.message)
                 return _upload_error(exc)
         else:
             form = UploadCreateSerializer(data=request.data)
-            form.is_valid(raise_exception=True)
+            if not form.is_valid():
+                field, errors = next(iter(form.errors.items()))
+                body = request.data if hasattr(request.data, "get") else {}
+                uploads.upload_refusal_record(survey=survey, owner=request.user, filename=body.get("filename", ""),
+                                              size=body.get("size"), field=field, message=str(errors[0]))
+                raise ValidationError(form.errors)
             data = form.validated_data
         try:
             upload = uploads.upload_create(survey=survey, owner=request.user, filename=data["filename"],

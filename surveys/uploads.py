@@ -115,6 +115,13 @@ def _audit(survey: Survey, action: str, *, actor: Any, data: dict[str, Any]) -> 
                  data={"survey": survey.pk, **data}, supplier=survey.supplier_id)
 
 
+def upload_refusal_record(*, survey: Survey, owner: Any, filename: Any, size: Any, field: str, message: str) -> None:
+    """An upload refused before it started (bad name, size or checksum, or unreadable tus headers)."""
+    _audit(survey, "upload_refused", actor=owner, data={
+        "filename": str(filename or "")[:255], "size": size if isinstance(size, int) else str(size)[:40],
+        "field": field, "error": message})
+
+
 def _audit_upload(upload: Upload, action: str, **data: Any) -> None:
     _audit(upload.survey, action, actor=upload.owner,
            data={"upload": str(upload.pk), "filename": upload.filename, "size": upload.size, **data})
@@ -127,8 +134,8 @@ def upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha25
     try:
         upload = _upload_create(survey=survey, owner=owner, filename=filename, size=size, sha256=sha256)
     except UploadError as exc:
-        _audit(survey, "upload_refused", actor=owner,
-               data={"filename": str(filename or "")[:255], "size": size, "field": exc.field, "error": exc.message})
+        upload_refusal_record(survey=survey, owner=owner, filename=filename, size=size, field=exc.field,
+                              message=exc.message)
         raise
     _audit_upload(upload, "upload_started", sha256=upload.sha256)
     if upload.state == UploadState.DUPLICATE:

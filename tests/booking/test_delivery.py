@@ -236,8 +236,9 @@ def test_upload_steps_are_audited_with_the_supplier(cast, make_request, shared_d
     assert tus_upload(contractor, survey.pk, "IMG_9354.jpg", photo(shared_data)).status_code == 204
     # Refused at the start (no declared checksum) and at the end (a truncated photo).
     refused_start = contractor.post(f"{API}/surveys/{survey.pk}/uploads/", {"filename": "x.jpg", "size": 0,
-                                                                             "sha256": ""}, format="json")
-    assert refused_start.status_code == 400
+                                                                             "sha256": "ab" * 32}, format="json")
+    assert refused_start.status_code == 400 and "size" in refused_start.json()
+    assert contractor.post(f"{API}/surveys/{survey.pk}/uploads/", [1, 2], format="json").status_code == 400
     refused_start = tus_create(contractor, survey.pk, "IMG_9355.jpg", photo(shared_data, "IMG_9355.jpg"),
                                sha="nothex")
     assert refused_start.status_code == 400
@@ -249,7 +250,9 @@ def test_upload_steps_are_audited_with_the_supplier(cast, make_request, shared_d
     assert [e.data["filename"] for e in started] == ["IMG_9354.jpg", "IMG_9356.jpg"]
     assert [(e.data["filename"], e.data["state"]) for e in finished] == [("IMG_9354.jpg", "stored")]
     assert finished[0].data["asset"] == survey.assets.get().pk
-    assert [(e.data["filename"], e.data["field"]) for e in refused] == [("IMG_9355.jpg", "sha256"),
+    assert [(e.data["filename"], e.data["field"]) for e in refused] == [("x.jpg", "size"),
+                                                                         ("", "non_field_errors"),
+                                                                         ("IMG_9355.jpg", "sha256"),
                                                                          ("IMG_9356.jpg", "file")]
     for event in started + finished + refused:
         assert event.supplier_id == cast.supplier.pk and event.actor == cast.contractor
