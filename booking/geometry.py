@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import shapely
-from pyproj import CRS, Transformer
-from shapely.geometry import Polygon, mapping, shape
-from shapely.validation import explain_validity
+# numpy, shapely and pyproj are imported in the functions that use them: the booking views import this module,
+# and loading the URL conf (every command, every worker) should not pay for them.
+if TYPE_CHECKING:
+    import numpy as np
+    from pyproj import CRS
+    from shapely.geometry import Polygon
 
 MAX_VERTICES = 5000
 MAX_AREA_HA = 100_000.0  # a flight area larger than 1,000 km² is a mistake, not a survey
@@ -59,6 +60,9 @@ def parse_area(data: Any) -> dict:
 
 def validate_polygon(coordinates: Any) -> dict:
     """Check rings, coordinate ranges, closure, self-intersection and emptiness."""
+    from shapely.geometry import Polygon
+    from shapely.validation import explain_validity
+
     if not isinstance(coordinates, list) or not coordinates:
         raise GeometryError("the polygon is empty: it has no coordinates")
     rings: list[list[tuple[float, float]]] = []
@@ -107,12 +111,19 @@ def validate_polygon(coordinates: Any) -> dict:
 
 def _projected_crs(lon: float, lat: float) -> CRS:
     """The UTM zone of a point: metres, small distortion over a site-sized area."""
+    from pyproj import CRS
+
     zone = int((lon + 180) // 6) + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + min(max(zone, 1), 60))
 
 
 def area_hectares(polygon: Polygon | dict) -> float:
     """Area of a WGS84 polygon in hectares, measured in the local UTM projection."""
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+    from shapely.geometry import shape
+
     geom = shape(polygon) if isinstance(polygon, dict) else polygon
     centre = geom.centroid
     to_utm = Transformer.from_crs("EPSG:4326", _projected_crs(centre.x, centre.y), always_xy=True)
@@ -168,4 +179,7 @@ def parse_kml(data: bytes | str) -> dict:
 
 
 def polygon_to_geojson(polygon: Polygon) -> dict:
+    from shapely.geometry import mapping
+
     return dict(mapping(polygon))
+

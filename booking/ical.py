@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
-from icalendar import Calendar, Event
 
 from .models import Profile
 from .notifications import request_url
@@ -23,6 +22,8 @@ def profile_for_token(token: str) -> Profile | None:
 
 
 def calendar_feed(*, user, now: datetime) -> bytes:
+    from icalendar import Calendar, Event  # imported here: slow to import, only the feed needs it
+
     cal = Calendar()
     cal.add("prodid", "-//Council drone surveys//booking//EN")
     cal.add("version", "2.0")

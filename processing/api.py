@@ -16,7 +16,6 @@ from rest_framework.views import APIView
 
 from . import selectors, services
 from .core.errors import TileError
-from .core.tiles import tilejson
 from .models import Job
 from .serializers import JobSerializer, TileJSONSerializer
 
@@ -75,4 +74,6 @@ class SurveyTileJSONView(APIView):
         except TileError as exc:
             raise NotFound(str(exc)) from exc
         url = request.build_absolute_uri(f"/tiles/surveys/{survey.pk}/") + "{z}/{x}/{y}.png"
+        from .core.tiles import tilejson  # imported here: rasterio and cv2 are slow to import
+
         return Response(tilejson(source, url, name=str(survey)))

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
-from .core.tiles import TileSource, open_source
 from .models import Job
+
+if TYPE_CHECKING:
+    from .core.tiles import TileSource
 
 
 def is_staff(user: Any) -> bool:
@@ -66,6 +68,8 @@ def orthophoto_source(name: str) -> TileSource:
         with _described_lock:
             described = _described.get(key)
         if described is None:
+            from .core.tiles import open_source  # here: rasterio and cv2 are slow to import
+
             described = open_source(path)
             described.close()
             with _described_lock:

@@ -8,8 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from .core.errors import TileError
-from .core.tile_encode import FORMATS
-from .core.tiles import render_tile
 from .selectors import orthophoto_source
 
 RENDERER_VERSION = "1"
@@ -19,6 +17,10 @@ CACHE_CONTROL = "private, max-age=86400"
 @require_GET
 def survey_tile(request: HttpRequest, survey_id: int, z: int, x: int, y: int, ext: str) -> HttpResponse:
     from surveys.selectors import visible_surveys
+
+    # Imported here, not at URL-conf load: they pull in rasterio, cv2 and numpy, slow to import.
+    from .core.tile_encode import FORMATS
+    from .core.tiles import render_tile
 
     if ext not in FORMATS:
         raise Http404("unknown tile format")

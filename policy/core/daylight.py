@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from astral import Observer
-from astral.sun import dawn, dusk, elevation, sunrise, sunset
+if TYPE_CHECKING:  # astral is imported where used: loading the policy app should not import it
+    from astral import Observer
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,9 @@ class DaylightWindow:
 
 def daylight_window(lat: float, lon: float, day: date, depression: float = 6.0) -> DaylightWindow:
     """Civil dawn/dusk and sunrise/sunset for one UTC date at a place."""
+    from astral import Observer
+    from astral.sun import sunrise, sunset
+
     obs = Observer(latitude=lat, longitude=lon)
     rise, set_ = _safe(sunrise, obs, day), _safe(sunset, obs, day)
     d0, d1, light = _twilight(round(lat, 3), round(lon, 3), day, depression)
@@ -78,7 +81,11 @@ def _twilight(lat: float, lon: float, day: date, depression: float) -> tuple[dat
 
     Cached per place (callers round to 0.001 degree, about 100 m, where twilight moves by well under a second)
     and date: the same sites are checked again and again, and astral is the costliest part of an evaluation."""
+    from astral import Observer
+    from astral.sun import dawn, dusk, elevation
+
     obs = Observer(latitude=lat, longitude=lon)
+
     try:
         d0 = dawn(obs, day, depression=depression, tzinfo=UTC)
         d1 = dusk(obs, day, depression=depression, tzinfo=UTC)

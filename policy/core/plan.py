@@ -9,10 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar
-
-from shapely.geometry import Point, Polygon, shape
-from shapely.validation import explain_validity
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .types import (
     Aircraft,
@@ -28,6 +25,9 @@ from .types import (
     Site,
     Weather,
 )
+
+if TYPE_CHECKING:
+    from shapely.geometry import Polygon
 
 # Generous bounds of the UK and its waters (WGS84 lon/lat) for catching swapped coordinates.
 UK_BOUNDS = (-10.0, 49.0, 3.0, 61.5)
@@ -149,6 +149,10 @@ def _list(data: Mapping[str, Any], key: str, path: str, parse: Callable[[Any, st
 
 def parse_area(value: Any, path: str = "area") -> Polygon:
     """A GeoJSON Polygon (WGS84 [lon, lat]) that is valid and lies in the UK."""
+    # shapely is imported where used so that loading the policy app does not import it (and numpy).
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
     if value is None:
         raise PlanError(path, "is required (a GeoJSON Polygon in WGS84)")
     if not isinstance(value, Mapping):
@@ -393,7 +397,10 @@ def parse_plan(data: Any) -> Plan:
     if end <= start:
         raise PlanError("end", "must be after start")
     takeoff = _list(data, "takeoff_points", "", _point)
+    from shapely.geometry import Point  # here, not at module level: see parse_area
+
     for i, (lon, lat) in enumerate(takeoff):
+
         if area.distance(Point(lon, lat)) > 1e-6:  # on the boundary counts as inside
             raise PlanError(f"takeoff_points[{i}]", "must lie inside the area")
     return Plan(

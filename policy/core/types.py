@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shapely.geometry import Polygon
+if TYPE_CHECKING:  # only named in annotations; importing shapely at load time is slow
+    from shapely.geometry import Polygon
+
 
 
 class Severity(StrEnum):

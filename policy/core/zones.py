@@ -10,25 +10,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
-import shapely
-from pyproj import Transformer
-from shapely.geometry import Point, shape
-from shapely.geometry.base import BaseGeometry
-from shapely.strtree import STRtree
+# numpy, shapely and pyproj are imported in the functions that use them: the policy app's models import this
+# module (ZoneKind), and every command and web process would otherwise pay for loading them.
+if TYPE_CHECKING:
+    import numpy as np
+    from pyproj import Transformer
+    from shapely.geometry.base import BaseGeometry
 
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+@cache
+def _to_bng() -> Transformer:
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 def _project_coords(coords: np.ndarray) -> np.ndarray:
-    x, y = _TO_BNG.transform(coords[:, 0], coords[:, 1])
+    import numpy as np
+
+    x, y = _to_bng().transform(coords[:, 0], coords[:, 1])
     return np.column_stack([x, y])
 
 
 def to_metres(geom: BaseGeometry) -> BaseGeometry:
     """WGS84 lon/lat geometry -> British National Grid metres."""
+    import shapely
+
     return shapely.transform(geom, _project_coords)
 
 
@@ -154,6 +164,9 @@ class ZoneIndex:
     """An STRtree over zone geometries in metres; build once, query many times."""
 
     def __init__(self, zones: Iterable[ZoneRecord], aerodromes: Iterable[Aerodrome] = ()) -> None:
+        from shapely.geometry import Point, shape
+        from shapely.strtree import STRtree
+
         self.zones: tuple[ZoneRecord, ...] = tuple(zones)
         geoms = [shape(z.geometry) for z in self.zones]
         projected = [to_metres(g) for g in geoms]
@@ -171,8 +184,11 @@ class ZoneIndex:
         """Zones within `max_buffer_m` of the (projected) area, with distance and overlap."""
         if self._tree is None:
             return []
+        import shapely
+
         # dwithin on the tree: no buffered probe polygon to build; the area is prepared for the predicates.
         shapely.prepare(area_m)
+
         hits = []
         for i in self._tree.query(area_m, predicate="dwithin", distance=max_buffer_m):
             geom = self._geoms[int(i)]

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from typing import Any
-
-from shapely.geometry.base import BaseGeometry
+from typing import TYPE_CHECKING, Any
 
 from ..catalogue import source_of
 from ..daylight import night_periods
 from ..settings import PolicySettings
 from ..types import Finding, Plan, Severity
 from ..zones import ZoneHit, ZoneIndex
+
+if TYPE_CHECKING:  # only named in annotations; importing shapely at load time is slow
+    from shapely.geometry.base import BaseGeometry
+
 
 OPEN = ("A1", "A2", "A3")
 SPECIFIC = "SPECIFIC"
