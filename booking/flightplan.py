@@ -127,6 +127,9 @@ def build_flight_plan(*, flight_request: FlightRequest, flight: Flight | None = 
         "people_in_view": flight_request.people_in_view,
         "submitted_at": _iso(flight_request.created_at),
         "requester": flight_request.requester.get_username(),
+        # PRIV-02/03: no organisation record holds a programme DPIA or privacy notice yet, so they are
+        # "not stated" (advice); add "programme_dpia" / "privacy_notice" here once one does.
+        "organisation": {"name": flight_request.organisation.name},
         "deliverables": list(flight_request.deliverables),
         "documents": dict(flight_request.documents or {}),
         "permissions": list(flight_request.permissions or []),

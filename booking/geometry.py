@@ -8,6 +8,8 @@ import math
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING, Any
 
+from policy.core.plan import MAX_AREA_VERTICES
+
 # numpy, shapely and pyproj are imported in the functions that use them: the booking views import this module,
 # and loading the URL conf (every command, every worker) should not pay for them.
 if TYPE_CHECKING:
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
     from pyproj import CRS
     from shapely.geometry import Polygon
 
-MAX_VERTICES = 5000
+MAX_VERTICES = MAX_AREA_VERTICES  # one limit for the form and the policy engine (policy.core.plan)
 MAX_AREA_HA = 100_000.0  # a flight area larger than 1,000 km² is a mistake, not a survey
 
 

@@ -13,15 +13,28 @@ from rest_framework.views import APIView
 from policy.core import PlanError
 from policy.core.catalogue import rendered_catalogue
 from policy.core.daylight import daylight_windows
+from policy.core.plan import MAX_AREA_VERTICES, MAX_PLAN_BYTES
 
 from . import selectors, services
 from .models import CheckStage
 from .serializers import DaylightQuerySerializer, PolicyCheckSerializer
 
 
-def plan_error_response(exc: PlanError) -> Response:
-    return Response({exc.field: [exc.message], "detail": f"{exc.field}: {exc.message}"},
-                    status=status.HTTP_400_BAD_REQUEST)
+def plan_error_response(exc: PlanError, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({exc.field: [exc.message], "detail": f"{exc.field}: {exc.message}"}, status=status_code)
+
+
+def body_too_large(request: Request) -> PlanError | None:
+    """A request body over MAX_PLAN_BYTES, judged by its declared length before anything reads it (the WSGI
+    stream never yields more than the declared length)."""
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return PlanError("plan", "the Content-Length header is not a number")
+    if size > MAX_PLAN_BYTES:
+        return PlanError("plan", f"the request body is {size:,} bytes; a flight plan may be at most "
+                         f"{MAX_PLAN_BYTES:,} bytes (an area may have at most {MAX_AREA_VERTICES:,} positions)")
+    return None
 
 
 class EvaluateView(APIView):
@@ -33,6 +46,9 @@ class EvaluateView(APIView):
         stage = request.query_params.get("stage", CheckStage.SUBMISSION)
         if stage not in CheckStage.values:
             return Response({"stage": [f"must be one of {', '.join(CheckStage.values)}"]}, status=400)
+        too_large = body_too_large(request)
+        if too_large is not None:
+            return plan_error_response(too_large, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         if not isinstance(request.data, dict):
             return plan_error_response(PlanError("plan", "must be a JSON object"))
         try:

@@ -27,6 +27,7 @@ class ZoneKind(models.TextChoices):
     ROAD = CoreZoneKind.ROAD, "Road (GOV-05)"
     BUILT_UP = CoreZoneKind.BUILT_UP, "Built-up area (CAT-08)"
     SCHOOL = CoreZoneKind.SCHOOL, "School (PRIV-01)"
+    SPACE_SITE = CoreZoneKind.SPACE_SITE, "Space-site restriction zone (AIR-09)"
 
 
 class PolicyVersion(models.Model):

@@ -56,11 +56,13 @@ def _jsonable(value: Mapping[str, Any]) -> dict[str, Any]:
 
 def policy_evaluate(*, plan: Mapping[str, Any], now: datetime, stage: str = CheckStage.SUBMISSION,
                     version: PolicyVersion | None = None) -> tuple[Decision, PolicyVersion, selectors.ZoneData]:
-    """Evaluate without storing (API, command line). Raises PlanError for a malformed plan."""
-    parsed = parse_plan(plan)
+    """Evaluate without storing (API, command line). Raises PlanError for a malformed plan (checked against the
+    version's input bounds, e.g. max_window_days, before anything is computed)."""
     version = version or ensure_default_policy()
+    settings = selectors.policy_settings(version)
+    parsed = parse_plan(plan, settings)
     data = selectors.zone_data()
-    ctx = Context(now=now, settings=selectors.policy_settings(version), zones=data.index,
+    ctx = Context(now=now, settings=settings, zones=data.index,
                   airspace_data_date=data.airspace_data_date, stage=stage)
     return evaluate(parsed, ctx), version, data
 
@@ -79,7 +81,7 @@ def check_flight_request(*, flight_request, plan: dict, stage: str, now: datetim
     snapshot_plan = _jsonable(plan)
     decision, version, data = policy_evaluate(plan=snapshot_plan, now=now, stage=stage)
     settings = selectors.policy_settings(version)
-    parsed = parse_plan(snapshot_plan)
+    parsed = parse_plan(snapshot_plan, settings)
     context = data.index.snapshot(to_metres(parsed.area), max_buffer(settings), settings.notify_aerodrome_within_m)
     context["airspace_data_date"] = data.airspace_data_date.isoformat() if data.airspace_data_date else None
     out = decision.to_json()
@@ -98,7 +100,7 @@ def policy_check_rerun(*, check: PolicyCheck) -> Decision:
     ctx = Context(now=check.evaluated_at, settings=selectors.policy_settings(check.policy_version),
                   zones=ZoneIndex.from_snapshot(snap),
                   airspace_data_date=date.fromisoformat(data_date) if data_date else None, stage=check.stage)
-    return evaluate(parse_plan(check.plan), ctx)
+    return evaluate(parse_plan(check.plan, ctx.settings), ctx)
 
 
 # ---- imports (idempotent: identity is (source, external_id); a re-import replaces that source's zones)

@@ -16,6 +16,11 @@ COUNCIL = "Council drone policies (Angus, Edinburgh, North Somerset, City of Lon
 ICO = "ICO guidance on drones; UK GDPR"
 OPS = "Operator's operations manual (no legal limit); council default"
 ENV = "NatureScot; Marine Scotland; Wildlife and Countryside Act 1981"
+OFFENCES = "Unmanned Aircraft (Offences and Consequential Amendments) Regulations 2025 (SI 2025/1284)"
+SPACE = "ANO 2016 art. 94BA (added by SI 2021/879)"
+ICO_VIDEO = "ICO video surveillance guidance (UAS section); UK GDPR art. 13, 35"
+NIGHT = ("ANO 2016 (SI 2016/765) Schedule 1, definition of night; UK SERA (retained Reg. (EU) 923/2012) art. 2, "
+         "definition of night")
 
 FAMILIES = {
     "CAT": "Operating category", "REG": "Registration and competence", "TECH": "Aircraft equipment",
@@ -33,6 +38,7 @@ class RuleInfo:
     source: str
     evidence: str = ""
     unverified: bool = False
+    revised: str = ""  # e.g. "revised 2026-12", "new 2026-12": the catalogue revision that changed the rule
 
     @property
     def family(self) -> str:
@@ -46,8 +52,11 @@ R = RuleInfo
 RULES: tuple[RuleInfo, ...] = (
     R("CAT-01", "Operating category", "block",
       "The engine derives the category: Open A1, A2 or A3 from the aircraft and the planned separations, "
-      "otherwise Specific, which needs an Operational Authorisation (usually PDRA01).", LAW,
-      "Aircraft class mark and mass; planned separations; the Operational Authorisation for Specific."),
+      "otherwise Specific, which needs an Operational Authorisation (usually PDRA01). UK5 and UK6 aircraft are "
+      "Specific only. A3 aircraft: UK3, UK4, legacy or home-built under {max_mass_g:.0f} g, and C2, C3, C4 until "
+      "{c_class_accepted_until} (aircraft of the A1 and A2 classes may also fly under A3's separations).", LAW,
+      "Aircraft class mark and mass; planned separations; the Operational Authorisation for Specific.",
+      revised="revised 2026-12"),
     R("CAT-02", "Take-off mass", "block",
       "Open and PDRA01 operations: take-off mass under {max_mass_g:.0f} g.", LAW, "Aircraft take-off mass."),
     R("CAT-03", "Maximum height", "block",
@@ -59,9 +68,13 @@ RULES: tuple[RuleInfo, ...] = (
       "remote pilot. Beyond visual line of sight needs a bespoke authorisation.", LAW,
       "Planned maximum distance from the pilot."),
     R("CAT-06", "A1 eligibility", "block",
-      "A1 is open to UK0 and UK1, legacy aircraft under {a1_legacy_max_mass_g:.0f} g placed on the market "
-      "before {a1_legacy_market_cutoff}, and anything under {a1_any_below_g:.0f} g; C1 is accepted until "
-      "{c_class_accepted_until}.", LAW, "Class mark; for legacy aircraft, the date placed on the market."),
+      "A1 is open to UK0, UK1 (which may overfly uninvolved people, never assemblies) and C0, and to anything "
+      "under {a1_legacy_max_mass_g:.0f} g; C1 is accepted until {c_class_accepted_until}. The CAA's pages say "
+      "\"under {a1_legacy_max_mass_g:.0f} g\" without a market date: until that is verified, a legacy aircraft "
+      "under {a1_legacy_max_mass_g:.0f} g qualifies only if placed on the market before {a1_legacy_market_cutoff} "
+      "(the setting a1_legacy_market_date_applies turns this off).", LAW,
+      "Class mark and mass; for legacy aircraft, the date placed on the market.", unverified=True,
+      revised="revised 2026-12"),
     R("CAT-07", "A2 separation", "block",
       "UK2/C2: {a2_separation_m:.0f} m horizontally from uninvolved people, {a2_low_speed_separation_m:.0f} m "
       "in low-speed mode; legacy under {a2_legacy_max_mass_g:.0f} g: {a2_legacy_separation_m:.0f} m; C2 "
@@ -88,8 +101,10 @@ RULES: tuple[RuleInfo, ...] = (
       "{flyer_id_from}); valid 5 years.", LAW, "Flyer ID of each pilot and its expiry."),
     R("REG-03", "A2 CofC", "block", "A2 operations need the pilot's A2 Certificate of Competency.", LAW,
       "A2 CofC and its expiry."),
-    R("REG-04", "GVC", "block", "Specific operations need a valid General VLOS Certificate (5 years).", LAW,
-      "GVC and its expiry."),
+    R("REG-04", "GVC or RPC-L1", "block",
+      "Every remote pilot of a Specific operation holds a valid General VLOS Certificate (5 years) or its "
+      "successor, the RPC-L1. GVCs are issued until {gvc_issuance_ends}; one issued before then stays valid to "
+      "its expiry.", LAW, "GVC or RPC-L1 and its expiry.", unverified=True, revised="revised 2026-12"),
     R("REG-05", "Operational Authorisation", "approval",
       "The Operational Authorisation has a reference and type, expires after the flight, and names the "
       "pilot and the aircraft (PDRA01 is valid 12 months).", LAW, "A copy of the authorisation."),
@@ -100,10 +115,20 @@ RULES: tuple[RuleInfo, ...] = (
       "{remote_id_mass_g:.0f} g, UK4, home-built and legacy aircraft from {remote_id_mass_g:.0f} g with a "
       "camera from {remote_id_other_from}.", LAW, "Remote ID fitted and on."),
     R("TECH-02", "Green light at night", "block",
-      "A green flashing light is on if any part of the window is night.", LAW, "Green light fitted."),
+      "A green flashing light is on if any part of the window is night (night as defined for LGT-01).", LAW, "Green light fitted."),
     R("TECH-03", "Low-speed mode", "block",
       "Low-speed mode (about {low_speed_ms:.0f} m/s) may be claimed only for UK2/C2 aircraft.", LAW,
       "Class mark.", unverified=True),
+    R("TECH-04", "Geo-awareness", "warn",
+      "UK1, UK2 and UK3 aircraft carry geo-awareness; the remote pilot must keep its data current (an offence "
+      "otherwise) and records the data date in the pre-flight check. Advice when the aircraft is recorded without "
+      "it, when the date is missing on the day of the flight, or when the data is more than "
+      "{geo_data_max_age_days} days older than the flight.", f"{OFFENCES}; {LAW}",
+      "Geo-awareness data date in the pre-flight check.", unverified=True, revised="new 2026-12"),
+    R("TECH-05", "Operator ID in the Remote ID unit", "block",
+      "Wherever Direct Remote ID is required (TECH-01), the operator's Operator ID is loaded into the Remote ID "
+      "unit. Blocked when it is not loaded or the unit broadcasts another ID; advice when it is not stated.", LAW,
+      "Confirmation that the Operator ID is loaded (or the ID the unit broadcasts).", revised="new 2026-12"),
     R("INS-01", "Aviation third-party liability", "block",
       "Insurance valid for the whole window, covering commercial use of this aircraft, of at least "
       "{ins_min_sdr:,.0f} SDR (aircraft under 500 kg).", "EC 785/2004 (retained) art. 7",
@@ -140,6 +165,10 @@ RULES: tuple[RuleInfo, ...] = (
     R("AIR-08", "Controlled airspace", "warn",
       "Controlled airspace reaching down to the flight: check the authorisation's conditions.", AIP,
       "ATC agreement where required."),
+    R("AIR-09", "Space-site restriction zones", "approval",
+      "A protected space-site restriction zone needs the permission of the spaceport or space-site operator. The "
+      "zones are a council layer (kind space_site); whether any affects Argyll and Bute is unverified.", SPACE,
+      "The spaceport or site operator's permission reference.", unverified=True, revised="new 2026-12"),
     R("AIR-10", "Airspace data current", "block",
       "Airspace data is from the AIRAC cycle ({airac_days} days) of the flight date. The data date is the "
       "data set's own release date, else the date recorded at import, never simply the day of import.", AIP),
@@ -166,6 +195,14 @@ RULES: tuple[RuleInfo, ...] = (
     R("PRIV-01", "DPIA", "block",
       "A data protection impact assessment when people, gardens or number plates are likely in view.", ICO,
       "DPIA reference."),
+    R("PRIV-02", "Telling the public", "warn",
+      "The drone programme has a privacy notice, and where people are likely in view they are told on site where "
+      "possible (website, signage, high-visibility clothing).", ICO_VIDEO,
+      "Privacy notice for the programme; how people on site are told.", revised="new 2026-12"),
+    R("PRIV-03", "Programme-wide DPIA", "approval",
+      "A DPIA for the drone use as a whole is on file, with each flight screened (PRIV-01's per-flight DPIA "
+      "follows from the screening). Needs approval when the organisation has none; advice when it is not stated.",
+      ICO_VIDEO, "Programme DPIA reference.", revised="new 2026-12"),
     R("PRIV-04", "Retention", "warn",
       "A retention period is stated; incidental footage is kept no longer than {retention_days_default} days.",
       ICO, "Retention period."),
@@ -193,9 +230,13 @@ RULES: tuple[RuleInfo, ...] = (
       "For GNSS/RTK survey work: warning at Kp {wx_kp_warn:g}, blocked at Kp {wx_kp_block:g}.", OPS,
       "Kp index."),
     R("LGT-01", "Night", "approval",
-      "Night is the sun more than {night_depression_deg:g} degrees below the horizon (civil twilight), "
-      "computed for the date and place; night flying needs a green light and night procedures.", LAW,
-      "Night procedures."),
+      "Night has two UK definitions: the ANO 2016 (Schedule 1), from {ano_night_offset_min:.0f} minutes after "
+      "sunset until {ano_night_offset_min:.0f} minutes before sunrise; and UK SERA, between the end of evening and "
+      "the beginning of morning civil twilight (the sun {night_depression_deg:g} degrees below the horizon). "
+      "Which the CAA applies to Open-category drones is unverified, so it is a setting (night_definition: "
+      "{night_definition}); the default, stricter, counts as night whatever either definition calls night. "
+      "Computed for the date and place; night flying needs a green light (TECH-02) and night procedures.", NIGHT,
+      "Night procedures; green light.", unverified=True, revised="revised 2026-12"),
     R("ENV-01", "Protected sites", "approval",
       "SSSI, SAC, SPA, Ramsar or NNR in the area: NatureScot consultation and SSSI consent where needed.", ENV,
       "NatureScot consultation reference."),
@@ -224,6 +265,6 @@ def rendered_catalogue(settings: PolicySettings) -> list[dict[str, Any]]:
     return [
         {"id": r.id, "family": r.family, "family_name": FAMILIES[r.family], "title": r.title,
          "severity": r.severity, "text": r.render(settings), "source": r.source, "evidence": r.evidence,
-         "unverified": r.unverified}
+         "unverified": r.unverified, "revised": r.revised}
         for r in RULES
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .plan import parse_plan
+from .plan import check_window, parse_plan
 from .rules import air, cat, env, gov, ins, lgt, priv, reg, tech, wx
 from .rules.base import SPECIFIC, Assessment, Context
 from .types import Decision, Finding, Outcome, Plan, Severity
@@ -28,9 +28,12 @@ def outcome_of(findings: list[Finding] | tuple[Finding, ...]) -> Outcome:
 
 
 def evaluate(plan: Plan | dict[str, Any], context: Context) -> Decision:
-    """The decision for a plan (a Plan, or plan JSON which is parsed and may raise PlanError)."""
+    """The decision for a plan (a Plan, or plan JSON which is parsed and may raise PlanError). The policy's
+    input bounds (the window's length) apply to a Plan too, before any rule runs."""
     if not isinstance(plan, Plan):
-        plan = parse_plan(plan)
+        plan = parse_plan(plan, context.settings)
+    else:
+        check_window(plan.start, plan.end, context.settings)
     a = Assessment(plan, context, to_metres(plan.area))
     a.category = cat.derive_category(a)
     for family in FAMILIES:

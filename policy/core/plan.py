@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .settings import DEFAULT_SETTINGS, PolicySettings
 from .types import (
     Aircraft,
     Authorisation,
@@ -19,6 +20,7 @@ from .types import (
     Obstacle,
     Operation,
     Operator,
+    Organisation,
     Permission,
     Pilot,
     Plan,
@@ -31,6 +33,15 @@ if TYPE_CHECKING:
 
 # Generous bounds of the UK and its waters (WGS84 lon/lat) for catching swapped coordinates.
 UK_BOUNDS = (-10.0, 49.0, 3.0, 61.5)
+# The most positions (all rings together) an area may have: the booking form's limit too
+# (booking.geometry imports it from here). A site drawn by hand or traced from a map has tens to hundreds.
+MAX_AREA_VERTICES = 5000
+# The largest plan document accepted (the API refuses a bigger request body unread): a plan with an area at
+# the vertex limit is about 0.2 MB.
+MAX_PLAN_BYTES = 2 * 1024 * 1024
+# Flight times outside these years are typing mistakes, and near datetime's limits (years 1 and 9999) the
+# date arithmetic of the rules would overflow.
+PLAN_YEARS = (1970, 2199)
 
 T = TypeVar("T")
 
@@ -72,6 +83,20 @@ def _ref(data: Mapping[str, Any], key: str, path: str) -> str:
     if value is False:
         return ""
     return _str(data, key, path)
+
+
+def _opt_ref(data: Mapping[str, Any], key: str, path: str) -> str | None:
+    """Like _ref, but None when not stated (absent, null or blank) and "" when stated as not held (false)."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if value is False:
+        return ""
+    return _ref(data, key, path) or None
+
+
+def _opt_bool(data: Mapping[str, Any], key: str, path: str) -> bool | None:
+    return None if data.get(key) is None else _bool(data, key, path)
 
 
 def _bool(data: Mapping[str, Any], key: str, path: str, default: bool = False) -> bool:
@@ -166,6 +191,9 @@ def parse_area(value: Any, path: str = "area") -> Polygon:
     coords = value.get("coordinates")
     if not isinstance(coords, list) or not coords or not isinstance(coords[0], list):
         raise PlanError(path, "coordinates must be a list of linear rings")
+    positions = sum(len(ring) if isinstance(ring, list) else 1 for ring in coords)
+    if positions > MAX_AREA_VERTICES:
+        raise PlanError(path, f"the polygon has {positions:,} positions; at most {MAX_AREA_VERTICES:,} are accepted")
     try:
         for ring in coords:
             for pos in ring:
@@ -214,6 +242,9 @@ def _aircraft(data: Any, path: str) -> Aircraft | None:
         min_temp_c=_num(d, "min_temp_c", path),
         max_temp_c=_num(d, "max_temp_c", path),
         ip_rating=ip_rating,
+        geo_awareness=_opt_bool(d, "geo_awareness", path),
+        geo_awareness_data_date=_date(d, "geo_awareness_data_date", path),
+        operator_id_in_remote_id=_opt_ref(d, "operator_id_in_remote_id", path),
     )
 
 
@@ -241,7 +272,23 @@ def _operation(data: Any, path: str) -> Operation:
         obstacle=obstacle,
         night_procedures=_bool(d, "night_procedures", path),
         rtk_survey=_bool(d, "rtk_survey", path),
+        public_notice=_public_notice(d, "public_notice", path),
     )
+
+
+def _public_notice(data: Mapping[str, Any], key: str, path: str) -> tuple[str, ...] | None:
+    """How people on site are told: a list of measures (website, signage, high_visibility, ...), true (told, no
+    detail), false (not told) or absent (not stated)."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if value is True:
+        return ("stated",)
+    if value is False:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    return tuple(m.lower() for m in _strs({key: value}, key, path) if m)
 
 
 def _operator(data: Any, path: str) -> Operator:
@@ -285,6 +332,17 @@ def _pilot(data: Any, path: str) -> Pilot:
         a2_cofc_expiry=_date(d, "a2_cofc_expiry", path),
         gvc=_ref(d, "gvc", path),
         gvc_expiry=_date(d, "gvc_expiry", path),
+        rpc_l1=_ref(d, "rpc_l1", path),
+        rpc_l1_expiry=_date(d, "rpc_l1_expiry", path),
+    )
+
+
+def _organisation(data: Any, path: str) -> Organisation:
+    d = _obj(data, path.rstrip("."))
+    return Organisation(
+        name=_str(d, "name", path),
+        programme_dpia=_opt_ref(d, "programme_dpia", path),
+        privacy_notice=_opt_ref(d, "privacy_notice", path),
     )
 
 
@@ -383,8 +441,29 @@ def _point(data: Any, path: str) -> tuple[float, float]:
     return (float(data[0]), float(data[1]))
 
 
-def parse_plan(data: Any) -> Plan:
-    """Validate and type a flight plan; raises PlanError(field, message)."""
+def check_window(start: datetime, end: datetime, settings: PolicySettings = DEFAULT_SETTINGS) -> None:
+    """The window is in order, no longer than the policy's `max_window_days` and in plausible years. Checked
+    before any rule runs: night is computed day by day over the window, so a window ending in year 9999 would
+    cost minutes of CPU. A window too long is PlanError("window_end"), the booking form's field for it."""
+    if end <= start:
+        raise PlanError("end", "must be after start")
+    days = (end - start).total_seconds() / 86400
+    if days > settings.max_window_days:
+        raise PlanError("window_end", f"the window from start to end is {days:,.0f} days long; the policy checks "
+                        f"windows of at most {settings.max_window_days} days (max_window_days): book a shorter "
+                        "window or one flight at a time")
+    for key, value in (("start", start), ("end", end)):
+        try:
+            year = value.astimezone(UTC).year
+        except OverflowError:
+            year = value.year
+        if not PLAN_YEARS[0] <= year <= PLAN_YEARS[1]:
+            raise PlanError(key, f"{value.isoformat()} is not a plausible flight time (years {PLAN_YEARS[0]} to "
+                            f"{PLAN_YEARS[1]})")
+
+
+def parse_plan(data: Any, settings: PolicySettings = DEFAULT_SETTINGS) -> Plan:
+    """Validate and type a flight plan against the policy's input bounds; raises PlanError(field, message)."""
     if not isinstance(data, Mapping):
         raise PlanError("plan", "must be a JSON object")
     area = parse_area(data.get("area"))
@@ -394,8 +473,7 @@ def parse_plan(data: Any) -> Plan:
     start = _datetime(data, "start", "", required=True)
     end = _datetime(data, "end", "", required=True)
     assert start is not None and end is not None
-    if end <= start:
-        raise PlanError("end", "must be after start")
+    check_window(start, end, settings)
     takeoff = _list(data, "takeoff_points", "", _point)
     from shapely.geometry import Point  # here, not at module level: see parse_area
 
@@ -420,6 +498,7 @@ def parse_plan(data: Any) -> Plan:
         aircraft=_aircraft(data.get("aircraft"), "aircraft."),
         operation=_operation(data.get("operation"), "operation."),
         operator=_operator(data.get("operator"), "operator."),
+        organisation=_organisation(data.get("organisation"), "organisation."),
         pilots=_list(data, "pilots", "", _pilot),
         insurance=_insurance(data.get("insurance"), "insurance."),
         documents=_documents(data.get("documents"), "documents."),

@@ -16,6 +16,9 @@ class SettingsError(ValueError):
     """A policy settings document that cannot be used (unknown key, wrong type)."""
 
 
+NIGHT_DEFINITIONS = ("ano", "civil", "stricter")
+
+
 @dataclass(frozen=True)
 class PolicySettings:
     # CAT: operating categories (UK Reg 2019/947 as amended by SI 2025/1106; CAA CAP 722/Drone Code 2026)
@@ -26,8 +29,11 @@ class PolicySettings:
     obstacle_allowance_m: float = 15
     pdra01_max_distance_m: float = 500
     a1_any_below_g: float = 100
-    a1_legacy_max_mass_g: float = 250
+    a1_legacy_max_mass_g: float = 250  # A1: anything under 250 g (CAT-06, revised 2026-12)
     a1_legacy_market_cutoff: date = date(2026, 1, 1)
+    # unverified: the CAA's pages say "under 250 g" with no market date; True keeps the stricter reading that a
+    # legacy (unmarked) drone under 250 g placed on the market from the cutoff does not qualify for A1.
+    a1_legacy_market_date_applies: bool = True
     c_class_accepted_until: date = date(2027, 12, 31)
     a2_separation_m: float = 30
     a2_low_speed_separation_m: float = 5
@@ -43,11 +49,13 @@ class PolicySettings:
     flyer_id_mass_g: float = 100
     flyer_id_from: date = date(2026, 1, 1)
     pfco_ended: date = date(2020, 12, 31)
+    gvc_issuance_ends: date = date(2027, 12, 31)  # unverified (secondary source): RPC-L1 succeeds the GVC
     # TECH
     remote_id_from: date = date(2026, 1, 1)
     remote_id_other_from: date = date(2028, 1, 1)
     remote_id_mass_g: float = 100
     low_speed_ms: float = 3  # unverified
+    geo_data_max_age_days: int = 28  # TECH-04: council default, one AIRAC cycle (unverified)
     # INS (EC 785/2004 art. 7; council contract terms)
     ins_min_sdr: float = 750000
     gbp_per_sdr: float = 1.0  # unverified: set from the IMF rate when the policy is reviewed
@@ -84,8 +92,12 @@ class PolicySettings:
     wx_cloud_margin_m: float = 30  # unverified
     wx_kp_warn: float = 5
     wx_kp_block: float = 7
-    # LGT
-    night_depression_deg: float = 6
+    # LGT (ANO 2016 Schedule 1; UK SERA art. 2): see policy.core.daylight for the three readings
+    night_definition: str = "stricter"  # "ano", "civil" or "stricter" (the union of both nights)
+    night_depression_deg: float = 6  # civil twilight: the sun's centre 6 degrees below the horizon (UK SERA)
+    ano_night_offset_min: float = 30  # ANO: night from 30 min after sunset until 30 min before sunrise
+    # Input bounds: a plan's window (start to end) is at most this long; a longer one is refused as malformed
+    max_window_days: int = 90
     # ENV (NatureScot; Marine Scotland; Wildlife and Countryside Act 1981 Sch. 1)
     seal_buffer_m: float = 500
     seal_pupping_buffer_m: float = 1000  # unverified
@@ -94,6 +106,13 @@ class PolicySettings:
     seabird_buffer_m: float = 500  # unverified
     seabird_season_months: tuple[int, ...] = (4, 5, 6, 7)
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.night_definition not in NIGHT_DEFINITIONS:
+            raise SettingsError(f"policy setting 'night_definition': must be one of {', '.join(NIGHT_DEFINITIONS)}, "
+                                f"not {self.night_definition!r}")
+        if self.max_window_days < 1:
+            raise SettingsError("policy setting 'max_window_days': must be at least 1")
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any] | None) -> PolicySettings:
@@ -141,6 +160,10 @@ def _coerce(default: Any, value: Any) -> Any:
         if isinstance(value, bool):
             raise TypeError("expected a number")
         return float(value)
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise TypeError("expected a string")
+        return value.strip().lower()
     return value
 
 

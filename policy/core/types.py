@@ -45,6 +45,11 @@ class Aircraft:
     min_temp_c: float | None = None
     max_temp_c: float | None = None
     ip_rating: int | None = None  # the two IP digits as a number, e.g. 54
+    geo_awareness: bool | None = None  # None: not stated (TECH-04)
+    geo_awareness_data_date: date | None = None  # date of the geo-awareness data loaded (pre-flight check)
+    # TECH-05: the Operator ID loaded into the Remote ID unit: None not stated, "" stated not loaded,
+    # "held" (true given: loaded, ID not stated) or the ID as broadcast
+    operator_id_in_remote_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ class Operation:
     obstacle: Obstacle | None = None
     night_procedures: bool = False
     rtk_survey: bool = False
+    # PRIV-02: how people on site are told (e.g. website, signage, high_visibility); None: not stated
+    public_notice: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,18 @@ class Pilot:
     a2_cofc_expiry: date | None = None
     gvc: str = ""
     gvc_expiry: date | None = None
+    rpc_l1: str = ""
+    rpc_l1_expiry: date | None = None
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The council service (or partner) the flight is for: organisation-level privacy records (PRIV-02/03).
+    None means not stated; "" stated as not held."""
+
+    name: str = ""
+    programme_dpia: str | None = None
+    privacy_notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,7 @@ class Plan:
     aircraft: Aircraft | None = None
     operation: Operation = field(default_factory=Operation)
     operator: Operator = field(default_factory=Operator)
+    organisation: Organisation = field(default_factory=Organisation)
     pilots: tuple[Pilot, ...] = ()
     insurance: Insurance | None = None
     documents: Documents = field(default_factory=Documents)

@@ -62,13 +62,14 @@ class ZoneKind:
     ROAD = "road"
     BUILT_UP = "built_up"
     SCHOOL = "school"
+    SPACE_SITE = "space_site"
 
     RULES: ClassVar[dict[str, str]] = {
         FRZ: "AIR-01", PROHIBITED: "AIR-02", RESTRICTED: "AIR-03", DANGER: "AIR-04",
         TEMPORARY: "AIR-05", NOTAM: "AIR-06", PRISON: "AIR-07", CONTROLLED: "AIR-08",
         PROTECTED_SITE: "ENV-01", SEAL_HAULOUT: "ENV-02", BIRD_NEST: "ENV-03",
         SEABIRD_COLONY: "ENV-04", HES_PROPERTY: "ENV-06", PARK: "GOV-05", ROAD: "GOV-05",
-        BUILT_UP: "CAT-08", SCHOOL: "PRIV-01",
+        BUILT_UP: "CAT-08", SCHOOL: "PRIV-01", SPACE_SITE: "AIR-09",
     }
     LABELS: ClassVar[dict[str, str]] = {
         FRZ: "Flight Restriction Zone", PROHIBITED: "Prohibited area", RESTRICTED: "Restricted area",
@@ -77,6 +78,7 @@ class ZoneKind:
         SEAL_HAULOUT: "Seal haul-out", BIRD_NEST: "Schedule 1 nest site",
         SEABIRD_COLONY: "Seabird colony", HES_PROPERTY: "Historic Environment Scotland property",
         PARK: "Park", ROAD: "Road", BUILT_UP: "Built-up area", SCHOOL: "School",
+        SPACE_SITE: "Space-site restriction zone",
     }
 
 

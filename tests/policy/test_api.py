@@ -13,7 +13,7 @@ from policy import services
 from policy.core import PolicySettings
 from policy.core.catalogue import rendered_catalogue
 
-from .plans import NOW, OBAN_AIRPORT, good_plan, malformed
+from .plans import NOW, OBAN_AIRPORT, OPEN_COUNTRY, good_plan, malformed
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,41 @@ def test_evaluate_non_object_and_bad_stage(api):  # type: ignore[no-untyped-def]
     assert bad.status_code == 400 and "stage" in bad.json()
     raw = api.post("/api/v1/policy/evaluate", data="{oops", content_type="application/json")
     assert raw.status_code == 400
+
+
+def test_evaluate_refuses_a_window_ending_in_year_9999(api):  # type: ignore[no-untyped-def]
+    """It once cost 126 s of CPU and ended in a 500: now a 400 naming the field, before any night is computed."""
+    response = post(api, good_plan(end="9999-12-31T23:59:59+00:00"))
+    assert response.status_code == 400
+    body = response.json()
+    assert "at most 90 days" in body["window_end"][0] and body["detail"].startswith("window_end:")
+
+
+def test_evaluate_refuses_an_area_over_the_vertex_cap(api):  # type: ignore[no-untyped-def]
+    import math
+
+    from policy.core.plan import MAX_AREA_VERTICES
+
+    lon, lat = OPEN_COUNTRY
+    n = MAX_AREA_VERTICES + 1
+    ring = [[lon + 0.01 * math.cos(2 * math.pi * i / n), lat + 0.005 * math.sin(2 * math.pi * i / n)]
+            for i in range(n)]
+    response = post(api, good_plan(area={"type": "Polygon", "coordinates": [[*ring, ring[0]]]}))
+    assert response.status_code == 400
+    body = response.json()
+    assert "at most 5,000" in body["area"][0] and body["detail"].startswith("area:")
+
+
+def test_evaluate_refuses_an_oversized_body_unread(api):  # type: ignore[no-untyped-def]
+    from policy.core.plan import MAX_PLAN_BYTES
+
+    plan = good_plan()
+    plan["padding"] = "x" * (MAX_PLAN_BYTES + 1)
+    response = post(api, plan)
+    assert response.status_code == 413
+    body = response.json()
+    assert "at most 2,097,152 bytes" in body["plan"][0] and body["detail"].startswith("plan:")
+    assert post(api, good_plan()).status_code == 200  # a normal plan is unaffected
 
 
 def test_daylight_windows(api):  # type: ignore[no-untyped-def]
@@ -142,3 +177,17 @@ def test_check_partial_shows_findings_and_map(real_zones_in_db):  # type: ignore
     # the map shows the area and every piece of the conflicting zones
     names = {f["properties"]["name"]: f["properties"].get("rule") for f in check.map_geojson["features"]}
     assert names["EGEO FRZ"] == names["OBAN"] == "AIR-01" and "FR-TEST-1" in names
+
+
+def test_policy_document_cites_both_night_definitions_and_marks_the_revision(api):  # type: ignore[no-untyped-def]
+    html = api.get("/policy/").content.decode()
+    assert 'id="night-definition"' in html
+    assert "Air Navigation Order 2016 (SI 2016/765), Schedule 1" in html and "UK SERA" in html
+    assert "30 minutes after sunset" in html and "civil twilight" in html
+    assert "This version uses <strong>the stricter of the two</strong>" in html
+    assert html.count("revised 2026-12") >= 4 and html.count("new 2026-12") >= 5
+    for rule in ("TECH-04", "TECH-05", "AIR-09", "PRIV-02", "PRIV-03"):
+        assert f'id="rule-{rule}"' in html
+    services.policy_version_create(settings={"night_definition": "civil"}, change_note="Night by UK SERA.")
+    html = api.get("/policy/").content.decode()
+    assert "This version uses <strong>UK SERA (civil twilight)</strong>" in html and "night_definition" in html

@@ -105,6 +105,26 @@ def test_import_zones_geojson_and_kml(tmp_path):  # type: ignore[no-untyped-def]
             "--valid-to", "2026-06-15T00:00:00+00:00")
 
 
+def test_space_site_zones_are_an_importable_council_layer(tmp_path):  # type: ignore[no-untyped-def]
+    """AIR-09 (new 2026-12): the council imports the space-site restriction zones as a layer."""
+    from django.utils import timezone
+
+    from policy import services
+
+    from .plans import OPEN_COUNTRY, square
+
+    gj = tmp_path / "space-sites.geojson"
+    gj.write_text(json.dumps({"type": "Feature", "properties": {"name": "Test space site RZ"},
+                              "geometry": square(*OPEN_COUNTRY, 1000)}))
+    assert "1 space_site zones (1 new" in run("import_zones", str(gj), "--kind", "space_site",
+                                             "--data-date", "2026-06-01")
+    zone = Zone.objects.get(kind="space_site")
+    decision, _, _ = services.policy_evaluate(plan=good_plan(), now=timezone.now())
+    air09 = [f for f in decision.findings if f.rule == "AIR-09"]
+    assert len(air09) == 1 and air09[0].severity == "approval"
+    assert air09[0].evidence["zone_id"] == zone.pk and air09[0].evidence["zone"] == "Test space site RZ"
+
+
 def test_check_flight_prints_the_decision_and_exits_0(tmp_path, real_zones_in_db, capsys):  # type: ignore[no-untyped-def]
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(good_plan(OBAN_AIRPORT)))

@@ -29,6 +29,9 @@ A2 = {"operation.category": "A2", "aircraft.class_mark": "UK2", "aircraft.mass_g
 PDRA = {"operation.category": "specific", "aircraft.class_mark": "UK3", "aircraft.mass_g": 3000,
         "operator.authorisation": {"type": "PDRA01", "reference": "UAS-OA-1", "expiry": "2027-01-01",
                                    "pilots": ["Pat Pilot"], "aircraft": ["Skyview One"]}}
+Y2028 = {"start": "2028-01-01T10:00:00+00:00", "end": "2028-01-01T11:00:00+00:00"}
+GVC_ONLY_EXPIRED = {"name": "Pat Pilot", "flyer_id": "GBR-RP-5678", "flyer_id_expiry": "2030-01-01",
+                    "gvc": "GVC-12", "gvc_expiry": "2026-01-01"}
 NIGHT = {"start": "2026-12-15T23:00:00+00:00", "end": "2026-12-15T23:30:00+00:00",
          "submitted_at": "2026-11-01T09:00:00+00:00"}
 DEC_CTX = {"data_date": date(2026, 12, 1), "now": datetime(2026, 11, 1, tzinfo=UTC)}
@@ -40,6 +43,18 @@ CASES: list[tuple[str, dict, list, dict, dict, str, str | None]] = [
      [], {}, {}, "CAT-01", "block"),
     ("cat01-derived-a3", {**A3, "operation.category": DELETE}, [], {}, {}, "CAT-01", None),
     ("cat01-specific-with-oa", {**PDRA}, [], {}, {}, "CAT-01", None),
+    # CAT-01 revised 2026-12: UK5/UK6 Specific only; the A3 aircraft
+    ("cat01-uk5-in-open", {**A3, "aircraft.class_mark": "UK5"}, [], {}, {}, "CAT-01", "block"),
+    ("cat01-uk6-derived-specific", {**A3, "operation.category": DELETE, "aircraft.class_mark": "UK6"},
+     [], {}, {}, "CAT-01", "block"),
+    ("cat01-uk5-with-oa", {**PDRA, "aircraft.class_mark": "UK5"}, [], {}, {}, "CAT-01", None),
+    ("cat01-a3-c2-2027", {**A3, "aircraft.class_mark": "C2"}, [], {}, {}, "CAT-01", None),
+    ("cat01-a3-c2-2028", {**A3, **Y2028, "aircraft.class_mark": "C2"}, [], {}, {}, "CAT-01", "block"),
+    ("cat01-a3-uk4", {**A3, "aircraft.class_mark": "UK4"}, [], {}, {}, "CAT-01", None),
+    ("cat01-a3-home-built", {**A3, "aircraft.class_mark": "home_built", "aircraft.mass_g": 24999},
+     [], {}, {}, "CAT-01", None),
+    ("cat01-a3-legacy-25kg", {**A3, "aircraft.class_mark": "legacy", "aircraft.mass_g": 25000},
+     [], {}, {}, "CAT-01", "block"),
     ("cat02-25kg", {"aircraft.mass_g": 25000}, [], {}, {}, "CAT-02", "block"),
     ("cat02-under", {"aircraft.mass_g": 24999}, [], {}, {}, "CAT-02", None),
     ("cat03-121m", {"max_height_m": 121}, [], {}, {}, "CAT-03", "block"),
@@ -65,6 +80,20 @@ CASES: list[tuple[str, dict, list, dict, dict, str, str | None]] = [
                            "aircraft.placed_on_market": "2020-01-01"}, [], {}, {}, "CAT-06", "block"),
     ("cat06-under-100g", {"operation.category": "A1", "aircraft.class_mark": "legacy", "aircraft.mass_g": 99},
      [], {}, {}, "CAT-06", None),
+    # CAT-06 revised 2026-12: C0 and anything under 250 g; the legacy market date is a setting (unverified)
+    ("cat06-c0-2028", {**Y2028, "operation.category": "A1", "aircraft.class_mark": "C0", "aircraft.mass_g": 240},
+     [], {}, {}, "CAT-06", None),
+    ("cat06-home-built-249g", {"operation.category": "A1", "aircraft.class_mark": "home_built",
+                               "aircraft.mass_g": 249}, [], {}, {}, "CAT-06", None),
+    ("cat06-uk2-249g", {"operation.category": "A1", "aircraft.class_mark": "UK2", "aircraft.mass_g": 249},
+     [], {}, {}, "CAT-06", None),
+    ("cat06-legacy-no-market-date", {"operation.category": "A1", "aircraft.class_mark": "legacy",
+                                     "aircraft.mass_g": 249}, [], {}, {}, "CAT-06", "block"),
+    ("cat06-legacy-2026-market-date-off", {"operation.category": "A1", "aircraft.class_mark": "legacy",
+                                           "aircraft.mass_g": 249, "aircraft.placed_on_market": "2026-01-01"},
+     [], {"a1_legacy_market_date_applies": False}, {}, "CAT-06", None),
+    ("cat06-uk5", {"operation.category": "A1", "aircraft.class_mark": "UK5", "aircraft.mass_g": 200},
+     [], {}, {}, "CAT-06", "block"),
     ("cat06-c1-2027", {"operation.category": "A1", "aircraft.class_mark": "C1", "start": "2027-12-31T10:00:00+00:00",
                        "end": "2027-12-31T11:00:00+00:00"}, [], {}, {}, "CAT-06", None),
     ("cat06-c1-2028", {"operation.category": "A1", "aircraft.class_mark": "C1", "start": "2028-01-01T10:00:00+00:00",
@@ -111,6 +140,15 @@ CASES: list[tuple[str, dict, list, dict, dict, str, str | None]] = [
     ("reg04-no-gvc", {**PDRA, "pilots": [{"name": "Pat Pilot", "flyer_id": "F", "flyer_id_expiry": "2030-01-01"}]},
      [], {}, {}, "REG-04", "block"),
     ("reg04-gvc", {**PDRA}, [], {}, {}, "REG-04", None),
+    # REG-04 revised 2026-12: a GVC or its successor RPC-L1
+    ("reg04-rpc-l1", {**PDRA, "pilots": [{"name": "Pat Pilot", "flyer_id": "F", "flyer_id_expiry": "2030-01-01",
+                                          "rpc_l1": "RPC-L1-7", "rpc_l1_expiry": "2031-01-01"}]},
+     [], {}, {}, "REG-04", None),
+    ("reg04-gvc-expired-rpc-l1-valid", {**PDRA, "pilots": [{**GVC_ONLY_EXPIRED, "rpc_l1": "RPC-L1-7"}]},
+     [], {}, {}, "REG-04", None),
+    ("reg04-gvc-expired", {**PDRA, "pilots": [GVC_ONLY_EXPIRED]}, [], {}, {}, "REG-04", "block"),
+    ("reg04-rpc-l1-expired", {**PDRA, "pilots": [{**GVC_ONLY_EXPIRED, "gvc": None, "rpc_l1": "R",
+                                                  "rpc_l1_expiry": "2026-06-14"}]}, [], {}, {}, "REG-04", "block"),
     ("reg05-expired", {**PDRA, "operator.authorisation.expiry": "2026-06-01"}, [], {}, {}, "REG-05", "approval"),
     ("reg05-pilot-not-named", {**PDRA, "operator.authorisation.pilots": ["Someone Else"]}, [], {}, {}, "REG-05",
      "approval"),
@@ -134,6 +172,25 @@ CASES: list[tuple[str, dict, list, dict, dict, str, str | None]] = [
     ("tech03-uk1-low-speed", {"aircraft.low_speed_mode": True}, [], {}, {}, "TECH-03", "block"),
     ("tech03-uk2-low-speed", {**A2, "aircraft.low_speed_mode": True, "operation.min_distance_people_m": 30},
      [], {}, {}, "TECH-03", None),
+    # TECH-04 new 2026-12 (warn): geo-awareness on UK1-UK3, data current
+    ("tech04-uk1-without", {"aircraft.geo_awareness": False}, [], {}, {}, "TECH-04", "warn"),
+    ("tech04-uk4-without", {"aircraft.class_mark": "UK4", "aircraft.geo_awareness": False}, [], {}, {},
+     "TECH-04", None),
+    ("tech04-data-29-days", {"aircraft.geo_awareness_data_date": "2026-05-17"}, [], {}, {}, "TECH-04", "warn"),
+    ("tech04-data-28-days", {"aircraft.geo_awareness_data_date": "2026-05-18"}, [], {}, {}, "TECH-04", None),
+    ("tech04-no-date-at-scheduling", {"aircraft.geo_awareness_data_date": DELETE}, [], {}, {"stage": "scheduling"},
+     "TECH-04", None),
+    ("tech04-no-date-on-the-day", {"aircraft.geo_awareness_data_date": DELETE}, [], {},
+     {"stage": "day_of_flight"}, "TECH-04", "warn"),
+    # TECH-05 new 2026-12: Operator ID loaded into the Remote ID unit where TECH-01 requires Remote ID
+    ("tech05-not-loaded", {"aircraft.operator_id_in_remote_id": False}, [], {}, {}, "TECH-05", "block"),
+    ("tech05-other-id", {"aircraft.operator_id_in_remote_id": "GBR-OP-9999"}, [], {}, {}, "TECH-05", "block"),
+    ("tech05-same-id-written-differently", {"aircraft.operator_id_in_remote_id": "gbr op 1234 xyz"}, [], {}, {},
+     "TECH-05", None),
+    ("tech05-loaded-yes", {"aircraft.operator_id_in_remote_id": True}, [], {}, {}, "TECH-05", None),
+    ("tech05-not-stated", {"aircraft.operator_id_in_remote_id": DELETE}, [], {}, {}, "TECH-05", "warn"),
+    ("tech05-not-required", {"aircraft.class_mark": "UK0", "aircraft.mass_g": 99, "aircraft.remote_id": False,
+                             "aircraft.operator_id_in_remote_id": False}, [], {}, {}, "TECH-05", None),
     # INS
     ("ins01-missing", {"insurance": None}, [], {}, {}, "INS-01", "block"),
     ("ins01-expires-before", {"insurance.expiry": "2026-06-14"}, [], {}, {}, "INS-01", "block"),
@@ -172,6 +229,11 @@ CASES: list[tuple[str, dict, list, dict, dict, str, str | None]] = [
     ("air07-scotland", {}, [("prison", at_distance(100), {})], {}, {}, "AIR-07", None),
     ("air08-ctr", {}, [("controlled", OVER, {})], {}, {}, "AIR-08", "warn"),
     ("air08-cta-above", {}, [("controlled", OVER, {"lower_m": 457})], {}, {}, "AIR-08", None),
+    # AIR-09 new 2026-12: space-site restriction zones (a council layer)
+    ("air09-space-site", {}, [("space_site", OVER, {})], {}, {}, "AIR-09", "approval"),
+    ("air09-permission", {"permissions": [{"kind": "space_site", "reference": "SPACE-1"}]},
+     [("space_site", OVER, {})], {}, {}, "AIR-09", "approval"),
+    ("air09-outside", {}, [("space_site", at_distance(5), {})], {}, {}, "AIR-09", None),
     ("air10-28-days", {}, [], {}, {"data_date": date(2026, 5, 18)}, "AIR-10", None),
     ("air10-29-days", {}, [], {}, {"data_date": date(2026, 5, 17)}, "AIR-10", "block"),
     ("air10-no-data", {}, [], {}, {"data_date": None}, "AIR-10", "block"),
@@ -195,6 +257,19 @@ CASES: list[tuple[str, dict, list, dict, dict, str, str | None]] = [
     ("priv01-people-no-dpia", {"people_in_view": True, "documents.dpia": DELETE}, [], {}, {}, "PRIV-01", "block"),
     ("priv01-no-people-no-dpia", {"documents.dpia": DELETE}, [], {}, {}, "PRIV-01", None),
     ("priv01-school", {"documents.dpia": DELETE}, [("school", OVER, {})], {}, {}, "PRIV-01", "block"),
+    # PRIV-02 new 2026-12 (warn): a privacy notice for the programme; people on site told where possible
+    ("priv02-no-privacy-notice", {"organisation.privacy_notice": DELETE}, [], {}, {}, "PRIV-02", "warn"),
+    ("priv02-people-not-told", {"people_in_view": True, "operation.public_notice": False}, [], {}, {},
+     "PRIV-02", "warn"),
+    ("priv02-people-not-stated", {"people_in_view": True}, [], {}, {}, "PRIV-02", "warn"),
+    ("priv02-people-told", {"people_in_view": True, "operation.public_notice": ["signage", "high_visibility"]},
+     [], {}, {}, "PRIV-02", None),
+    ("priv02-no-camera", {"aircraft.camera": False, "organisation.privacy_notice": DELETE}, [], {}, {},
+     "PRIV-02", None),
+    # PRIV-03 new 2026-12: programme-wide DPIA (approval when none; warn when not stated)
+    ("priv03-none", {"organisation.programme_dpia": False}, [], {}, {}, "PRIV-03", "approval"),
+    ("priv03-not-stated", {"organisation.programme_dpia": DELETE}, [], {}, {}, "PRIV-03", "warn"),
+    ("priv03-on-file", {}, [], {}, {}, "PRIV-03", None),
     ("priv04-no-retention", {"documents.retention_days": DELETE}, [], {}, {}, "PRIV-04", "warn"),
     ("priv04-long", {"people_in_view": True, "documents.retention_days": 31}, [], {}, {}, "PRIV-04", "warn"),
     ("priv04-equal", {"people_in_view": True, "documents.retention_days": 30}, [], {}, {}, "PRIV-04", None),
@@ -351,3 +426,112 @@ def test_snapshot_keeps_the_aerodrome_an_frz_belongs_to_even_beyond_the_notifica
     again = evaluate(plan, context(index=ZoneIndex.from_snapshot(snap)))
     assert first.to_json()["findings"] == again.to_json()["findings"]
     assert [f.evidence["aerodrome"] for f in again.findings if f.rule == "AIR-01"] == ["EGZZ"]
+
+
+# ---- LGT-01 (revised 2026-12): the night definition is a policy setting; the evidence carries the facts
+
+def _evening_between_the_definitions() -> tuple[str, str, dict]:
+    """A 5-minute slot after the ANO's night has begun (sunset + 30 min) but before civil dusk, in December."""
+    from datetime import timedelta
+
+    from policy.core.daylight import day_summary
+
+    s = day_summary(LAT, LON, date(2026, 12, 15), "ano")
+    start = datetime.fromisoformat(s["sunset"]) + timedelta(minutes=35)
+    end = start + timedelta(minutes=5)
+    assert end < datetime.fromisoformat(day_summary(LAT, LON, date(2026, 12, 15), "civil")["night_starts"])
+    return start.isoformat(), end.isoformat(), s
+
+
+@pytest.mark.parametrize("definition,expected", [("ano", "approval"), ("civil", None), ("stricter", "approval")])
+def test_lgt01_follows_the_night_definition_setting(definition, expected):
+    start, end, _ = _evening_between_the_definitions()
+    plan = good_plan(start=start, end=end, submitted_at="2026-11-01T09:00:00+00:00")
+    ctx = context(settings={"night_definition": definition}, **DEC_CTX)
+    assert rules_of(plan, ctx).get("LGT-01") == expected
+    # TECH-02 uses the same night
+    dark = good_plan(start=start, end=end, submitted_at="2026-11-01T09:00:00+00:00", **{"aircraft.green_light": False})
+    assert rules_of(dark, ctx).get("TECH-02") == ("block" if expected else None)
+
+
+def test_lgt01_evidence_carries_the_night_intervals_minutes_and_definition():
+    start, end, summary = _evening_between_the_definitions()
+    plan = good_plan(start=start, end=end, submitted_at="2026-11-01T09:00:00+00:00",
+                     **{"operation.night_procedures": False})
+    finding = next(f for f in evaluate(plan, context(**DEC_CTX)).findings if f.rule == "LGT-01")
+    ev = finding.evidence
+    assert ev["definition"] == "stricter" and ev["night_minutes"] == 5
+    assert ev["night"] == [[datetime.fromisoformat(start).isoformat(), datetime.fromisoformat(end).isoformat()]]
+    assert all(datetime.fromisoformat(t).utcoffset().total_seconds() == 0 for t in ev["night"][0])
+    assert "night procedures" in finding.message and "ANO 2016" in finding.message
+    assert finding.source.startswith("ANO 2016") and "UK SERA" in finding.source
+    # a window that starts before night: only the night part is in the evidence
+    earlier = good_plan(start=summary["sunset"], end=end, submitted_at="2026-11-01T09:00:00+00:00")
+    ev2 = next(f for f in evaluate(earlier, context(**DEC_CTX)).findings if f.rule == "LGT-01").evidence
+    assert ev2["night"][0][0] == summary["night_starts"] and ev2["night_minutes"] == 10
+
+
+def test_night_definition_setting_is_validated():
+    from policy.core import PolicySettings, SettingsError
+
+    assert PolicySettings().night_definition == "stricter"
+    assert PolicySettings.from_dict({"night_definition": "ANO"}).night_definition == "ano"
+    with pytest.raises(SettingsError, match="night_definition"):
+        PolicySettings.from_dict({"night_definition": "dusk"})
+    with pytest.raises(SettingsError, match="night_definition"):
+        PolicySettings.from_dict({"night_definition": 6})
+    with pytest.raises(SettingsError, match="max_window_days"):
+        PolicySettings.from_dict({"max_window_days": 0})
+
+
+def test_tech04_data_date_missing_is_advice_only_on_the_day():
+    plan = good_plan(weather={"mean_wind_ms": 3}, **{"aircraft.geo_awareness_data_date": DELETE})
+    finding = next(f for f in evaluate(plan, context(stage="day_of_flight")).findings if f.rule == "TECH-04")
+    assert finding.severity == "warn" and "pre-flight check" in finding.message and "SI 2025/1284" in finding.source
+
+
+# ---- every approval-level finding carries the facts that identify it ("same rule, same facts")
+
+ZONES_OVER = [("restricted", "AIR-03"), ("danger", "AIR-04"), ("space_site", "AIR-09"), ("protected_site", "ENV-01"),
+              ("hes_property", "ENV-06")]
+
+
+@pytest.mark.parametrize("kind,rule", ZONES_OVER + [("frz", "AIR-01"), ("seal_haulout", "ENV-02")])
+def test_zone_approval_findings_name_the_zone(kind, rule):
+    plan = good_plan(permissions=[{"kind": "frz", "reference": "ATC-1"}])
+    records = [zone(kind, OVER, name=f"Zone of {kind}", zid=41)]
+    findings = [f for f in evaluate(plan, context(records)).findings if f.rule == rule]
+    assert findings and findings[0].severity == "approval"
+    assert findings[0].evidence["zone_id"] == 41 and findings[0].evidence["zone"] == f"Zone of {kind}"
+
+
+def test_pilot_findings_carry_the_flyer_id():
+    plan = good_plan(**{**PDRA, "operator.authorisation.pilots": ["Someone Else"],
+                        "pilots": [{**GVC_ONLY_EXPIRED}]})
+    found = {f.rule: f.evidence for f in evaluate(plan, context()).findings}
+    assert found["REG-04"]["flyer_id"] == "GBR-RP-5678" and found["REG-04"]["pilot"] == "Pat Pilot"
+    assert found["REG-05"]["flyer_ids"] == ["GBR-RP-5678"] and found["REG-05"]["pilots_not_named"] == ["GBR-RP-5678"]
+    expired = good_plan(pilots=[{"name": "Pat", "flyer_id": "GBR-RP-1", "flyer_id_expiry": "2026-01-01"}])
+    assert next(f for f in evaluate(expired, context()).findings if f.rule == "REG-02").evidence["flyer_id"] == \
+        "GBR-RP-1"
+
+
+def test_cat03_evidence_carries_the_height():
+    finding = next(f for f in evaluate(good_plan(max_height_m=130), context()).findings if f.rule == "CAT-03")
+    assert finding.evidence == {"max_height_m": 130, "limit_m": 120}
+
+
+def test_every_approval_finding_has_identifying_evidence():
+    """The approval-level rules, each triggered once: none comes without facts."""
+    plan = good_plan(approver=DELETE, permissions=[], **{
+        **PDRA, "operator.authorisation.expiry": "2026-06-01", "operator.pfco_reference": "PfCO-1",
+        "insurance.named_operator": "Other Ltd", "documents.landowner_consent": DELETE, "site.roads": True,
+        "organisation.programme_dpia": False, **NIGHT})
+    records = [zone(kind, OVER, name=kind, zid=i + 1) for i, (kind, _) in enumerate(ZONES_OVER)]
+    decision = evaluate(plan, context(records, **DEC_CTX))
+    approvals = [f for f in decision.findings if f.severity == "approval"]
+    rules = {f.rule for f in approvals}
+    assert {"REG-05", "INS-03", "GOV-03", "GOV-04", "GOV-05", "PRIV-03", "LGT-01", "AIR-03", "AIR-04", "AIR-09",
+            "ENV-01", "ENV-06"} <= rules
+    for f in approvals:
+        assert f.evidence, f.rule

@@ -1,5 +1,7 @@
 """AIR: Flight Restriction Zones, prohibited/restricted/danger areas, temporary restrictions, NOTAMs,
-prisons, controlled airspace, currency of the airspace data."""
+prisons, controlled airspace, space-site restriction zones, currency of the airspace data.
+
+Every zone finding carries the zone's id and name (`zone_id`, `zone`: ZoneHit.evidence)."""
 
 from __future__ import annotations
 
@@ -74,10 +76,24 @@ def _frz(a: Assessment) -> None:
             a.add("AIR-01", B, f"{within}. No permission reference is on file (permission from {who}).", **evidence)
 
 
+def air09_space_sites(a: Assessment) -> None:
+    """AIR-09 (new 2026-12): a protected space-site restriction zone (ANO 2016 art. 94BA, added by SI 2021/879)
+    needs the spaceport or site operator's permission: approval, naming the permission when one is on file.
+    The zones are a council layer (`import_zones --kind space_site`); whether any affects Argyll and Bute is
+    unverified."""
+    for h in a.hits_of(ZoneKind.SPACE_SITE):
+        perm = permission_for(a, "space_site", h)
+        who = h.zone.attributes.get("permission_from") or "the spaceport or space-site operator"
+        a.add("AIR-09", A, f"The area enters the space-site restriction zone {h.zone.name}: permission from {who}"
+              + (f" ({perm.reference}) is on file and must be confirmed." if perm else " is needed; none is on file."),
+              **h.evidence(), permission=perm.reference if perm else None)
+
+
 def check(a: Assessment) -> None:
     s = a.s
-    a.check("AIR-01", "AIR-02", "AIR-03", "AIR-04", "AIR-05", "AIR-06", "AIR-07", "AIR-08", "AIR-10")
+    a.check("AIR-01", "AIR-02", "AIR-03", "AIR-04", "AIR-05", "AIR-06", "AIR-07", "AIR-08", "AIR-09", "AIR-10")
     _frz(a)
+    air09_space_sites(a)
     for h in a.hits_of(ZoneKind.PROHIBITED):
         a.add("AIR-02", B, f"The area enters prohibited area {h.zone.name}.", **h.evidence())
     for h in a.hits_of(ZoneKind.RESTRICTED):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +87,8 @@ class Assessment:
     @cached_property
     def night(self) -> list[tuple[datetime, datetime]]:
         lat, lon = self.centroid
-        return night_periods(lat, lon, self.plan.start, self.plan.end, self.s.night_depression_deg)
+        return night_periods(lat, lon, self.plan.start, self.plan.end, self.s.night_depression_deg,
+                             definition=self.s.night_definition, ano_offset_min=self.s.ano_night_offset_min)
 
     @cached_property
     def hits(self) -> list[ZoneHit]:
@@ -106,10 +107,12 @@ class Assessment:
         return [h for h in self.hits if h.zone.kind == kind and h.distance_m <= within_m]
 
     def months(self) -> set[int]:
-        out, d = set(), self.flight_date
-        while d <= self.end_date:
-            out.add(d.month)
-            d += timedelta(days=1)
+        """The calendar months the window touches (at most 13 steps, whatever the window)."""
+        out: set[int] = set()
+        y, m = self.flight_date.year, self.flight_date.month
+        while (y, m) <= (self.end_date.year, self.end_date.month) and len(out) < 12:
+            out.add(m)
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return out
 
 

@@ -7,24 +7,56 @@ from ..zones import ZoneKind
 from .base import OPEN, SPECIFIC, Assessment
 
 B = Severity.BLOCK
-C_MARKS_OPEN_A1 = ("C0", "C1")
+SPECIFIC_ONLY = ("UK5", "UK6")
 
 
 def a1_eligible(a: Assessment) -> tuple[bool, str]:
+    """CAT-06 (revised 2026-12): UK0, UK1, C0, anything under 250 g, C1 until the C-class cutoff. A legacy
+    (unmarked) drone under 250 g qualifies only when placed on the market before `a1_legacy_market_cutoff`
+    while `a1_legacy_market_date_applies` (the CAA's pages give no market date: unverified, the stricter reading
+    by default). UK5 and UK6 are Specific only."""
     s, mass, cls = a.s, a.mass, a.class_mark
+    if cls in SPECIFIC_ONLY:
+        return False, f"class {cls} is Specific only"
     if mass is not None and mass < s.a1_any_below_g:
         return True, f"under {s.a1_any_below_g:.0f} g"
-    if cls in ("UK0", "UK1"):
+    if cls in ("UK0", "UK1", "C0"):
         return True, f"class {cls}"
-    if cls in C_MARKS_OPEN_A1:
+    if cls == "C1" and a.end_date <= s.c_class_accepted_until:
+        return True, f"class {cls} (accepted until {s.c_class_accepted_until})"
+    if mass is not None and mass < s.a1_legacy_max_mass_g:
+        if cls not in ("LEGACY", "") or not s.a1_legacy_market_date_applies:
+            return True, f"{cls.lower() or 'unclassed'} aircraft under {s.a1_legacy_max_mass_g:.0f} g"
+        placed = a.plan.aircraft.placed_on_market if a.plan.aircraft else None
+        if placed and placed < s.a1_legacy_market_cutoff:
+            return True, f"legacy under {s.a1_legacy_max_mass_g:.0f} g placed on the market {placed}"
+        return False, (f"a legacy aircraft under {s.a1_legacy_max_mass_g:.0f} g placed on the market "
+                       f"{placed or 'on a date not stated'} (from {s.a1_legacy_market_cutoff} it needs a UK0 "
+                       "class mark; unverified)")
+    if cls == "C1":
+        return False, f"class {cls} is no longer accepted after {s.c_class_accepted_until}"
+    return False, f"class {cls or 'unknown'} of {mass if mass is not None else 'unknown'} g is not A1-eligible"
+
+
+def a3_eligible(a: Assessment) -> tuple[bool, str]:
+    """CAT-01 (revised 2026-12): the A3 aircraft are UK3, UK4, legacy or home-built under 25 kg, and C2/C3/C4
+    until the C-class cutoff. An aircraft of the A1 or A2 classes (UK0, UK1, UK2, C0, C1) may also fly under
+    A3's wider separations. UK5 and UK6 are Specific only."""
+    s, mass, cls = a.s, a.mass, a.class_mark
+    if cls in SPECIFIC_ONLY:
+        return False, f"class {cls} is Specific only"
+    if cls in ("UK0", "UK1", "UK2", "UK3", "UK4", "C0"):
+        return True, f"class {cls}"
+    if cls in ("C1", "C2", "C3", "C4"):
         if a.end_date <= s.c_class_accepted_until:
             return True, f"class {cls} (accepted until {s.c_class_accepted_until})"
         return False, f"class {cls} is no longer accepted after {s.c_class_accepted_until}"
-    if cls in ("LEGACY", ""):
-        placed = a.plan.aircraft.placed_on_market if a.plan.aircraft else None
-        if mass is not None and mass < s.a1_legacy_max_mass_g and placed and placed < s.a1_legacy_market_cutoff:
-            return True, f"legacy under {s.a1_legacy_max_mass_g:.0f} g placed on the market {placed}"
-    return False, f"class {cls or 'unknown'} of {mass if mass is not None else 'unknown'} g is not A1-eligible"
+    if cls in ("LEGACY", "HOME_BUILT", ""):
+        if mass is not None and mass < s.max_mass_g:
+            return True, f"{cls.lower() or 'unclassed'} aircraft under {s.max_mass_g:.0f} g"
+        return False, (f"{cls.lower() or 'unclassed'} aircraft of {mass if mass is not None else 'unknown'} g "
+                       f"(A3 needs under {s.max_mass_g:.0f} g)")
+    return False, f"class {cls} is not an A3 class"
 
 
 def a2_separation(a: Assessment) -> tuple[float | None, str]:
@@ -67,25 +99,56 @@ def derive_category(a: Assessment) -> str:
     op = a.plan.operation
     if op.category:
         return op.category
-    if not op.vlos:
+    if not op.vlos or a.class_mark in SPECIFIC_ONLY:
         return SPECIFIC
     if a1_eligible(a)[0]:
         return "A1"
     sep, _ = a2_separation(a)
     if sep is not None and _has_cofc(a) and op.min_distance_people_m is not None and op.min_distance_people_m >= sep:
         return "A2"
-    if (a.mass is not None and a.mass < a.s.max_mass_g) and not a3_problems(a):
+    if (a.mass is not None and a.mass < a.s.max_mass_g) and a3_eligible(a)[0] and not a3_problems(a):
         return "A3"
     return SPECIFIC
+
+
+def cat01_category(a: Assessment) -> None:
+    """CAT-01 (revised 2026-12): Specific needs an Operational Authorisation; UK5 and UK6 are Specific only; a
+    requested A3 needs an A3 aircraft."""
+    auth, cat, cls = a.plan.operator.authorisation, a.category, a.class_mark
+    facts = {"category": "Specific" if cat == SPECIFIC else cat, "class_mark": cls or None, "mass_g": a.mass}
+    if cat == SPECIFIC and not (auth and auth.reference):
+        why = (f"class {cls} is Specific only" if cls in SPECIFIC_ONLY
+               else "the flight does not fit an Open subcategory")
+        a.add("CAT-01", B, f"The flight is Specific ({why}) and needs an Operational Authorisation; none is on "
+              "file.", **facts)
+    elif cat in OPEN and cls in SPECIFIC_ONLY:
+        a.add("CAT-01", B, f"Class {cls} aircraft are Specific only: they cannot fly in Open {cat}; an "
+              "Operational Authorisation is needed.", **facts)
+    elif cat == "A3":
+        ok, why = a3_eligible(a)
+        if not ok:
+            a.add("CAT-01", B, f"Not an A3 aircraft: {why}. A3 is for UK3, UK4, legacy or home-built aircraft under "
+                  f"{a.s.max_mass_g:.0f} g and C2/C3/C4 until {a.s.c_class_accepted_until} (and the A1/A2 "
+                  "classes).", **facts)
+
+
+def cat06_a1(a: Assessment) -> None:
+    """CAT-06 (revised 2026-12): A1 eligibility, see a1_eligible."""
+    if a.category != "A1":
+        return
+    a.check("CAT-06")
+    ok, why = a1_eligible(a)
+    if not ok:
+        placed = a.plan.aircraft.placed_on_market if a.plan.aircraft else None
+        a.add("CAT-06", B, f"Not eligible for A1: {why}.", class_mark=a.class_mark, mass_g=a.mass,
+              placed_on_market=placed)
 
 
 def check(a: Assessment) -> None:
     s, plan, op, cat = a.s, a.plan, a.plan.operation, a.category
     auth = plan.operator.authorisation
     a.check("CAT-01", "CAT-02", "CAT-03", "CAT-04", "CAT-09")
-    if cat == SPECIFIC and not (auth and auth.reference):
-        a.add("CAT-01", B, "The flight does not fit an Open subcategory, so it is Specific and needs an "
-              "Operational Authorisation; none is on file.", category="Specific")
+    cat01_category(a)
 
     # CAT-02 mass
     mass = a.mass
@@ -115,11 +178,7 @@ def check(a: Assessment) -> None:
                   distance_m=dist, limit_m=s.pdra01_max_distance_m)
 
     # CAT-06..08 Open subcategories
-    if cat == "A1":
-        a.check("CAT-06")
-        ok, why = a1_eligible(a)
-        if not ok:
-            a.add("CAT-06", B, f"Not eligible for A1: {why}.", class_mark=a.class_mark, mass_g=mass)
+    cat06_a1(a)
     if cat == "A2":
         a.check("CAT-07")
         sep, why = a2_separation(a)

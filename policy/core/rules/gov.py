@@ -12,11 +12,15 @@ B, A, W = Severity.BLOCK, Severity.APPROVAL, Severity.WARN
 
 
 def working_days_between(first: date, last: date) -> int:
-    """Working days (Mon-Fri) after `first` up to and including `last`."""
-    days, d = 0, first
-    while d < last:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
+    """Working days (Mon-Fri) after `first` up to and including `last` (0 when `last` is not after `first`).
+    Arithmetic, not a loop over the days: a submission date decades away costs nothing."""
+    if last <= first:
+        return 0
+    total = (last - first).days
+    weeks, rest = divmod(total, 7)
+    days = weeks * 5
+    for i in range(1, rest + 1):
+        if (first + timedelta(days=weeks * 7 + i)).weekday() < 5:
             days += 1
     return days
 
@@ -39,20 +43,21 @@ def check(a: Assessment) -> None:
         a.add("GOV-02", B, "No site-specific RAMS is on file.")
     if not docs.landowner_consent:
         a.add("GOV-03", A, "No written landowner consent for take-off and landing is on file.",
-              land_owner=plan.site.land_owner or None)
+              land_owner=plan.site.land_owner or None, takeoff_points=[list(p) for p in plan.takeoff_points])
     if s.officer_signoff_required:
         if not plan.approver:
-            a.add("GOV-04", A, "Needs sign-off by an authorised officer.")
+            a.add("GOV-04", A, "Needs sign-off by an authorised officer.", requester=plan.requester or None)
         elif plan.requester and plan.approver.strip().lower() == plan.requester.strip().lower():
-            a.add("GOV-04", A, "The approver cannot be the requester.", approver=plan.approver)
+            a.add("GOV-04", A, "The approver cannot be the requester.", approver=plan.approver,
+                  requester=plan.requester)
     roads = a.hits_of(ZoneKind.ROAD, s.road_park_buffer_m)
     parks = a.hits_of(ZoneKind.PARK, s.road_park_buffer_m)
     if (roads or plan.site.roads) and not docs.roads_consent:
-        a.add("GOV-05", A, "The area is over or next to a road: roads team consent is needed.",
-              zones=[h.zone.name for h in roads])
+        a.add("GOV-05", A, "The area is over or next to a road: roads team consent is needed.", kind="road",
+              zones=[h.zone.name for h in roads], zone_ids=[h.zone.id for h in roads], site_flag=plan.site.roads)
     if (parks or plan.site.parks) and not docs.parks_consent:
-        a.add("GOV-05", A, "The area is over or next to a park: parks team consent is needed.",
-              zones=[h.zone.name for h in parks])
+        a.add("GOV-05", A, "The area is over or next to a park: parks team consent is needed.", kind="park",
+              zones=[h.zone.name for h in parks], zone_ids=[h.zone.id for h in parks], site_flag=plan.site.parks)
     asked = (plan.submitted_at or a.ctx.now).date()
     notice = working_days_between(asked, a.flight_date)
     if notice < s.notice_working_days:

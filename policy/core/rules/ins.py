@@ -42,4 +42,5 @@ def check(a: Assessment) -> None:
               f"council's GBP {s.public_liability_min_gbp:,.0f}.", cover_gbp=pl, minimum_gbp=s.public_liability_min_gbp)
     if ins.named_operator.strip() != plan.operator.name.strip() or not ins.named_operator:
         a.add("INS-03", A, f"The certificate names {ins.named_operator or 'nobody'!r}, not the operator "
-              f"{plan.operator.name or '(unknown)'!r}.", named=ins.named_operator, operator=plan.operator.name)
+              f"{plan.operator.name or '(unknown)'!r}.", named=ins.named_operator, operator=plan.operator.name,
+              operator_id=plan.operator.operator_id or None, policy=ins.policy_number or None)

@@ -1,26 +1,36 @@
-"""LGT: night by civil twilight for the place and date."""
+"""LGT: night for the place and date, by the policy's night definition (policy.core.daylight)."""
 
 from __future__ import annotations
 
+from ..daylight import SHORT_LABELS, definition_label, night_minutes
 from ..types import Severity
 from .base import Assessment
 
 
-def check(a: Assessment) -> None:
+def lgt01_night(a: Assessment) -> None:
+    """LGT-01 (revised 2026-12): any night in the window needs approval, naming what is missing (a green
+    flashing light, night procedures). Night is computed for the area's centroid and the window by the policy's
+    `night_definition` ("ano", "civil" or the default "stricter", the union of both). The evidence carries the
+    facts: the night intervals within the window (ISO 8601, UTC), `night_minutes`, the definition and the place."""
     a.check("LGT-01")
     if not a.night:
         return
     craft = a.plan.aircraft
-    minutes = sum((b - x).total_seconds() for x, b in a.night) / 60
+    minutes = night_minutes(a.night)
     needs = []
     if not (craft and craft.green_light):
         needs.append("a green flashing light")
     if not a.plan.operation.night_procedures:
         needs.append("night procedures")
-    msg = (f"{minutes:.0f} minutes of the window are night (sun more than {a.s.night_depression_deg:g} degrees below "
-           "the horizon).")
+    definition = a.s.night_definition
+    definition_label(definition)  # an unknown definition fails loudly (PolicySettings refuses one anyway)
+    msg = f"{minutes:.0f} minutes of the window are night ({SHORT_LABELS[definition]})."
     if needs:
         msg += " Missing: " + " and ".join(needs) + "."
     lat, lon = a.centroid
     a.add("LGT-01", Severity.APPROVAL, msg, night=[[x, b] for x, b in a.night], night_minutes=round(minutes),
-          lat=round(lat, 5), lon=round(lon, 5))
+          definition=definition, lat=round(lat, 5), lon=round(lon, 5))
+
+
+def check(a: Assessment) -> None:
+    lgt01_night(a)

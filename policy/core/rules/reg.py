@@ -1,8 +1,10 @@
-"""REG: Operator ID, Flyer ID, A2 CofC, GVC, Operational Authorisation, PfCO."""
+"""REG: Operator ID, Flyer ID, A2 CofC, GVC or RPC-L1, Operational Authorisation, PfCO.
+
+Findings about a pilot carry the pilot's name and Flyer ID (`pilot`, `flyer_id`)."""
 
 from __future__ import annotations
 
-from ..types import Severity
+from ..types import Pilot, Severity
 from .base import SPECIFIC, Assessment, expired
 
 B, A = Severity.BLOCK, Severity.APPROVAL
@@ -36,27 +38,23 @@ def check(a: Assessment) -> None:
         for p in plan.pilots:
             who = p.name or "a pilot"
             if not p.flyer_id:
-                a.add("REG-02", B, f"{who} has no Flyer ID on file.", pilot=p.name)
+                a.add("REG-02", B, f"{who} has no Flyer ID on file.", pilot=p.name, flyer_id=None)
             elif p.flyer_id_expiry is None or expired(p.flyer_id_expiry, on):
                 a.add("REG-02", B, f"{who}'s Flyer ID {p.flyer_id} is not valid on the flight date "
-                      f"(expiry {p.flyer_id_expiry or 'not on file'}).", pilot=p.name, expiry=p.flyer_id_expiry)
+                      f"(expiry {p.flyer_id_expiry or 'not on file'}).", **_who(p), expiry=p.flyer_id_expiry)
 
     if a.category == "A2":
         a.check("REG-03")
         for p in plan.pilots or ():
             if not p.a2_cofc or expired(p.a2_cofc_expiry, on):
-                a.add("REG-03", B, f"{p.name or 'The pilot'} has no valid A2 CofC.", pilot=p.name,
+                a.add("REG-03", B, f"{p.name or 'The pilot'} has no valid A2 CofC.", **_who(p),
                       expiry=p.a2_cofc_expiry)
         if not plan.pilots:
             a.add("REG-03", B, "A2 operations need a pilot with an A2 CofC; none is named.")
 
     if a.category == SPECIFIC:
         a.check("REG-04", "REG-05")
-        for p in plan.pilots:
-            if not p.gvc or expired(p.gvc_expiry, on):
-                a.add("REG-04", B, f"{p.name or 'The pilot'} has no valid GVC.", pilot=p.name, expiry=p.gvc_expiry)
-        if not plan.pilots:
-            a.add("REG-04", B, "Specific operations need a pilot with a GVC; none is named.")
+        reg04_competence(a)
         auth = op.authorisation
         if auth is not None and auth.reference:
             gaps = []
@@ -67,16 +65,45 @@ def check(a: Assessment) -> None:
             elif expired(auth.expiry, on):
                 gaps.append(f"it expires on {auth.expiry}, before the flight")
             names = {n.lower() for n in auth.pilots}
-            for p in plan.pilots:
-                if not names or not ({p.name.lower(), p.flyer_id.lower()} & names):
-                    gaps.append(f"pilot {p.name or p.flyer_id} is not named on it")
+            unnamed = [p for p in plan.pilots if not names or not ({p.name.lower(), p.flyer_id.lower()} & names)]
+            gaps += [f"pilot {p.name or p.flyer_id} is not named on it" for p in unnamed]
             model = plan.aircraft.model.lower() if plan.aircraft else ""
             if not model or model not in {m.lower() for m in auth.aircraft}:
                 gaps.append(f"aircraft {model or '(unknown)'} is not named on it")
             if gaps:
                 a.add("REG-05", A, f"Operational Authorisation {auth.reference}: " + "; ".join(gaps) + ".",
-                      reference=auth.reference, type=auth.type, expiry=auth.expiry)
+                      reference=auth.reference, type=auth.type, expiry=auth.expiry, gaps=gaps,
+                      flyer_ids=[p.flyer_id for p in plan.pilots],
+                      pilots_not_named=[p.flyer_id or p.name for p in unnamed], aircraft=model or None)
 
     if op.pfco_reference and not (op.authorisation and op.authorisation.reference):
         a.add("REG-06", A, f"PfCO {op.pfco_reference} is not evidence: PfCOs ended on {s.pfco_ended}.",
-              pfco=op.pfco_reference)
+              pfco=op.pfco_reference, operator_id=op.operator_id or None)
+
+
+def _who(p: Pilot) -> dict[str, str | None]:
+    """The identifying facts of a finding about a pilot."""
+    return {"pilot": p.name or None, "flyer_id": p.flyer_id or None}
+
+
+def reg04_competence(a: Assessment) -> None:
+    """REG-04 (revised 2026-12): every remote pilot of a Specific operation holds a valid GVC (5 years) or its
+    successor, the RPC-L1. GVCs are issued until `gvc_issuance_ends` (secondary source: unverified); one issued
+    before then stays valid to its expiry."""
+    s, on = a.s, a.end_date
+    for p in a.plan.pilots:
+        gvc_ok = bool(p.gvc) and not expired(p.gvc_expiry, on)
+        rpc_ok = bool(p.rpc_l1) and not expired(p.rpc_l1_expiry, on)
+        if gvc_ok or rpc_ok:
+            continue
+        held = []  # whatever is on file has expired by the flight date
+        if p.gvc:
+            held.append(f"GVC {p.gvc} expired {p.gvc_expiry}")
+        if p.rpc_l1:
+            held.append(f"RPC-L1 {p.rpc_l1} expired {p.rpc_l1_expiry}")
+        a.add("REG-04", B, f"{p.name or 'The pilot'} has no valid GVC or RPC-L1"
+              + (f" ({'; '.join(held)})" if held else "")
+              + f"; GVCs are issued until {s.gvc_issuance_ends}, then the RPC-L1.", **_who(p),
+              gvc_expiry=p.gvc_expiry if p.gvc else None, rpc_l1_expiry=p.rpc_l1_expiry if p.rpc_l1 else None)
+    if not a.plan.pilots:
+        a.add("REG-04", B, "Specific operations need a pilot with a GVC or RPC-L1; none is named.")
