@@ -69,7 +69,7 @@ def test_an_officer_signs_off_a_flight_the_scheduling_check_referred(client, cas
     day = (now + timedelta(days=3)).date()
     noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     fr = draft_request(
-        cast, people_in_view=True, window_start=noon, window_end=noon + timedelta(hours=2)
+        cast, people_in_view=True, window_start=noon, window_end=noon + timedelta(days=1)
     )
     services.flight_request_submit(actor=cast.requester, flight_request=fr, now=now)
     services.flight_request_approve(actor=cast.policy_officer, flight_request=fr, now=now)
