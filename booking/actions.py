@@ -48,7 +48,7 @@ def _run_decline(*, user, flight_request, data, form) -> str:
     )
     if new_order is None:
         return "Order declined; procurement will decide what happens next."
-    return f"Order declined; it passes to the next supplier on the lot ({new_order.po_number})."
+    return "Order declined; it passes to the next supplier on the lot."  # whose order is not the decliner's to read
 
 
 def _run_schedule(*, user, flight_request, data, form) -> str:

@@ -173,3 +173,17 @@ def test_shown_event_data(action, tagged, contractor, reads_quotes, dropped):
         data, action=action, tagged=tagged, contractor=contractor, reads_quotes=reads_quotes
     )
     assert set(shown) == ALL_KEYS - dropped and set(data) == ALL_KEYS  # the input is left as it was
+
+
+def test_declining_on_the_page_tells_the_decliner_nothing_of_the_next_supplier(client, cast, make_request):
+    RateCard.objects.filter(supplier=cast.other_supplier).update(per_session=Decimal("587.00"))
+    fr = make_request(S.ORDERED)
+    client.force_login(cast.contractor)
+    response = client.post(f"/requests/{fr.pk}/actions/decline/", {"reason": "no pilot free"}, follow=True)
+    assert response.status_code == 200
+    new = fr.current_order
+    assert new is not None and new.supplier == cast.other_supplier
+    text = response.content.decode()
+    assert "Order declined; it passes to the next supplier on the lot." in text and "no pilot free" in text
+    for needle in (new.po_number, cast.other_supplier.name, str(new.value)):
+        assert needle not in text, needle
