@@ -187,3 +187,16 @@ def test_declining_on_the_page_tells_the_decliner_nothing_of_the_next_supplier(c
     assert "Order declined; it passes to the next supplier on the lot." in text and "no pilot free" in text
     for needle in (new.po_number, cast.other_supplier.name, str(new.value)):
         assert needle not in text, needle
+
+
+def test_checks_stored_before_they_named_their_supplier_are_given_it_by_the_migration(cast, make_request):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("policy.migrations.0004_policycheck_supplier_backfill")
+    fr = make_request(S.SCHEDULED)
+    PolicyCheck.objects.filter(flight_request=fr).update(supplier_id=None)
+    backfill.name_suppliers(apps, None)
+    named = dict(PolicyCheck.objects.filter(flight_request=fr).values_list("stage", "supplier_id"))
+    assert named == {"submission": None, "scheduling": cast.supplier.pk}
