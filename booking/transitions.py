@@ -20,6 +20,7 @@ from .models import (
 )
 from .notifications import notify_transition
 from .permissions import organisation_id_of, role_of, supplier_id_of
+from .signals import request_transitioned
 from .signoff import finding_facts
 
 S = RequestStatus
@@ -189,6 +190,10 @@ def apply_transition(
         data=data or {},
         supplier_id=getattr(supplier, "pk", supplier),
     )
+    request_transitioned.send(
+        sender=FlightRequest, flight_request=flight_request, action=action, actor=actor, now=now,
+        event=event,
+    )  # fmt: skip
     if target != source or action in {"reschedule", "decline", "approve_flight"}:
         notify_transition(
             flight_request=flight_request, action=action, state=target, message=message,
