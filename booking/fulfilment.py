@@ -266,8 +266,12 @@ def order_decline(
                 action="offer",
                 actor=order.placed_by,
                 now=now,
-                data={"po_number": new_order.po_number, "supplier": new_order.supplier.name,
-                      "value": str(new_order.value), "after_decline": True},  # fmt: skip
+                data={
+                    "po_number": new_order.po_number,
+                    "supplier": new_order.supplier.name,
+                    "value": str(new_order.value),
+                    "after_decline": True,
+                },
                 supplier=new_order.supplier,
             )
         elif failed is not None:
