@@ -13,18 +13,30 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from accounts.roles import OFFICER_ROLES, organisation_id_of, role_of, supplier_id_of
+from policy import services as policy_services
+from policy.serializers import PolicyCheckSerializer
 
 from . import services
 from .errors import BookingError
 from .filters import FlightFilter, FlightRequestFilter, OrderFilter
+from .fulfilment import DELIVER_THROUGH_SURVEY
 from .ical import calendar_feed, profile_for_token
 from .models import BudgetCode, Framework, Lot, Organisation, Role, Supplier
 from .money import spend_summary
-from .permissions import OFFICER_ROLES, HasRole, organisation_id_of, role_of, supplier_id_of
 from .recharge import recharge_statement, statement_csv, statement_pdf
-from .selectors import audit_trail_for, visible_flights, visible_orders, visible_requests
+from .selectors import (
+    audit_trail_for,
+    visible_checks,
+    visible_flights,
+    visible_orders,
+    visible_requests,
+)
 from .serializers import (
     AuditEventSerializer,
     DeliverSerializer,
@@ -46,6 +58,7 @@ from .serializers import (
     SupplierSerializer,
     WeatherSerializer,
 )
+from .transitions import ensure_allowed
 
 #: drf-spectacular names for the booking enums that share a field name (`status`); the lead adds these to
 #: SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] so `spectacular --fail-on-warn` passes.
@@ -219,22 +232,14 @@ class FlightRequestViewSet(
 
     @_action(
         DeliverSerializer,
-        "Deliver through the survey: the latest survey of the flown flight holding stored files is delivered "
-        "(conformance checked) as POST /api/v1/surveys/<id>/deliver/ does; 400 naming `survey` when there is none",
+        "Not here: a delivery is declared on its survey (POST /api/v1/surveys/<id>/deliver/), where the files "
+        "and the conformance check are; this answers 400 naming `survey` with that address",
     )
     @action(detail=True, methods=["post"])
     def deliver(self, request, reference=None):
-        from surveys.services import SurveyError, survey_deliver_for_request
-
         flight_request = self.get_object()
-        data = self._input(DeliverSerializer)
-        try:
-            survey_deliver_for_request(
-                flight_request=flight_request, by=request.user, now=timezone.now(), note=data.get("note", "")
-            )
-        except SurveyError as exc:
-            return Response({exc.field: [exc.message]}, status=status.HTTP_400_BAD_REQUEST)
-        return self._out(flight_request)
+        ensure_allowed(flight_request=flight_request, action="deliver", actor=request.user)
+        return Response({"survey": [DELIVER_THROUGH_SURVEY]}, status=status.HTTP_400_BAD_REQUEST)
 
     @_action(
         ReasonSerializer,
@@ -422,7 +427,7 @@ class MeView(APIView):
     def get(self, request):
         from django.urls import reverse
 
-        from .permissions import profile_of
+        from accounts.roles import profile_of
 
         profile = profile_of(request.user)
         body = {"username": request.user.get_username(), "role": role_of(request.user)}
@@ -434,3 +439,25 @@ class MeView(APIView):
                 calendar_url=request.build_absolute_uri(path),
             )
         return Response(body)
+
+
+class PolicyCheckViewSet(viewsets.ReadOnlyModelViewSet):
+    """Stored policy checks of the requests the user may see (anything else is a 404). Booking decides
+    who sees a check, because a check is of a request and its supplier (booking.selectors.visible_checks)."""
+
+    serializer_class = PolicyCheckSerializer
+    filterset_fields = ["flight_request", "stage", "outcome"]
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        # a contractor reads only checks holding no supplier's records or its own supplier's
+        return visible_checks(self.request.user)
+
+    @extend_schema(request=None, responses=dict)
+    @action(detail=True, methods=["post"])
+    def rerun(self, request: Request, pk: str | None = None) -> Response:
+        """Re-evaluate the stored check from its own snapshot; `same` says whether the result matches."""
+        check = self.get_object()
+        decision = policy_services.policy_check_rerun(check=check)
+        out = decision.to_json()
+        same = out["outcome"] == check.outcome and out["findings"] == check.findings
+        return Response({"same": same, **out})

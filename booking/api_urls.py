@@ -12,6 +12,7 @@ router.register("flights", api.FlightViewSet, basename="flight")
 router.register("suppliers", api.SupplierViewSet, basename="supplier")
 router.register("lots", api.LotViewSet, basename="lot")
 router.register("frameworks", api.FrameworkViewSet, basename="framework")
+router.register("policy/checks", api.PolicyCheckViewSet, basename="policy-check")
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="booking-me"),

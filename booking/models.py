@@ -12,6 +12,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from accounts.roles import Role
+
 from .compliance import (  # noqa: F401  (re-exported: one import path for every model)
     Aircraft,
     AuthorisationType,
@@ -22,15 +24,6 @@ from .compliance import (  # noqa: F401  (re-exported: one import path for every
     Pilot,
     Supplier,
 )
-
-
-class Role(models.TextChoices):
-    REQUESTER = "requester", "Requester"
-    POLICY_OFFICER = "policy_officer", "Drone policy officer"
-    PROCUREMENT = "procurement", "Procurement officer"
-    CONTRACTOR = "contractor", "Contractor"
-    PLANNER = "planner", "Planner / viewer"
-    ADMIN = "admin", "Administrator"
 
 
 class OrganisationKind(models.TextChoices):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from notify.services import outbox_queue
@@ -71,10 +71,7 @@ def recipients(*, flight_request: FlightRequest, state: str) -> list[str]:
 
 def request_url(flight_request: FlightRequest) -> str:
     """Absolute link to the request's page (the web app's `booking:request_detail`)."""
-    try:
-        path = reverse("booking:request_detail", kwargs={"pk": flight_request.pk})
-    except NoReverseMatch:
-        path = f"/api/v1/requests/{flight_request.reference}/"
+    path = reverse("booking:request_detail", kwargs={"pk": flight_request.pk})
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
+from accounts.roles import OFFICER_ROLES, organisation_id_of, role_of, supplier_id_of
+from policy.models import PolicyCheck
+
 from .models import (
     AuditEvent,
     CallOffOrder,
@@ -20,7 +23,6 @@ from .models import (
     Role,
     Supplier,
 )
-from .permissions import OFFICER_ROLES, organisation_id_of, role_of, supplier_id_of
 
 #: What a planner (read-only viewer) may see: requests once approved.
 PLANNER_STATES = frozenset(
@@ -233,3 +235,24 @@ def audit_trail_for(*, user: Any, flight_request: FlightRequest) -> list[AuditEv
             reads_quotes=role in QUOTE_READERS,
         )
     return out
+
+
+#: Plan keys holding a supplier's records (operator and authorisation, insurance, aircraft).
+SUPPLIER_PLAN_KEYS = ("operator", "insurance", "aircraft")
+
+
+def visible_checks(user: Any) -> QuerySet[PolicyCheck]:
+    """The stored checks `user` may read: those of the requests they may see (booking's rule) and, for a
+    contractor, only checks whose plan holds no supplier's records (submission) or its own supplier's (a
+    stored plan names the pilot, Flyer ID, operator ID, authorisation and insurance policy). A check
+    without `supplier_id` whose plan holds a supplier's records (stored before checks named their
+    supplier) is shown to no contractor."""
+    qs = PolicyCheck.objects.filter(
+        flight_request__in=visible_requests(user).values("id")
+    ).select_related("policy_version", "flight_request")
+    if role_of(user) != Role.CONTRACTOR:
+        return qs
+    no_supplier = Q(supplier_id__isnull=True)
+    for key in SUPPLIER_PLAN_KEYS:
+        no_supplier &= ~Q(plan__has_key=key)
+    return qs.filter(Q(supplier_id=supplier_id_of(user)) | no_supplier)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.roles import role_of, supplier_id_of
+
 from . import selectors
 from .geometry import GeometryError, parse_area, parse_kml
 from .models import (
@@ -24,7 +26,6 @@ from .models import (
     Role,
     Supplier,
 )
-from .permissions import role_of, supplier_id_of
 
 MAX_AREA_FILE_BYTES = 2 * 1024 * 1024
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts.roles import organisation_id_of, role_of
+
 from .errors import FieldError, NotAllowedError, TransitionError
 from .flightplan import build_flight_plan as build_flight_plan  # contract: booking.services
 from .flights import flight_approve as flight_approve
@@ -40,7 +42,6 @@ from .models import (
     Role,
 )
 from .money import estimate_cost
-from .permissions import organisation_id_of, role_of
 from .selectors import current_framework
 from .transitions import apply_transition, run_policy_check
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from accounts.roles import organisation_id_of, role_of, supplier_id_of
+
 from .errors import FieldError, NotAllowedError, TransitionError
 from .flightplan import build_flight_plan, plan_supplier
 from .models import (
@@ -19,7 +21,6 @@ from .models import (
     Role,
 )
 from .notifications import notify_transition
-from .permissions import organisation_id_of, role_of, supplier_id_of
 from .signals import request_transitioned
 from .signoff import finding_facts
 

@@ -11,11 +11,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from accounts.roles import organisation_id_of, profile_of, role_of, supplier_id_of
 
 from . import forms, selectors, services
 from .actions import ACTIONS, ActionSpec
@@ -34,7 +34,6 @@ from .models import (
     Role,
 )
 from .money import financial_year, spend_summary
-from .permissions import organisation_id_of, role_of, supplier_id_of
 from .policy_panel import policy_panel
 from .templatetags.booking_money import gbp
 from .transitions import SUPPLIER_EVIDENCE_RULES, allowed_actions, scheduled_flight
@@ -42,13 +41,6 @@ from .transitions import SUPPLIER_EVIDENCE_RULES, allowed_actions, scheduled_fli
 S = RequestStatus
 ACTIVE_FOR_REQUESTER = [S.DRAFT, S.SUBMITTED, S.REFERRED, S.BLOCKED, S.REFUSED, S.APPROVED, S.ORDERED,
                         S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK]  # fmt: skip
-
-
-def _url_or_none(name: str, *args: Any, **kwargs: Any) -> str | None:
-    try:
-        return reverse(name, args=args or None, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
 
 
 def _upcoming_flights(user: Any, now) -> Any:
@@ -59,13 +51,13 @@ def _upcoming_flights(user: Any, now) -> Any:
     )
 
 
-def _visible_surveys(user: Any):
-    """The surveys app's own visibility rule, when that app provides it."""
-    try:
-        from surveys.selectors import visible_surveys
-    except ImportError:
-        return None
-    return visible_surveys(user)
+def _request_surveys(flight_request: FlightRequest, user: Any):
+    """The surveys (deliveries) of a request the user may see: a contractor only its own supplier's;
+    everyone else who sees the request sees them all (as surveys.selectors.visible_surveys decides)."""
+    qs = flight_request.surveys.select_related("site").order_by("pk")
+    if role_of(user) == Role.CONTRACTOR:
+        qs = qs.filter(supplier_id=supplier_id_of(user))
+    return qs
 
 
 # ---- dashboard -------------------------------------------------------------------------------------
@@ -122,9 +114,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ctx["state_counts"] = [
             (value, label, counts[value]) for value, label in S.choices if counts[value]
         ]
-    if role in {Role.PLANNER, Role.REQUESTER, Role.PROCUREMENT}:
-        surveys = _visible_surveys(user)
-        ctx["surveys"] = surveys[:10] if surveys is not None else None
+    # The surveys app's {% recent_surveys %} tag lists them (booking does not import surveys).
+    ctx["show_surveys"] = role in {Role.PLANNER, Role.REQUESTER, Role.PROCUREMENT}
     return render(request, "dashboard.html", ctx)
 
 
@@ -219,21 +210,14 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _latest_policy_check(flight_request: FlightRequest, user: Any):
-    """The latest stored check of this request the user may read, when the policy app provides one
-    (a contractor never reads a check of another supplier's plan)."""
-    try:
-        from policy.selectors import visible_checks
-    except ImportError:
-        return None
-    try:
-        return (
-            visible_checks(user)
-            .filter(flight_request=flight_request)
-            .order_by("-created_at", "-id")
-            .first()
-        )
-    except Exception:  # a broken policy check must not break the request page
-        return None
+    """The latest stored check of this request the user may read (a contractor never reads a check of
+    another supplier's plan)."""
+    return (
+        selectors.visible_checks(user)
+        .filter(flight_request=flight_request)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def _action_forms(
@@ -252,14 +236,6 @@ def _action_forms(
     ]
 
 
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -267,11 +243,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = allowed_actions(flight_request=flight_request, user=user)
     if flight_request.status == S.APPROVED and role_of(user) in {Role.PROCUREMENT, Role.ADMIN}:
         actions.insert(actions.index("order") if "order" in actions else 0, "quote")
-    surveys = _visible_surveys(user)
-    if surveys is not None and hasattr(flight_request, "surveys"):
-        surveys = surveys.filter(flight_request=flight_request)
-    else:
-        surveys = None
+    surveys = _request_surveys(flight_request, user)
     ctx = {
         "fr": flight_request,
         # Suppliers see only their own (booking.selectors): orders, quotes, flights, events, checks.
@@ -284,7 +256,6 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cost_is_own_order": role_of(user) == Role.CONTRACTOR,
         "check": _latest_policy_check(flight_request, user),
         "action_forms": _action_forms(flight_request, actions),
-        "check_template": "policy/_check.html" if _template_exists("policy/_check.html") else None,
         "actions": actions,
         "surveys": surveys,
         "can_edit": flight_request.status == S.DRAFT and "submit" in actions,
@@ -370,7 +341,7 @@ def _delivery_context(flight_request: FlightRequest, user: Any) -> dict:
         "delivery_survey": survey,
         "delivery_outcome": conformance_outcome(survey.conformance) if survey is not None else None,
         "delivery_checks": (survey.conformance or {}).get("checks", []) if survey is not None else [],
-        "open_survey_url": _url_or_none("surveys:open_for_request", pk=flight_request.pk) if can_upload else None,
+        "open_survey_url": reverse("surveys:open_for_request", kwargs={"pk": flight_request.pk}) if can_upload else None,
     }
 
 
@@ -466,7 +437,7 @@ def spend(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     orders = selectors.visible_orders(request.user).order_by("-created_at")[:100]
     partners = Organisation.objects.filter(kind=OrganisationKind.PARTNER).order_by("name")
-    recharge = [(org, _url_or_none("booking-recharge", organisation_id=org.pk)) for org in partners]
+    recharge = [(org, reverse("booking-recharge", kwargs={"organisation_id": org.pk})) for org in partners]
     financial_year_start = financial_year(now)[0].date()
     return render(request, "booking/spend.html", {
         "spend": _spend(now), "orders": orders, "recharge": [r for r in recharge if r[1]],
@@ -477,11 +448,11 @@ def spend(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    prof = getattr(user, "profile", None) if hasattr(user, "profile") else None
+    prof = profile_of(user)
     feed_url = None
     if prof is not None:
-        path = _url_or_none("booking-calendar", token=prof.calendar_token)
-        feed_url = request.build_absolute_uri(path) if path else None
+        path = reverse("booking-calendar", kwargs={"token": prof.calendar_token})
+        feed_url = request.build_absolute_uri(path)
     flights: Any = Flight.objects.none()
     if prof is not None:
         flights = selectors.calendar_flights(user).order_by("scheduled_start")[:20]

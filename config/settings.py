@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "notify",
+    "accounts",
     "booking",
     "policy",
     "surveys",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
-from rest_framework.decorators import action
+from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +16,7 @@ from policy.core.plan import MAX_AREA_VERTICES, MAX_PLAN_BYTES
 
 from . import selectors, services
 from .models import CheckStage
-from .serializers import DaylightQuerySerializer, PolicyCheckSerializer
+from .serializers import DaylightQuerySerializer
 
 
 def plan_error_response(exc: PlanError, status_code: int = status.HTTP_400_BAD_REQUEST) -> Response:
@@ -82,24 +81,3 @@ class CurrentPolicyView(APIView):
         settings = selectors.policy_settings(version)
         return Response({"version": version.number, "change_note": version.change_note,
                          "settings": settings.to_dict(), "rules": rendered_catalogue(settings)})
-
-
-class PolicyCheckViewSet(viewsets.ReadOnlyModelViewSet):
-    """Stored checks of the requests the user may see (anything else is a 404)."""
-
-    serializer_class = PolicyCheckSerializer
-    filterset_fields = ["flight_request", "stage", "outcome"]
-
-    def get_queryset(self):  # type: ignore[no-untyped-def]
-        # a contractor reads only checks holding no supplier's records or its own supplier's
-        return selectors.visible_checks(self.request.user)
-
-    @extend_schema(request=None, responses=dict)
-    @action(detail=True, methods=["post"])
-    def rerun(self, request: Request, pk: str | None = None) -> Response:
-        """Re-evaluate the stored check from its own snapshot; `same` says whether the result matches."""
-        check = self.get_object()
-        decision = services.policy_check_rerun(check=check)
-        out = decision.to_json()
-        same = out["outcome"] == check.outcome and out["findings"] == check.findings
-        return Response({"same": same, **out})

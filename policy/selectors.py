@@ -6,9 +6,8 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from policy.core import Aerodrome as CoreAerodrome
 from policy.core import PolicySettings, ZoneIndex, ZoneRecord
@@ -88,28 +87,3 @@ def checks_for_request(flight_request) -> QuerySet[PolicyCheck]:  # type: ignore
 
 def latest_check(flight_request) -> PolicyCheck | None:  # type: ignore[no-untyped-def]
     return checks_for_request(flight_request).first()
-
-
-#: Plan keys holding a supplier's records (operator and authorisation, insurance, aircraft).
-SUPPLIER_PLAN_KEYS = ("operator", "insurance", "aircraft")
-
-
-def visible_checks(user: Any) -> QuerySet[PolicyCheck]:
-    """The stored checks `user` may read: those of the requests they may see (booking's rule) and, for a
-    contractor, only checks whose plan holds no supplier's records (submission) or its own supplier's (a
-    stored plan names the pilot, Flyer ID, operator ID, authorisation and insurance policy). A check
-    without `supplier_id` whose plan holds a supplier's records (stored before checks named their
-    supplier) is shown to no contractor."""
-    from booking.models import Role
-    from booking.permissions import role_of, supplier_id_of
-    from booking.selectors import visible_requests
-
-    qs = PolicyCheck.objects.filter(
-        flight_request__in=visible_requests(user).values("id")
-    ).select_related("policy_version", "flight_request")
-    if role_of(user) != Role.CONTRACTOR:
-        return qs
-    no_supplier = Q(supplier_id__isnull=True)
-    for key in SUPPLIER_PLAN_KEYS:
-        no_supplier &= ~Q(plan__has_key=key)
-    return qs.filter(Q(supplier_id=supplier_id_of(user)) | no_supplier)

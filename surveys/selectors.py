@@ -6,8 +6,15 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from accounts.roles import (
+    READ_ALL_SURVEYS_ROLES,
+    is_admin,
+    organisation_id_of,
+    role_of,
+    supplier_id_of,
+)
+
 from .models import Asset, Site, Survey, Upload
-from .permissions import READ_ALL_ROLES, is_admin, organisation_id_of, role_of, supplier_id_of
 
 
 def visible_surveys(user: Any) -> QuerySet[Survey]:
@@ -15,7 +22,7 @@ def visible_surveys(user: Any) -> QuerySet[Survey]:
     qs = Survey.objects.select_related("site", "flight_request", "flight", "supplier")
     if user is None or not user.is_authenticated:
         return qs.none()
-    if is_admin(user) or role_of(user) in READ_ALL_ROLES:
+    if is_admin(user) or role_of(user) in READ_ALL_SURVEYS_ROLES:
         return qs
     role = role_of(user)
     if role == "contractor":
@@ -41,7 +48,7 @@ def visible_sites(user: Any) -> QuerySet[Site]:
     qs = Site.objects.select_related("organisation")
     if user is None or not user.is_authenticated:
         return qs.none()
-    if is_admin(user) or role_of(user) in READ_ALL_ROLES:
+    if is_admin(user) or role_of(user) in READ_ALL_SURVEYS_ROLES:
         return qs
     survey_ids = visible_surveys(user).values("id")
     org_id = organisation_id_of(user)

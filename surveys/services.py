@@ -85,7 +85,7 @@ def survey_set_flying_height(*, survey: Survey, height_m: float | None) -> Surve
 
 def _flown_flight(*, flight_request: Any, by: Any) -> Any:
     """The request's flown flight (the latest, for a contractor the latest of their supplier's)."""
-    from .permissions import supplier_id_of
+    from accounts.roles import supplier_id_of
 
     flights = flight_request.flights.filter(status="flown").order_by("-scheduled_start", "-id")
     supplier_id = supplier_id_of(by)
@@ -99,7 +99,7 @@ def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None,
     """Open a survey (a delivery) for the request's flown flight (or the given one, which must be flown: never
     a cancelled or a still scheduled one). The supplier is the flight's; a contractor may only open one for a
     flight of its own supplier."""
-    from .permissions import is_admin, supplier_id_of
+    from accounts.roles import is_admin, supplier_id_of
 
     flying_height_m = clean_flying_height(flying_height_m)
     if flight is not None and flight.flight_request_id != flight_request.pk:
@@ -311,24 +311,6 @@ def _booking_deliver(*, survey: Survey, by: Any, now: datetime, note: str = "") 
                                     f"Survey {survey.pk}: {survey.assets.count()} files; {summary}"[:500])
     except BookingError as exc:  # e.g. someone other than the order's contractor: nothing is delivered
         raise SurveyError(exc.field or "flight_request", f"Request {fr.reference}: {exc.message}") from exc
-
-
-def survey_deliver_for_request(*, flight_request: Any, by: Any, now: datetime, note: str = "") -> Survey:
-    """Deliver a request through its survey (the booking API's `deliver`): the latest survey of the request's
-    flown flight by the contractor's supplier that holds stored files is delivered as `survey_deliver` does.
-    Refused (SurveyError naming `survey`) when there is none; the request's state and the actor are checked
-    first (booking's own errors)."""
-    from booking.transitions import ensure_allowed
-
-    ensure_allowed(flight_request=flight_request, action="deliver", actor=by)
-    flight = _flown_flight(flight_request=flight_request, by=by)
-    surveys = Survey.objects.filter(flight_request=flight_request, flight=flight, assets__isnull=False).distinct()
-    survey = surveys.order_by("-created_at", "-id").first() if flight is not None else None
-    if survey is None:
-        raise SurveyError("survey", "Deliver through the survey: open the survey of the flown flight "
-                                    "(POST /api/v1/surveys/ with flight_request), upload the files to it, then "
-                                    "POST /api/v1/surveys/<id>/deliver/. This request has no survey with stored files.")
-    return survey_deliver(survey=survey, by=by, now=now, note=note)
 
 
 def _enqueue_processing(*, survey: Survey) -> Any | None:

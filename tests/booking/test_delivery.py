@@ -73,7 +73,7 @@ def test_deliver_with_a_survey_without_stored_files_is_refused(cast, now, make_r
         services.flight_request_deliver(actor=cast.contractor, flight_request=fr, now=now, survey=survey)
     contractor = client_for(cast.contractor)
     response = contractor.post(f"{API}/requests/{fr.reference}/deliver/")
-    assert response.status_code == 400 and "no survey with stored files" in response.json()["survey"][0]
+    assert response.status_code == 400 and "deliver through the survey" in response.json()["survey"][0]
     response = contractor.post(f"{API}/surveys/{survey.pk}/deliver/")
     assert response.status_code == 400 and "assets" in response.json()
     fr.refresh_from_db()
@@ -114,21 +114,25 @@ def test_delivery_through_the_survey_makes_the_order_actual_spend_only_then(cast
     assert delivered.data["conformance"] == "needs_review"  # a Texas photo is not of Oban
 
 
-def test_the_request_api_deliver_goes_through_the_survey_with_stored_files(cast, now, make_request,
-                                                                           shared_data, mailoutbox,
-                                                                           send_outbox):
+def test_the_request_api_deliver_points_to_the_survey_even_with_stored_files(cast, now, make_request,
+                                                                             shared_data, send_outbox):
+    """Booking does not deliver on a survey's behalf: the delivery is declared on the survey, where the
+    files and the conformance check are (the request's own deliver answers 400 with that address)."""
     fr = make_request(S.FLOWN)
     survey, _ = surveys.survey_open(flight_request=fr, by=cast.contractor)
     contractor = client_for(cast.contractor)
     assert tus_upload(contractor, survey.pk, "IMG_9354.jpg", photo(shared_data)).status_code == 204
     response = contractor.post(f"{API}/requests/{fr.reference}/deliver/", {"note": "All photos"},
                                format="json")
+    assert response.status_code == 400 and "/api/v1/surveys/<id>/deliver/" in response.json()["survey"][0]
+    fr.refresh_from_db()
+    assert fr.status == S.FLOWN
+    response = contractor.post(f"{API}/surveys/{survey.pk}/deliver/")
     assert response.status_code == 200, response.content
-    assert response.json()["status"] == S.DELIVERED
-    survey.refresh_from_db()
-    assert survey.delivered_at is not None and survey.conformance is not None
+    fr.refresh_from_db()
+    assert fr.status == S.DELIVERED
     delivered = events(fr, "deliver")[-1]
-    assert delivered.reason.startswith("All photos") and delivered.data["survey"] == survey.pk
+    assert delivered.data["survey"] == survey.pk
     assert any(cast.requester.email in m.to for m in send_outbox())
     # Someone else's contractor cannot deliver it (404: they do not see the request).
     assert client_for(cast.other_contractor).post(f"{API}/requests/{fr.reference}/deliver/").status_code == 404
