@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import FlightRequest, RequestStatus
-from booking.testing import (
+from tests.factories import (
     GOOD_OPERATION,
     Cast,
     deliver_through_survey,

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from booking.models import AuditEvent, CallOffOrder, FlightRequest, RequestStatus
-from booking.testing import GOOD_OPERATION, OBAN_SEAFRONT
+from tests.factories import GOOD_OPERATION, OBAN_SEAFRONT
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus

@@ -16,7 +16,7 @@ from booking import services
 from booking.errors import FieldError
 from booking.models import BudgetCode, FlightStatus, OrderStatus, RequestStatus
 from booking.money import spend_summary
-from booking.testing import GOOD_OPERATION
+from tests.factories import GOOD_OPERATION
 from processing.models import Job, JobState
 from surveys import services as surveys
 from surveys.models import Survey

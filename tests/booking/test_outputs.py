@@ -14,7 +14,7 @@ from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from booking.models import AuditEvent, BudgetCode, FlightRequest, Profile, RequestStatus, Role
-from booking.testing import password_hash
+from tests.factories import password_hash
 from notify.models import OutboxEmail
 
 from .conftest import advance, new_request
@@ -133,7 +133,7 @@ def test_openapi_schema_of_the_booking_api_generates_without_warnings_or_errors(
 def test_seed_demo_is_idempotent_and_goes_through_the_services(capsys):
     from django.utils import timezone
 
-    from booking.testing import load_test_airspace
+    from tests.factories import load_test_airspace
 
     load_test_airspace(today=timezone.localdate())  # as after `import_airspace` in `make demo`
     call_command("seed_demo")
@@ -156,7 +156,7 @@ def test_seed_demo_is_idempotent_and_goes_through_the_services(capsys):
     assert by_tag["[demo:moleigh-landfill]"] == S.DELIVERED
     assert by_tag["[demo:kerrera]"] == S.DRAFT
     assert len(set(states.values())) >= 4
-    from booking.demo import demo_request
+    from demo.seed import demo_request
 
     moleigh = demo_request("moleigh-landfill")
     assert moleigh.flights.get().status == "flown" and moleigh.orders.get().status == "delivered"

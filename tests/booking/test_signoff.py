@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from booking import services
 from booking.errors import FieldError, NotAllowedError, TransitionError
 from booking.models import AuditEvent, FlightStatus, PolicyOutcome, RequestStatus
-from booking.testing import GOOD_OPERATION
+from tests.factories import GOOD_OPERATION
 from booking.transitions import allowed_actions
 
 from .conftest import WEATHER_OK, advance, new_request

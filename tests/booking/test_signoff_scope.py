@@ -15,7 +15,7 @@ from booking import services
 from booking.errors import FieldError, TransitionError
 from booking.models import AuditEvent, FlightStatus, RequestStatus
 from booking.signoff import Seen, signoff_item, unseen
-from booking.testing import GOOD_OPERATION
+from tests.factories import GOOD_OPERATION
 
 from .conftest import WEATHER_OK, advance, new_request
 

@@ -17,7 +17,7 @@ from booking.models import (
     PolicyOutcome,
     RequestStatus,
 )
-from booking.testing import deliver_through_survey
+from tests.factories import deliver_through_survey
 from booking.transitions import TRANSITIONS
 
 from .conftest import ORDER, WEATHER_OK, advance, new_request

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 
-from booking.testing import PASSWORD, make_cast
+from tests.factories import PASSWORD, make_cast
 from policy import services
 from policy.core import PolicySettings
 from policy.core.catalogue import rendered_catalogue

@@ -27,7 +27,7 @@ BALI_AREA = {
 
 @pytest.fixture
 def cast(db):
-    from booking.testing import make_cast
+    from tests.factories import make_cast
 
     return make_cast()
 

@@ -120,7 +120,7 @@ def test_bad_tile_requests_raise(bali_cog, tmp_path):
 
 @pytest.fixture
 def cast(db):
-    from booking.testing import make_cast
+    from tests.factories import make_cast
 
     return make_cast()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from booking.testing import Cast, make_cast
+from tests.factories import Cast, make_cast
 from surveys.models import Survey
 
 from .helpers import make_delivery

@@ -14,7 +14,7 @@ from pathlib import Path
 from django.utils import timezone as dj_timezone
 
 from booking.models import CallOffOrder, Flight, FlightRequest
-from booking.testing import OBAN_SEAFRONT, Cast
+from tests.factories import OBAN_SEAFRONT, Cast
 from surveys.models import Survey
 from surveys.services import site_get_or_create
 

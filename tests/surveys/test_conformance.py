@@ -10,7 +10,7 @@ from django.utils import timezone as dj_timezone
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
-from booking.testing import OBAN_SEAFRONT
+from tests.factories import OBAN_SEAFRONT
 from surveys.models import SurveyStatus
 from surveys.services import SurveyError, asset_ingest_file, survey_deliver
 

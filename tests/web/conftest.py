@@ -142,8 +142,8 @@ def airspace_data(db, shared_data: Path) -> None:
 
 @pytest.fixture
 def cast(db):
-    """The fixed cast of booking.testing: a user per role, organisations, a framework, suppliers."""
-    from booking.testing import make_cast
+    """The fixed cast of tests.factories: a user per role, organisations, a framework, suppliers."""
+    from tests.factories import make_cast
 
     return make_cast()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import OrderStatus, RequestStatus
-from booking.testing import OBAN_SEAFRONT
+from tests.factories import OBAN_SEAFRONT
 from tests.surveys.helpers import tus_upload
 
 from .conftest import (

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from booking.models import FlightRequest, RequestStatus
-from booking.testing import OBAN_SEAFRONT, PASSWORD, make_cast
+from tests.factories import OBAN_SEAFRONT, PASSWORD, make_cast
 
 from .conftest import login
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from booking.models import FlightRequest
-from booking.testing import PASSWORD, make_cast
+from tests.factories import PASSWORD, make_cast
 
 from .conftest import login
 

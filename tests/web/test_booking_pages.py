@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import AuditEvent, FlightRequest, RequestStatus
-from booking.testing import OBAN_SEAFRONT, PASSWORD
+from tests.factories import OBAN_SEAFRONT, PASSWORD
 
 from .conftest import (
     OPERATION,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import FlightStatus, RequestStatus
-from booking.testing import GOOD_OPERATION, PASSWORD, load_test_airspace, make_cast
+from tests.factories import GOOD_OPERATION, PASSWORD, load_test_airspace, make_cast
 from tests.web.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

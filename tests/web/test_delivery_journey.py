@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from booking.models import OrderStatus, RequestStatus
-from booking.testing import PASSWORD, make_cast
+from tests.factories import PASSWORD, make_cast
 from surveys import services as surveys
 from surveys.models import Survey
 from tests.surveys.helpers import make_delivery

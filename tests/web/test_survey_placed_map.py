@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from booking.testing import PASSWORD, make_cast
+from tests.factories import PASSWORD, make_cast
 from tests.surveys.helpers import make_delivery
 from tests.surveys.test_placed_photos_map import REPORT
 from tests.web.conftest import login

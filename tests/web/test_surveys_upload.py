@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from booking.testing import PASSWORD, make_cast
+from tests.factories import PASSWORD, make_cast
 from surveys.models import Asset, Upload
 from surveys.uploads import UploadError, upload_append, upload_create
 from tests.surveys.helpers import make_delivery, sha256_hex

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from booking.demo import DEMO_PASSWORD, USERS
+from demo.seed import DEMO_PASSWORD, USERS
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from booking.demo import seed_reference, seed_requests
+from demo.seed import seed_reference, seed_requests
 from notify.models import OutboxEmail
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from . import services
-from .errors import BookingError
-from .models import (
+from booking import services
+from booking.errors import BookingError
+from booking.models import (
     BudgetCode,
     FlightRequest,
     Framework,
@@ -27,7 +27,9 @@ from .models import (
     Role,
     SupplierSelection,
 )
-from .testing import GOOD_OPERATION, add_supplier, deliver_through_survey
+from surveys.services import SurveyError
+
+from .records import GOOD_OPERATION, add_supplier, deliver_through_survey
 
 log = logging.getLogger(__name__)
 
@@ -418,8 +420,6 @@ def seed_requests(*, ref: dict, now: datetime) -> list[FlightRequest]:
             permissions=list(PERMISSIONS.get(tag, [])),
             description=f"{marker} Demo request: {site}.",
         )
-        from surveys.services import SurveyError
-
         try:
             _advance(fr, target, ref["users"], when, start)
         except (BookingError, SurveyError) as exc:

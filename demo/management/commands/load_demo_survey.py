@@ -33,10 +33,8 @@ REQUEST_TAGS = ("[demo:moleigh-landfill]", "[demo:oban-seafront]")
 
 
 def _seeded_request():
-    try:
-        from booking.models import FlightRequest
-    except ImportError:
-        return None
+    from booking.models import FlightRequest
+
     for tag in REQUEST_TAGS:
         fr = FlightRequest.objects.filter(description__startswith=tag).first()
         if fr is not None and fr.flights.exists():
