@@ -68,10 +68,10 @@ def outbox_dispatch() -> None:
     """Ask a Celery worker to send due mail now (only with `REDIS_URL`); beat and run_jobs catch up otherwise."""
     if not settings.REDIS_URL:
         return
-    from .tasks import send_outbox
+    from celery import current_app  # only with a broker: Celery stays out of the embedded mode
 
     try:
-        send_outbox.delay()
+        current_app.send_task("notify.send_outbox")  # by name: tasks.py calls this module
     except Exception:  # broker down: the rows stay pending and the next beat tick sends them
         log.exception("could not ask the broker to send the outbox")
 

@@ -8,15 +8,14 @@ from typing import Any
 
 from django.conf import settings
 
+from processing.core.conformance import ApprovedFlight, check_conformance
+
+from .errors import SurveyError
 from .models import Survey
 
 
 def approved_flight(*, survey: Survey) -> tuple[Any, dict[str, Any]]:
     """The ApprovedFlight for the survey and a note of where each part came from."""
-    from processing.core.conformance import ApprovedFlight
-
-    from .services import SurveyError
-
     fr = survey.flight_request
     if fr is None:
         raise SurveyError("flight_request", "This survey is not attached to an approved request: nothing to check.")
@@ -51,10 +50,6 @@ def _pilot_check(survey: Survey) -> dict[str, Any]:
 
 def conformance_report(*, survey: Survey) -> dict[str, Any]:
     """The stored report: the core's checks plus the pilot check, `passed`, `needs_review`, `summary`."""
-    from processing.core.conformance import check_conformance
-
-    from .services import SurveyError
-
     approved, sources = approved_flight(survey=survey)
     captures = [asset.metadata for asset in survey.assets.all().only("metadata")]
     try:
