@@ -44,7 +44,6 @@ from booking.models import (
     Role,
 )
 from booking.money import estimate_cost
-from booking.testing import GOOD_OPERATION, Cast, add_supplier, deliver_through_survey, make_cast
 from booking.views import ACTIONS
 from policy.models import PolicyCheck
 from processing import services as processing
@@ -54,6 +53,7 @@ from processing.models import Job
 from surveys import services as surveys
 from surveys import uploads
 from surveys.models import Asset, Survey, Upload
+from tests.factories import GOOD_OPERATION, Cast, add_supplier, deliver_through_survey, make_cast
 
 ROLES = ("outsider", "other_contractor", "planner", "anonymous")
 EVERYONE = frozenset({"outsider", "other_contractor", "planner"})
@@ -124,7 +124,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "surveys:conformance_report_download": Route("survey", ("get", "head")),
     "asset-download": Route("asset"),
     "survey-orthophoto": Route("survey"),
-    "processing:survey-tile": Route("tile", ("get",)),
+    "surveys:survey-tile": Route("tile", ("get",)),
 }
 
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).
