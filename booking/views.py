@@ -282,10 +282,9 @@ def _daylight(flight_request: FlightRequest) -> dict:
     from shapely.geometry import shape
 
     from policy.core.daylight import day_summary
-    from policy.selectors import policy_settings
-    from policy.services import ensure_default_policy
+    from policy.selectors import current_policy_version, policy_settings
 
-    settings_ = policy_settings(ensure_default_policy())
+    settings_ = policy_settings(current_policy_version())
     centre = shape(flight_request.area).centroid
     first = timezone.localtime(flight_request.window_start).date()
     last = timezone.localtime(flight_request.window_end).date()

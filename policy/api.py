@@ -65,19 +65,22 @@ class DaylightView(APIView):
         q = DaylightQuerySerializer(data=request.query_params)
         q.is_valid(raise_exception=True)
         v = q.validated_data
-        version = services.ensure_default_policy()
-        depression = selectors.policy_settings(version).night_depression_deg
+        depression = selectors.policy_settings(selectors.current_policy_version()).night_depression_deg
         windows = daylight_windows(v["lat"], v["lon"], v["start"], v["end"], depression)
         return Response({"lat": v["lat"], "lon": v["lon"], "depression_deg": depression,
                          "windows": [w.to_json() for w in windows]})
 
 
 class CurrentPolicyView(APIView):
-    """The current policy version: its thresholds and every rule in plain English."""
+    """The current policy version: its thresholds and every rule in plain English. A read: with no
+    version recorded yet it shows the defaults (`version` null) and records nothing."""
 
     @extend_schema(responses=dict)
     def get(self, request: Request) -> Response:
-        version = services.ensure_default_policy()
+        version = selectors.current_policy_version()
         settings = selectors.policy_settings(version)
-        return Response({"version": version.number, "change_note": version.change_note,
-                         "settings": settings.to_dict(), "rules": rendered_catalogue(settings)})
+        return Response({
+            "version": version.number if version else None,
+            "change_note": version.change_note if version else "No version recorded yet: the defaults apply.",
+            "settings": settings.to_dict(), "rules": rendered_catalogue(settings),
+        })  # fmt: skip

@@ -117,9 +117,20 @@ def test_daylight_bad_query_is_400(api, params, field):  # type: ignore[no-untyp
 
 
 def test_current_policy(api):  # type: ignore[no-untyped-def]
+    services.ensure_default_policy()
     body = api.get("/api/v1/policy/current").json()
     assert body["version"] == 1 and body["settings"]["max_height_m"] == 120
     assert {r["id"] for r in body["rules"]} >= {"CAT-03", "AIR-01", "LGT-01", "ENV-06"}
+
+
+def test_reading_the_current_policy_records_no_version(api):  # type: ignore[no-untyped-def]
+    from policy.models import PolicyVersion
+
+    PolicyVersion.objects.all().delete()
+    body = api.get("/api/v1/policy/current").json()
+    assert body["version"] is None and body["settings"] == PolicySettings().to_dict()
+    assert api.get("/api/v1/policy/daylight?lat=56.4&lon=-5.47&start=2026-12-10&end=2026-12-10").status_code == 200
+    assert PolicyVersion.objects.count() == 0
 
 
 def test_stored_checks_are_visible_only_to_those_who_see_the_request(client):  # type: ignore[no-untyped-def]
