@@ -4,6 +4,7 @@ and endpoint over a request passed between suppliers is in tests/test_visibility
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from booking import services
 from booking.models import AuditEvent, RateCard, RequestStatus
 from booking.selectors import SUPPLIER_EVENT_ACTIONS, shown_event_data
 from policy.models import PolicyCheck
+from tests.factories import GOOD_OPERATION
 
 pytestmark = pytest.mark.django_db
 S = RequestStatus
@@ -200,3 +202,27 @@ def test_checks_stored_before_they_named_their_supplier_are_given_it_by_the_migr
     backfill.name_suppliers(apps, None)
     named = dict(PolicyCheck.objects.filter(flight_request=fr).values_list("stage", "supplier_id"))
     assert named == {"submission": None, "scheduling": cast.supplier.pk}
+
+
+def test_a_flight_awaiting_sign_off_is_the_holders_to_read(client, cast, make_request, now):
+    """The winner's flight referred at scheduling (night): its findings are not the decliner's to read."""
+    fr = make_request(S.ORDERED)
+    services.order_decline(actor=cast.contractor, flight_request=fr, now=now, reason="no pilot free")
+    services.order_accept(actor=cast.other_contractor, flight_request=fr, now=now)
+    fr.refresh_from_db()
+    night = fr.window_start + timedelta(hours=12)
+    flight = services.flight_schedule(
+        actor=cast.other_contractor, flight_request=fr, now=now, scheduled_start=night,
+        scheduled_end=night + timedelta(minutes=30), pilot=cast.other_pilot, aircraft=cast.other_aircraft,
+        operation={**GOOD_OPERATION, "night_procedures": False},
+    )  # fmt: skip
+    assert flight.awaits_signoff, flight.signoff_rules
+    winner = client_for(cast.other_contractor).get(f"{API}/requests/{fr.reference}/").json()
+    assert winner["awaiting_signoff"] and winner["signoff_findings"]
+    decliner = client_for(cast.contractor).get(f"{API}/requests/{fr.reference}/").json()
+    assert not decliner["awaiting_signoff"] and decliner["signoff_findings"] == []
+    assert decliner["flights"] == [] and cast.other_pilot.name not in str(decliner)
+    client.force_login(cast.contractor)
+    page = client.get(f"/requests/{fr.pk}/").content.decode()
+    assert cast.other_pilot.name not in page and cast.other_pilot.flyer_id not in page
+    assert "Awaits a policy officer" not in page
