@@ -7,7 +7,6 @@ api_v1 = [
     path("", include("booking.api_urls")),
     path("", include("policy.api_urls")),
     path("", include("surveys.api_urls")),
-    path("", include("processing.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +18,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("policy.urls")),
     path("", include("surveys.urls")),
-    path("", include("processing.urls")),
     path("", include("booking.urls")),
 ]

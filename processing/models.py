@@ -11,11 +11,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-class JobKind(models.TextChoices):
-    ORTHOMOSAIC = "orthomosaic", "Orthomosaic from photos"
-    COG = "cog", "Delivered orthophoto to COG"
-
-
 class JobState(models.TextChoices):
     PENDING = "pending", "Pending"
     RUNNING = "running", "Running"
@@ -36,7 +31,9 @@ class JobQuerySet(models.QuerySet):
 
 
 class Job(models.Model):
-    kind = models.CharField(max_length=32, choices=JobKind.choices)
+    # A kind registered by the app that owns it (processing.registry), not a database choice: a new kind
+    # needs no migration. enqueue_job refuses a kind nobody registered.
+    kind = models.CharField(max_length=32)
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.PENDING)
     stage = models.CharField(max_length=64, blank=True, default="")
     progress = models.PositiveSmallIntegerField(default=0)

@@ -1,6 +1,7 @@
 """Runs one claimed job: its handler's stages in order, a heartbeat thread, progress reports, the outcome.
 
-Used by both the embedded worker (`manage.py run_jobs`) and the Celery task, so both behave the same.
+Used by both the embedded worker (`manage.py run_jobs`) and the Celery task, so both behave the same. The
+stages of a job come from the handler its kind registered (`processing.registry`); the runner knows no kind.
 
 Stage outputs: each stage writes into `<work>/<stage>.partial/` and the folder is renamed to `<work>/<stage>/` when
 the stage finishes and is recorded in `job.finished_stages`. A retry skips finished stages and reuses their
@@ -16,20 +17,18 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import services
+from . import registry, services
 from .core.errors import ProcessingError
 from .models import Job, JobState
+from .stages import Stage, StageContext
 
 log = logging.getLogger(__name__)
-
-Progress = Callable[[float, str], None]
 
 
 def worker_name(prefix: str = "worker") -> str:
@@ -38,28 +37,6 @@ def worker_name(prefix: str = "worker") -> str:
 
 class StopRequested(Exception):
     """The worker is shutting down: give the job back at the next stage boundary."""
-
-
-@dataclass
-class Stage:
-    name: str
-    weight: float
-    run: Callable[[StageContext], None]
-
-
-@dataclass
-class StageContext:
-    """What a stage function gets: the job, folders of finished stages, its output folder, a progress callback."""
-
-    job: Job
-    work_dir: Path
-    out_dir: Path
-    progress: Progress
-    log: Callable[[str], None]
-    outputs: dict[str, Path] = field(default_factory=dict)
-
-    def output_of(self, stage: str) -> Path:
-        return self.outputs[stage]
 
 
 class _Heartbeat(threading.Thread):
@@ -204,14 +181,12 @@ def run_claimed_job(
 
 
 def _fail(job: Job, error: str, *, retry: bool, echo: Callable[[str], None] | None) -> None:
-    from .handlers import on_job_failed
-
     try:
         state = services.job_fail(job=job, error=error, now=timezone.now(), retry=retry)
     except services.JobLost:
         return
     if state == JobState.FAILED:
-        on_job_failed(job)
+        _after_final_failure(job)
     if echo:
         echo(f"job {job.pk} {'will be retried' if state == JobState.PENDING else 'failed'}: {error}")
 
@@ -237,19 +212,15 @@ def _sleep(seconds: float, reporter: _Reporter, should_stop: Callable[[], bool])
 def run_job(job_id: int, *, worker: str, echo: Callable[[str], None] | None = None,
             should_stop: Callable[[], bool] = lambda: False) -> str | None:
     """Claim and run one job by id; None when the job was not PENDING (redelivered task, already taken)."""
-    from .handlers import stages_for
-
     if not services.job_claim(job_id=job_id, worker=worker, now=timezone.now()):
         return None
     job = Job.objects.get(id=job_id)
-    return _run(job, stages_for, echo=echo, should_stop=should_stop)
+    return _run(job, echo=echo, should_stop=should_stop)
 
 
 def run_next(*, worker: str, echo: Callable[[str], None] | None = None,
              should_stop: Callable[[], bool] = lambda: False) -> Job | None:
     """Reclaim stale jobs, then claim and run the oldest pending one; None when the queue was empty."""
-    from .handlers import stages_for
-
     for job_id in services.jobs_reclaim_stale(now=timezone.now()):
         if echo:
             echo(f"job {job_id}: reclaimed from a worker that stopped responding")
@@ -258,15 +229,46 @@ def run_next(*, worker: str, echo: Callable[[str], None] | None = None,
         return None
     if echo:
         echo(f"job {job.pk} ({job.kind}) claimed, attempt {job.attempts} of {job.max_attempts}")
-    _run(job, stages_for, echo=echo, should_stop=should_stop)
+    _run(job, echo=echo, should_stop=should_stop)
     return job
 
 
-def _run(job: Job, stages_for: Callable[[Job], list[Stage]], *, echo: Callable[[str], None] | None,
-         should_stop: Callable[[], bool]) -> str:
+def stages_for(job: Job) -> list[Stage]:
+    """The stages of a job, from the handler its kind registered. Raises ProcessingError (the job fails at once,
+    without retries) for a kind nobody registered, or a kind that needs a survey on a job without one."""
+    handler = registry.handler_for(job.kind)
+    if handler.needs_survey and job.survey_id is None:
+        raise ProcessingError(f"a {job.kind} job needs a survey")
+    return handler.stages(job)
+
+
+def _after_final_failure(job: Job) -> None:
+    """The kind's own reaction to a job that failed for good (e.g. the survey records that its map failed)."""
+    try:
+        handler = registry.handler_for(job.kind)
+    except registry.UnknownJobKind:
+        return
+    if handler.on_failed is not None:
+        handler.on_failed(job)
+
+
+def _run(job: Job, *, echo: Callable[[str], None] | None, should_stop: Callable[[], bool]) -> str:
     try:
         stages = stages_for(job)
     except ProcessingError as exc:
         _fail(job, str(exc), retry=False, echo=echo)
         return JobState.FAILED
     return run_claimed_job(job, stages, echo=echo, should_stop=should_stop)
+
+
+def run_periodic_hooks(*, echo: Callable[[str], None] | None = None) -> None:
+    """Call every registered periodic hook once (the embedded runner does this on each poll). A hook that raises
+    is logged and skipped: the jobs must keep running (the next poll calls it again)."""
+    for name, hook in registry.periodic_hooks():
+        try:
+            result = hook()
+        except Exception:  # e.g. a locked SQLite file or an unreachable mail server
+            log.exception("periodic hook %s failed", name)
+            continue
+        if echo and result:
+            echo(f"{name}: {result}")

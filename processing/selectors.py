@@ -1,38 +1,16 @@
-"""Reads: the jobs a user may see, and the opened orthophoto of a survey for tiles."""
+"""Reads: an opened stored COG for tiles (the engine knows files, not who may read them)."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
-
-from .models import Job
 
 if TYPE_CHECKING:
     from .core.tiles import TileSource
-
-
-def is_staff(user: Any) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    profile = getattr(user, "profile", None)
-    return bool(user.is_staff or user.is_superuser or getattr(profile, "role", None) == "admin")
-
-
-def visible_jobs(user: Any) -> QuerySet[Job]:
-    """Jobs of the surveys `user` may see; staff also see jobs without a survey."""
-    from surveys.selectors import visible_surveys
-
-    qs = Job.objects.select_related("survey")
-    if user is None or not user.is_authenticated:
-        return qs.none()
-    if is_staff(user):
-        return qs
-    return qs.filter(survey__in=visible_surveys(user).values("id"))
 
 
 def storage_raster_path(name: str) -> str:

@@ -18,7 +18,8 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
-from .models import Job, JobKind, JobState
+from . import registry
+from .models import Job, JobState
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,11 @@ def job_work_dir(job_id: int) -> Path:
 
 
 def enqueue_job(*, kind: str, survey: Any = None, params: dict | None = None) -> Job:
-    """Create a PENDING job and dispatch it once the surrounding transaction commits."""
-    if kind not in JobKind.values:
-        raise JobError(f"unknown job kind {kind!r}; expected one of {', '.join(JobKind.values)}", "kind")
+    """Create a PENDING job and dispatch it once the surrounding transaction commits. `kind` must be registered
+    (`processing.registry.register`) by the app that owns it."""
+    if kind not in registry.kinds():
+        raise JobError(f"unknown job kind {kind!r}; registered kinds: {', '.join(registry.kinds()) or 'none'}",
+                       "kind")
     if params is not None and not isinstance(params, dict):
         raise JobError("params must be a JSON object", "params")
     job = Job.objects.create(
@@ -57,13 +60,14 @@ def enqueue_job(*, kind: str, survey: Any = None, params: dict | None = None) ->
 
 
 def job_dispatch(*, job_id: int) -> None:
-    """Hand a pending job to Celery when a broker is configured; the embedded runner polls otherwise."""
+    """Hand a pending job to Celery when a broker is configured; the embedded runner polls otherwise. The task
+    (`processing.tasks.run_job`) is sent by name: the sender needs no import of the worker's code."""
     if not settings.REDIS_URL:
         return
-    from .tasks import run_job
+    from celery import current_app  # here: Celery is slow to import, and only used with a broker
 
     try:
-        run_job.delay(job_id)
+        current_app.send_task("processing.run_job", args=[job_id])
     except Exception:  # broker down: the job stays PENDING and the next reclaim/run_jobs picks it up
         log.exception("could not send job %s to the broker", job_id)
 

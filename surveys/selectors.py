@@ -13,8 +13,10 @@ from accounts.roles import (
     role_of,
     supplier_id_of,
 )
+from processing.models import Job
 
 from .models import Asset, Site, Survey, Upload
+from .permissions import is_job_staff
 
 
 def visible_surveys(user: Any) -> QuerySet[Survey]:
@@ -123,10 +125,16 @@ def approved_area(*, survey: Survey) -> dict | None:
     return survey.site.geometry or None
 
 
-def survey_jobs(*, survey: Survey) -> list[Any]:
-    """Processing jobs of this survey, newest first (empty until the processing app has its Job model)."""
-    try:
-        from processing.models import Job
-    except ImportError:
-        return []
+def survey_jobs(*, survey: Survey) -> list[Job]:
+    """Processing jobs of this survey, newest first."""
     return list(Job.objects.filter(survey=survey).order_by("-id")[:10])
+
+
+def visible_jobs(user: Any) -> QuerySet[Job]:
+    """Jobs of the surveys `user` may see; staff (see `permissions.is_job_staff`) also see jobs of no survey."""
+    qs = Job.objects.select_related("survey")
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_job_staff(user):
+        return qs
+    return qs.filter(survey__in=visible_surveys(user).values("id"))

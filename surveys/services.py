@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .errors import SurveyError
 from .files import blob_name, blob_name_candidates
 from .imagery import (
     as_float,
@@ -25,15 +26,6 @@ from .imagery import (
 from .models import Asset, AssetKind, Blob, Site, Survey, SurveyStatus
 
 log = logging.getLogger(__name__)
-
-
-class SurveyError(ValueError):
-    """A refused write; `field` names the input at fault (the API answers 400 with it)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # ---------------------------------------------------------------- sites and surveys
@@ -353,6 +345,55 @@ def survey_rebuild_map(*, survey: Survey, by: Any, now: datetime | None = None) 
         log.info("survey %s: map rebuild queued as job %s by %s", locked.pk, job.pk, getattr(by, "pk", None))
         survey_audit_record(locked, "map_rebuild_queued", by=by, now=now or timezone.now(), data={"job": job.pk, "kind": job.kind})
     return job
+
+
+# ---------------------------------------------------------------- the map (reported by the job kinds in surveys/jobs)
+
+
+def survey_orthophoto_name(*, survey_id: int) -> str:
+    """The stored name of the survey's current map ("" while it has none)."""
+    return Survey.objects.filter(pk=survey_id).values_list("orthophoto", flat=True).first() or ""
+
+
+def _map_audit(survey: Survey, action: str, job: Any, now: datetime, data: dict[str, Any]) -> None:
+    """A map built or failed, in the audit trail of the survey's request (when it has one)."""
+    survey_audit_record(survey, action, by=None, now=now, data={"job": job.pk, "kind": job.kind, **data})
+
+
+def survey_map_started(*, survey_id: int, job: Any, now: datetime) -> None:
+    """A job started building the survey's map."""
+    Survey.objects.filter(pk=survey_id, status=SurveyStatus.DELIVERED).update(status=SurveyStatus.PROCESSING)
+
+
+def survey_map_ready(*, survey_id: int, job: Any, orthophoto: str, report: dict, rebuilt: bool,
+                     now: datetime) -> Survey:
+    """A job stored the survey's new map (`orthophoto`, a storage name) and its quality report: switch to it in one
+    transaction (the caller deletes the previous file afterwards)."""
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey_id)
+        locked.orthophoto.name = orthophoto
+        locked.ortho_report = report
+        fields = ["orthophoto", "ortho_report", "updated_at"]
+        if locked.status != SurveyStatus.FLAGGED:
+            locked.status = SurveyStatus.READY
+            fields.append("status")
+        locked.save(update_fields=fields)
+        _map_audit(locked, "map_built", job, now, {"orthophoto": orthophoto, "rebuilt": rebuilt})
+    return locked
+
+
+def survey_map_failed(*, survey_id: int, job: Any, now: datetime) -> Survey | None:
+    """A job failed for good: the survey keeps its earlier map, or records that it has none."""
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        return None
+    if survey.status not in (SurveyStatus.FLAGGED, SurveyStatus.READY) and (
+            survey.status == SurveyStatus.PROCESSING or not survey.orthophoto):
+        survey.status = SurveyStatus.READY if survey.orthophoto else SurveyStatus.FAILED
+        survey.save(update_fields=["status", "updated_at"])
+    _map_audit(survey, "map_failed", job, now,
+               {"error": (job.error or "")[:500], "kept_earlier_map": bool(survey.orthophoto)})
+    return survey
 
 
 def blob_rename_to_detected_format(*, blob: Blob, dry_run: bool = False) -> str | None:

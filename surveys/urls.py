@@ -1,8 +1,21 @@
 """Web pages of this app (mounted at the site root by config/urls.py)."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
-from . import views
+from . import tiles, views
+
+
+class TileFormat:
+    regex = "png|webp|jpg"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TileFormat, "tileformat")
 
 app_name = "surveys"
 
@@ -17,4 +30,6 @@ urlpatterns = [
     path("surveys/<int:pk>/conformance-report.json", views.conformance_report_download,
          name="conformance_report_download"),
     path("files/<int:pk>/download/", views.asset_download, name="asset_download"),
+    path("tiles/surveys/<int:survey_id>/<int:z>/<int:x>/<int:y>.<tileformat:ext>", tiles.survey_tile,
+         name="survey-tile"),
 ]

@@ -2,7 +2,7 @@
 
 `read_imagery_info(path)` sniffs the content (never trusting the extension alone), reads EXIF, DJI XMP, video,
 SRT telemetry, GeoTIFF and LAS headers, and computes a ground footprint where the height above ground is known.
-`validate_upload` (in validate.py, re-exported here) adds the hostile-file checks an upload needs.
+`processing.core.validate.validate_upload` adds the hostile-file checks an upload needs.
 """
 
 from __future__ import annotations
@@ -418,10 +418,3 @@ def read_imagery_info(
     if info.kind in ("photo", "thermal_photo"):
         info.compute_footprint(above_ground_m=above_ground_m, ground_elevation_m=ground_elevation_m)
     return info
-
-
-def validate_upload(path: Path, kind_hint: str | None = None, declared_name: str | None = None, **limits: Any) -> ImageryInfo:
-    """See processing.core.validate.validate_upload (re-exported here, the name the surveys app imports)."""
-    from .validate import validate_upload as _validate
-
-    return _validate(path, kind_hint=kind_hint, declared_name=declared_name, **limits)

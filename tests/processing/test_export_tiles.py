@@ -42,8 +42,8 @@ def test_tile_set_equals_morecantile_cover(bali, tmp_path, processes):
 
 
 def test_export_tiles_equal_endpoint_tiles(client, db, bali_cog, tmp_path):
-    from booking.testing import make_cast
     from surveys.models import Site, Survey
+    from tests.factories import make_cast
 
     cast = make_cast()
     site = Site.objects.create(name="Bali", geometry={}, organisation=cast.organisation)
@@ -51,7 +51,7 @@ def test_export_tiles_equal_endpoint_tiles(client, db, bali_cog, tmp_path):
     survey.orthophoto.save("bali.tif", ContentFile(bali_cog.read_bytes()))
     out = tmp_path / "pyramid"
     # The survey's own stored orthophoto, as the endpoint serves it (the pyramid for a CDN or offline use).
-    call_command("export_tiles", "--survey", str(survey.pk), "--zoom", "17-21", "--out", str(out), "--processes", "2")
+    call_command("export_survey_tiles", str(survey.pk), "--zoom", "17-21", "--out", str(out), "--processes", "2")
     client.force_login(cast.planner)
     files = sorted(written(out))
     assert len(files) == 2 + 6 + 16 + 64 + 210
@@ -118,12 +118,13 @@ def test_survey_source_errors(bali, tmp_path):
 
     survey = Survey.objects.create(site=Site.objects.create(name="Empty", geometry={}), status="delivered")
     out = str(tmp_path / "o")
-    for args, message in [
-        (["--survey", str(survey.pk)], "has no orthophoto yet"),
-        (["--survey", str(survey.pk + 1000)], "no such survey"),
-        ([str(bali), "--survey", str(survey.pk)], "not both"),
-        ([], "either SRC.tif or --survey"),
+    for command, args, message in [
+        ("export_survey_tiles", [str(survey.pk)], "has no map yet"),
+        ("export_survey_tiles", [str(survey.pk + 1000)], "no such survey"),
+        ("export_survey_tiles", [], "the following arguments are required: survey"),
+        ("export_tiles", [str(tmp_path / "missing.tif")], "no such file"),
+        ("export_tiles", [], "the following arguments are required: src"),
     ]:
         with pytest.raises(CommandError, match=message):
-            call_command("export_tiles", *args, "--zoom", "18", "--out", out)
+            call_command(command, *args, "--zoom", "18", "--out", out)
     assert not (tmp_path / "o").exists()

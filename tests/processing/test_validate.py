@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 
 from processing.core.errors import ImageryError
-from processing.core.metadata import validate_upload as validate_via_metadata
 from processing.core.validate import (
     UploadLimits,
     safe_extract_zip,
@@ -42,7 +41,7 @@ def _small_jpeg(width: int = 64, height: int = 48) -> bytes:
 def test_real_photo_is_accepted(shared_data: Path) -> None:
     info = validate_upload(shared_data / "drone/caliterra-half/IMG_9360.jpg")
     assert info.kind == "photo" and info.has_location
-    thermal = validate_via_metadata(shared_data / "thermal/h20t/DJI_20220602143532_0191_T.JPG", kind_hint="photo")
+    thermal = validate_upload(shared_data / "thermal/h20t/DJI_20220602143532_0191_T.JPG", kind_hint="photo")
     assert thermal.kind == "thermal_photo"  # a thermal photo satisfies a "photo" hint
 
 

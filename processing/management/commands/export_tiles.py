@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from tqdm import tqdm
 
 from processing.core.errors import ProcessingError
@@ -31,20 +30,21 @@ def parse_zoom(value: str) -> range:
 
 class Command(BaseCommand):
     help = (
-        "Write the XYZ tiles of SRC.tif, or of a survey's orthophoto (--survey ID), as DIR/{z}/{x}/{y}.{ext}: the "
-        "tile set gdal2tiles --xyz writes, each tile byte-identical to /tiles/surveys/ID/{z}/{x}/{y}.{ext}."
+        "Write the XYZ tiles of SRC.tif as DIR/{z}/{x}/{y}.{ext}: the tile set gdal2tiles --xyz writes, each tile "
+        "byte-identical to what the tile endpoint serves for that file (a survey's map: export_survey_tiles)."
     )
+    #: the command name as typed, for the fork check below (a subclass under another name sets its own)
+    command_name = "export_tiles"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("src", type=Path, nargs="?", help="a GeoTIFF/COG (or use --survey)")
-        parser.add_argument("--survey", type=int, help="the orthophoto of this survey (as its tile endpoint serves)")
+        self.add_source_argument(parser)
         parser.add_argument("--zoom", help="MIN-MAX (default: the raster's own range)")
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--processes", type=int, default=1)
         parser.add_argument("--format", choices=sorted(FORMATS), default="png")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        src = self.source(opts["src"], opts["survey"])
+        src = self.source(opts)
         if opts["processes"] < 1:
             raise CommandError("--processes must be at least 1")
         try:
@@ -61,7 +61,7 @@ class Command(BaseCommand):
                 bar.refresh()
 
             # Fork workers only when this process was started for this command (nothing else ran in it).
-            fresh = sys.argv[1:2] == ["export_tiles"] and threading.active_count() == 1
+            fresh = sys.argv[1:2] == [self.command_name] and threading.active_count() == 1
             count = export_tiles(
                 src, opts["out"], zooms=zooms, processes=opts["processes"], fmt=opts["format"], progress=progress,
                 start_method="fork" if fresh else "forkserver",
@@ -71,24 +71,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"{count} tiles, zoom {zooms.start}-{zooms.stop - 1}, written to {opts['out']}")
 
-    @staticmethod
-    def source(src: Path | None, survey_id: int | None) -> Path | str:
-        """The raster to tile: a file, or the stored COG of a survey (a path GDAL opens, local or /vsicurl/)."""
-        if (src is None) == (survey_id is None):
-            raise CommandError("give either SRC.tif or --survey ID (not both)")
-        if src is not None:
-            if not src.is_file():
-                raise CommandError(f"{src}: no such file")
-            return src
-        from processing.selectors import storage_raster_path
-        from surveys.models import Survey
+    def add_source_argument(self, parser: Any) -> None:
+        parser.add_argument("src", type=Path, help="a GeoTIFF/COG")
 
-        name = Survey.objects.filter(pk=survey_id).values_list("orthophoto", flat=True).first()
-        if name is None:
-            raise CommandError(f"--survey {survey_id}: no such survey")
-        if not name:
-            raise CommandError(f"--survey {survey_id}: the survey has no orthophoto yet (its processing job has not "
-                               "succeeded)")
-        if not connection.in_atomic_block:
-            connection.close()  # the export may fork workers: they must not inherit this connection
-        return storage_raster_path(name)
+    def source(self, opts: dict[str, Any]) -> Path | str:
+        """The raster to tile (a path GDAL opens)."""
+        src: Path = opts["src"]
+        if not src.is_file():
+            raise CommandError(f"{src}: no such file")
+        return src

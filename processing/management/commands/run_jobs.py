@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
-from django.utils import timezone
 
-from notify.services import outbox_send_due
 from processing import runner
-
-log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Run processing jobs: send due outbox e-mail, reclaim stale jobs, claim the oldest pending job, run it, "
-        "repeat."
+        "Run processing jobs: call the periodic hooks apps registered (e.g. the e-mail outbox sender), reclaim "
+        "stale jobs, claim the oldest pending job, run it, repeat."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -46,7 +41,7 @@ class Command(BaseCommand):
         while not stop["requested"]:
             if not connection.in_atomic_block:
                 close_old_connections()
-            self._send_mail(echo)
+            runner.run_periodic_hooks(echo=echo)  # e.g. due outbox e-mail: no broker is needed for mail either
             job = runner.run_next(worker=worker, echo=echo, should_stop=lambda: stop["requested"])
             if opts["once"] and job is not None:
                 break
@@ -57,13 +52,3 @@ class Command(BaseCommand):
                 while not stop["requested"] and time.monotonic() < deadline:
                     time.sleep(0.05)
         self.stdout.write(f"{worker} stopped")
-
-    def _send_mail(self, echo: Any) -> None:
-        """Each poll also sends due notifications (the outbox), so no broker is needed for mail either."""
-        try:
-            report = outbox_send_due(now=timezone.now())
-        except Exception:  # e.g. a locked SQLite file: the next poll tries again; jobs must keep running
-            log.exception("sending the outbox failed")
-            return
-        if echo and (report.sent or report.retrying or report.failed):
-            echo(f"outbox: {report}")
