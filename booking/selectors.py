@@ -19,24 +19,13 @@ from .models import (
     Framework,
     Lot,
     Quote,
-    RequestStatus,
     Role,
     Supplier,
 )
+from .transitions import APPROVED_ON
 
-#: What a planner (read-only viewer) may see: requests once approved.
-PLANNER_STATES = frozenset(
-    {
-        RequestStatus.APPROVED,
-        RequestStatus.ORDERED,
-        RequestStatus.CONFIRMED,
-        RequestStatus.SCHEDULED,
-        RequestStatus.FLOWN,
-        RequestStatus.DELIVERED,
-        RequestStatus.REWORK,
-        RequestStatus.COMPLETED,
-    }
-)
+#: What a planner (read-only viewer) may see: requests once approved (derived from the transition table).
+PLANNER_STATES = APPROVED_ON
 
 
 def _flights_awaiting_signoff() -> QuerySet[Flight]:

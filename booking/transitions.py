@@ -79,6 +79,25 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+def reachable_from(state: str) -> frozenset[str]:
+    """Every state a request in `state` can reach through the table (`state` itself included)."""
+    seen, todo = {state}, [state]
+    while todo:
+        current = todo.pop()
+        for transition in TRANSITIONS.values():
+            if current in transition.sources:
+                for target in transition.targets - seen:
+                    seen.add(target)
+                    todo.append(target)
+    return frozenset(seen)
+
+
+#: States with a way out: a request in any other state (completed, cancelled) is finished.
+OPEN_STATES = frozenset(s for t in TRANSITIONS.values() for s in t.sources) - {S.COMPLETED, S.CANCELLED}
+#: Once approved, for planners to read: everything approval leads to, except a cancellation.
+APPROVED_ON = reachable_from(S.APPROVED) - {S.CANCELLED}
+
+
 #: Actions on a scheduled request that only make sense while its flight awaits an officer's sign-off
 #: (True) or only once it no longer does (False).
 SIGNOFF_GATED = {"approve_flight": True, "refuse_flight": True, "record_flight": False}

@@ -36,11 +36,10 @@ from .models import (
 from .money import financial_year, spend_summary
 from .policy_panel import policy_panel
 from .templatetags.booking_money import gbp
-from .transitions import SUPPLIER_EVIDENCE_RULES, allowed_actions, scheduled_flight
+from .transitions import OPEN_STATES, SUPPLIER_EVIDENCE_RULES, allowed_actions, scheduled_flight
 
 S = RequestStatus
-ACTIVE_FOR_REQUESTER = [S.DRAFT, S.SUBMITTED, S.REFERRED, S.BLOCKED, S.REFUSED, S.APPROVED, S.ORDERED,
-                        S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK]  # fmt: skip
+ACTIVE_FOR_REQUESTER = OPEN_STATES  # every state with a way out (booking/transitions.py)
 
 
 def _upcoming_flights(user: Any, now) -> Any:

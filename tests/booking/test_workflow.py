@@ -467,3 +467,13 @@ def test_scheduling_without_operation_uses_the_suppliers_standard_operation(
     )
     assert flight.operation == cast.supplier.standard_operation != {}
     assert fr.audit_events.latest("id").data["policy"]["outcome"] == PolicyOutcome.PASS
+
+
+def test_the_state_groups_are_derived_from_the_transition_table():
+    from booking.transitions import APPROVED_ON, OPEN_STATES, reachable_from
+
+    assert S.COMPLETED not in OPEN_STATES and S.CANCELLED not in OPEN_STATES
+    assert {S.DRAFT, S.REFUSED, S.REWORK} <= OPEN_STATES
+    assert APPROVED_ON == {S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK,
+                           S.COMPLETED}
+    assert S.DRAFT not in reachable_from(S.FLOWN) and S.COMPLETED in reachable_from(S.DRAFT)
