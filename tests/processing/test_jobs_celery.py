@@ -55,10 +55,11 @@ def start_worker(settings, tmp_path):
     log = open(tmp_path / "celery.log", "wb")  # noqa: SIM115 (closed in the finally below)
     workers = []
 
-    def start() -> subprocess.Popen:
+    def start(setup: str = "") -> subprocess.Popen:
         # `celery -A config worker`, with this test's queue as the default one (the worker itself sends jobs when
-        # it starts, and they must reach it, not another test run's worker).
+        # it starts, and they must reach it, not another test run's worker). `setup`: code run first.
         code = (
+            setup +
             "from config.celery import app; "
             f"app.conf.task_default_queue = {queue!r}; "
             "app.worker_main(['worker', '--pool=solo', '-c', '1', '--without-gossip', '--without-mingle', "
@@ -161,3 +162,22 @@ def test_worker_start_recovers_jobs_of_dead_workers_and_lost_messages(start_work
         assert job.claimed_by.startswith("celery@") and job.claimed_by != "celery@dead-host:1"
     assert "celery@dead-host:1 stopped responding" in stale.log and stale.attempts == 2
     assert lost.attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_celery_worker_runs_a_kind_registered_in_a_test_module(start_worker):
+    """The worker knows the kind only because its owner (here a test module) registered it in that process; the
+    task looks the kind up in the registry, as the embedded runner does."""
+    from tests.processing import echo_kind
+
+    echo_kind.register()
+    try:
+        worker = start_worker("from tests.processing import echo_kind; echo_kind.register(); ")
+        with transaction.atomic():
+            job = services.enqueue_job(kind="test-echo", params={"text": "through celery"})
+        wait_final(job, worker)
+    finally:
+        echo_kind.unregister()
+    assert job.state == JobState.SUCCEEDED, (job.state, job.error, job.log, worker.log_path.read_text(errors="replace")[-3000:])
+    assert job.result == {"echo": "through celery", "worker": job.claimed_by} and job.claimed_by.startswith("celery@")
+    assert job.finished_stages == ["write", "report"]
