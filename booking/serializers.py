@@ -26,6 +26,7 @@ from .models import (
     Role,
     Supplier,
 )
+from .services import EDITABLE_FIELDS
 
 MAX_AREA_FILE_BYTES = 2 * 1024 * 1024
 
@@ -218,9 +219,14 @@ class FlightRequestDetailSerializer(FlightRequestSerializer):
         return OrderSerializer(orders.order_by("created_at", "id"), many=True, context=self.context).data
 
 
-class FlightRequestInputSerializer(serializers.Serializer):
+class FlightRequestInputSerializer(serializers.ModelSerializer):
     """Create or edit a draft. The area comes as GeoJSON (`area`) or as an uploaded GeoJSON/KML
-    file (`area_file`)."""
+    file (`area_file`). The fields are the service's EDITABLE_FIELDS (listed once, in booking.services;
+    a field declared here but not listed there fails at start-up)."""
+
+    class Meta:
+        model = FlightRequest
+        fields = [*EDITABLE_FIELDS, "area_file"]
 
     site_name = serializers.CharField(max_length=200)
     area = serializers.JSONField(required=False)
