@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from surveys.management.commands.load_demo_survey import SITE_NAME
+from demo.management.commands.load_demo_survey import SITE_NAME
 from surveys.models import Asset, Survey
 
 from .helpers import make_delivery
