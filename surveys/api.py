@@ -281,38 +281,30 @@ class UploadView(APIView):
             raise Http404
         return upload
 
-    def _recover(self, upload: Upload) -> Response | None:
+    def _queue_finish(self, upload: Upload) -> bool:
         """All bytes arrived but the upload was never finished (the server died or the request was cut while
-        verifying it): finish it now, as the last PATCH would have. None when there is nothing to say."""
-        if upload.state != "receiving" or upload.offset != upload.size:
-            return None
-        try:
-            uploads.upload_recover(upload=upload)
-        except uploads.OffsetConflict:
-            # Another request is verifying it right now: the bytes are all here, the state says it is not done.
-            upload.refresh_from_db()
-            response = _tus_headers(Response(status=200), upload)
-            if upload.state == "receiving":
-                response["Retry-After"] = "5"
-            return response
-        except uploads.UploadError as exc:
-            upload.refresh_from_db()
-            return _upload_error(exc, upload)
-        return None
+        verifying it): the job runner verifies and stores it (never this request: the file may be many GB).
+        True when it is (still) waiting for that."""
+        return uploads.upload_queue_finish(upload=upload) is not None
 
     @extend_schema(responses={200: UploadSerializer})
     def get(self, request: Request, upload_id) -> Response:
         upload = self._upload(request, upload_id)
-        self._recover(upload)  # the JSON below tells the outcome (state and error)
-        return _tus_headers(Response(UploadSerializer(upload, context={"request": request}).data), upload)
+        response = _tus_headers(Response(UploadSerializer(upload, context={"request": request}).data), upload)
+        if self._queue_finish(upload):
+            response["Retry-After"] = "5"  # being verified by the job runner: the state is still receiving
+        return response
 
     def head(self, request: Request, upload_id) -> Response:
         upload = self._upload(request, upload_id)
-        recovered = self._recover(upload)
-        if recovered is not None:
-            return recovered
+        if self._queue_finish(upload):
+            response = _tus_headers(Response(status=200), upload)
+            response["Retry-After"] = "5"
+            return response
         if upload.state in {"cancelled", "expired"}:
             return _tus_headers(Response(status=410))
+        if upload.state == "refused":  # GET says why (`error`); the file must be sent again
+            return _tus_headers(Response(status=400), upload)
         if upload.state == "receiving" and timezone.now() > uploads.expires_at(upload):
             uploads.upload_expire(upload=upload)
             return _tus_headers(Response(status=410))

@@ -34,6 +34,9 @@ from django.core.files.storage import default_storage
 from django.db import models
 from django.utils import timezone
 
+from processing.models import Job, JobState
+from processing.services import enqueue_job
+
 from .imagery import sha256_of
 from .models import Blob, Survey, Upload, UploadState
 from .services import asset_ingest_file, blob_name, stored_blob_name
@@ -270,6 +273,27 @@ def upload_append(
         if new_offset == upload.size:
             upload_finish(upload=upload)
     return upload
+
+
+#: The job kind that finishes a complete upload outside the request (surveys/jobs/upload_finish.py).
+UPLOAD_FINISH_KIND = "upload_finish"
+
+
+def upload_needs_finishing(upload: Upload) -> bool:
+    """Every byte arrived but the upload was never verified and stored."""
+    return upload.state == UploadState.RECEIVING and upload.offset == upload.size
+
+
+def upload_queue_finish(*, upload: Upload) -> Job | None:
+    """Queue the verification of a complete but unfinished upload for the job runner (once: a job already
+    pending or running for it is returned). None when the upload needs no finishing. A tus HEAD or GET calls
+    this instead of verifying a file of many GB inside the request."""
+    if not upload_needs_finishing(upload):
+        return None
+    active = Job.objects.filter(
+        kind=UPLOAD_FINISH_KIND, params__upload_id=str(upload.pk), state__in=[JobState.PENDING, JobState.RUNNING]
+    ).first()
+    return active or enqueue_job(kind=UPLOAD_FINISH_KIND, params={"upload_id": str(upload.pk)})
 
 
 def upload_recover(*, upload: Upload) -> Upload:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from processing.registry import register
 
-from . import cog, orthomosaic
+from . import cog, orthomosaic, upload_finish
 from .common import on_map_job_failed
 
 
@@ -15,3 +15,4 @@ def register_job_kinds() -> None:
     register(cog.KIND, cog.stages, label=cog.LABEL, needs_survey=True, on_failed=on_map_job_failed)
     register(orthomosaic.KIND, orthomosaic.stages, label=orthomosaic.LABEL, needs_survey=True,
              on_failed=on_map_job_failed)
+    register(upload_finish.KIND, upload_finish.stages, label=upload_finish.LABEL)

@@ -16,10 +16,10 @@ from booking import services
 from booking.errors import FieldError
 from booking.models import BudgetCode, FlightStatus, OrderStatus, RequestStatus
 from booking.money import spend_summary
-from tests.factories import GOOD_OPERATION
 from processing.models import Job, JobState
 from surveys import services as surveys
 from surveys.models import Survey
+from tests.factories import GOOD_OPERATION
 from tests.surveys.helpers import tus_create, tus_upload
 
 from .conftest import WEATHER_OK, advance, new_request

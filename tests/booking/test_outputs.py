@@ -14,8 +14,8 @@ from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from booking.models import AuditEvent, BudgetCode, FlightRequest, Profile, RequestStatus, Role
-from tests.factories import password_hash
 from notify.models import OutboxEmail
+from tests.factories import password_hash
 
 from .conftest import advance, new_request
 

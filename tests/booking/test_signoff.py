@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 from booking import services
 from booking.errors import FieldError, NotAllowedError, TransitionError
 from booking.models import AuditEvent, FlightStatus, PolicyOutcome, RequestStatus
-from tests.factories import GOOD_OPERATION
 from booking.transitions import allowed_actions
+from tests.factories import GOOD_OPERATION
 
 from .conftest import WEATHER_OK, advance, new_request
 

@@ -17,8 +17,8 @@ from booking.models import (
     PolicyOutcome,
     RequestStatus,
 )
-from tests.factories import deliver_through_survey
 from booking.transitions import TRANSITIONS
+from tests.factories import deliver_through_survey
 
 from .conftest import ORDER, WEATHER_OK, advance, new_request
 
@@ -474,6 +474,6 @@ def test_the_state_groups_are_derived_from_the_transition_table():
 
     assert S.COMPLETED not in OPEN_STATES and S.CANCELLED not in OPEN_STATES
     assert {S.DRAFT, S.REFUSED, S.REWORK} <= OPEN_STATES
-    assert APPROVED_ON == {S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK,
-                           S.COMPLETED}
+    assert {S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK,
+                           S.COMPLETED} == APPROVED_ON
     assert S.DRAFT not in reachable_from(S.FLOWN) and S.COMPLETED in reachable_from(S.DRAFT)

@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
 
-from tests.factories import PASSWORD, make_cast
 from policy import services
 from policy.core import PolicySettings
 from policy.core.catalogue import rendered_catalogue
+from tests.factories import PASSWORD, make_cast
 
 from .plans import NOW, OBAN_AIRPORT, OPEN_COUNTRY, good_plan, malformed
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import Cast, make_cast
 from surveys.models import Survey
+from tests.factories import Cast, make_cast
 
 from .helpers import make_delivery
 

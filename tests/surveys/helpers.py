@@ -14,9 +14,9 @@ from pathlib import Path
 from django.utils import timezone as dj_timezone
 
 from booking.models import CallOffOrder, Flight, FlightRequest
-from tests.factories import OBAN_SEAFRONT, Cast
 from surveys.models import Survey
 from surveys.services import site_get_or_create
+from tests.factories import OBAN_SEAFRONT, Cast
 
 # Around the Caliterra photos (Texas; OpenDroneMap odm_data_caliterra): their GPS positions span
 # lat 30.17058..30.17185, lon -98.09026..-98.08919 (read from the photos' EXIF).

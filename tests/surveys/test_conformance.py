@@ -10,9 +10,9 @@ from django.utils import timezone as dj_timezone
 from shapely.geometry import mapping, shape
 from shapely.ops import unary_union
 
-from tests.factories import OBAN_SEAFRONT
 from surveys.models import SurveyStatus
 from surveys.services import SurveyError, asset_ingest_file, survey_deliver
+from tests.factories import OBAN_SEAFRONT
 
 from .helpers import CALITERRA_AREA, CALITERRA_DAY, make_delivery
 

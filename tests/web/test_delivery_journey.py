@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from booking.models import OrderStatus, RequestStatus
-from tests.factories import PASSWORD, make_cast
 from surveys import services as surveys
 from surveys.models import Survey
+from tests.factories import PASSWORD, make_cast
 from tests.surveys.helpers import make_delivery
 from tests.web.conftest import login
 
