@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from accounts.roles import organisation_id_of, role_of, supplier_id_of
@@ -90,6 +91,41 @@ def reachable_from(state: str) -> frozenset[str]:
                     seen.add(target)
                     todo.append(target)
     return frozenset(seen)
+
+
+#: Actions the workflow takes by itself in the same call as another (submit runs the policy check).
+AUTOMATIC_ACTIONS = frozenset({"policy_check"})
+
+
+def _shortest(start: str, goal: str) -> list[str]:
+    paths, seen = [[start]], {start}
+    while paths:
+        path = paths.pop(0)
+        if path[-1] == goal:
+            return path
+        for action in sorted(TRANSITIONS):
+            transition = TRANSITIONS[action]
+            if path[-1] in transition.sources:
+                for target in sorted(transition.targets - seen):
+                    seen.add(target)
+                    paths.append([*path, target])
+    raise ValueError(f"no way from {start} to {goal} in the transition table")
+
+
+def happy_path(*, via: tuple[str, ...] = ()) -> list[str]:
+    """The states a request passes on the shortest way from draft to completed (through `via`, e.g. the
+    officer's referral), without those it only passes through inside another action (submitted)."""
+    stops = [S.DRAFT, *via, S.COMPLETED]
+    path = [S.DRAFT]
+    for start, goal in pairwise(stops):
+        path += _shortest(start, goal)[1:]
+
+    def automatic(state: str, nxt: str) -> bool:
+        moves = [a for a, t in TRANSITIONS.items() if state in t.sources and nxt in t.targets]
+        return bool(moves) and all(a in AUTOMATIC_ACTIONS for a in moves)
+
+    return [state for i, state in enumerate(path)
+            if i == 0 or i == len(path) - 1 or not automatic(state, path[i + 1])]
 
 
 #: States with a way out: a request in any other state (completed, cancelled) is finished.

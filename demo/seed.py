@@ -27,6 +27,7 @@ from booking.models import (
     Role,
     SupplierSelection,
 )
+from booking.transitions import happy_path
 from surveys.services import SurveyError
 
 from .records import GOOD_OPERATION, add_supplier, deliver_through_survey
@@ -278,17 +279,7 @@ def _advance(
     fr: FlightRequest, target: str, users: dict, when: datetime, start: datetime
 ) -> FlightRequest:
     """Take a fresh draft along the workflow up to `target`, as the right people, at `when`."""
-    order = [
-        RequestStatus.DRAFT,
-        RequestStatus.REFERRED,
-        RequestStatus.APPROVED,
-        RequestStatus.ORDERED,
-        RequestStatus.CONFIRMED,
-        RequestStatus.SCHEDULED,
-        RequestStatus.FLOWN,
-        RequestStatus.DELIVERED,
-        RequestStatus.COMPLETED,
-    ]
+    order = happy_path(via=(RequestStatus.REFERRED,))  # booking/transitions.py
     goal = order.index(target)
     requester = fr.requester
     steps: list[Callable[[FlightRequest], Any]] = []

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from booking import services
 from booking.models import FlightRequest, RequestStatus
+from booking.transitions import happy_path
 from tests.factories import (
     GOOD_OPERATION,
     Cast,
@@ -15,17 +16,7 @@ from tests.factories import (
     make_cast,
 )
 
-ORDER = [
-    RequestStatus.DRAFT,
-    RequestStatus.REFERRED,
-    RequestStatus.APPROVED,
-    RequestStatus.ORDERED,
-    RequestStatus.CONFIRMED,
-    RequestStatus.SCHEDULED,
-    RequestStatus.FLOWN,
-    RequestStatus.DELIVERED,
-    RequestStatus.COMPLETED,
-]
+ORDER = happy_path(via=(RequestStatus.REFERRED,))  # test requests are referred to an officer
 WEATHER_OK = {
     "mean_wind_ms": 4.0,
     "gust_ms": 6.0,

@@ -477,3 +477,12 @@ def test_the_state_groups_are_derived_from_the_transition_table():
     assert {S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED, S.REWORK,
                            S.COMPLETED} == APPROVED_ON
     assert S.DRAFT not in reachable_from(S.FLOWN) and S.COMPLETED in reachable_from(S.DRAFT)
+
+
+def test_the_happy_path_is_derived_from_the_transition_table():
+    from booking.transitions import happy_path
+
+    assert happy_path() == [S.DRAFT, S.APPROVED, S.ORDERED, S.CONFIRMED, S.SCHEDULED, S.FLOWN, S.DELIVERED,
+                            S.COMPLETED]
+    assert happy_path(via=(S.REFERRED,))[:3] == [S.DRAFT, S.REFERRED, S.APPROVED]
+    assert happy_path(via=(S.REWORK,))[-3:] == [S.REWORK, S.DELIVERED, S.COMPLETED]
