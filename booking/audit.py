@@ -3,10 +3,26 @@ conformance, map builds, refused attempts). Transitions write theirs in `transit
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from .models import AuditEvent, FlightRequest, Supplier
+
+#: Control characters (a NUL cannot even be stored in PostgreSQL's JSON) in what users sent, e.g. a refused
+#: file name: kept visible as U+FFFD, never stored raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value: Any) -> Any:
+    """`value` with control characters in every string replaced (dicts and lists walked)."""
+    if isinstance(value, str):
+        return _CONTROL.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [printable(v) for v in value]
+    return value
 
 
 def audit_record(
@@ -30,7 +46,7 @@ def audit_record(
         action=action[:32],
         from_state=state,
         to_state=state,
-        reason=(reason or "").strip(),
-        data=data or {},
+        reason=printable((reason or "").strip()),
+        data=printable(data or {}),
         supplier_id=supplier if isinstance(supplier, int) or supplier is None else supplier.pk,
     )
