@@ -37,3 +37,15 @@ def test_a_recharge_statement_within_range_still_works(cast):
     client.force_authenticate(cast.procurement)
     response = client.get(f"/api/v1/recharge/{cast.organisation.pk}/?start=2026-04-01&end=2027-03-31")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+
+
+def test_control_characters_sent_by_users_are_kept_visible_in_the_audit_trail(cast, make_request):
+    from django.utils import timezone
+
+    from booking.audit import audit_record
+
+    fr = make_request()
+    event = audit_record(flight_request=fr, action="upload_refused", now=timezone.now(),
+                         data={"filename": "x\x00.jpg", "nested": ["a\x1bb"]}, reason="bad\x07name")
+    event.refresh_from_db()  # stored (PostgreSQL refuses a raw NUL in JSON and text)
+    assert event.data == {"filename": "x\ufffd.jpg", "nested": ["a\ufffdb"]} and event.reason == "bad\ufffdname"
