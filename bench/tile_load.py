@@ -42,7 +42,7 @@ zmin, zmax = int(os.environ["BENCH_ZMIN"]), int(os.environ["BENCH_ZMAX"])
 User = get_user_model()
 user = User.objects.create_superuser("bench", "bench@example.org", "bench-password-1")
 site = Site.objects.create(name="Bench site", geometry={})
-survey = Survey.objects.create(site=site, status="ready")
+survey = Survey.objects.create(site=site, status="delivered", map_state="ready")
 cog = to_cog(Path(src), work / "bench-cog.tif")
 with open(cog, "rb") as fh:
     survey.orthophoto.save("bench.tif", File(fh, name="bench.tif"))

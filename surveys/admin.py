@@ -11,9 +11,9 @@ class SiteAdmin(admin.ModelAdmin):
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ["id", "site", "flight_request", "supplier", "status", "conformance_passed",
+    list_display = ["id", "site", "flight_request", "supplier", "status", "map_state", "conformance_passed",
                     "flagged_for_review", "created_at"]
-    list_filter = ["status", "flagged_for_review"]
+    list_filter = ["status", "map_state", "flagged_for_review"]
     raw_id_fields = ["site", "flight_request", "flight", "supplier"]
 
 

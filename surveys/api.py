@@ -116,7 +116,7 @@ class SiteViewSet(viewsets.ReadOnlyModelViewSet):
 
 class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SurveySerializer
-    filterset_fields = ["status", "site", "flight_request", "flagged_for_review"]
+    filterset_fields = ["status", "map_state", "site", "flight_request", "flagged_for_review"]
 
     def get_queryset(self):
         return selectors.visible_surveys(self.request.user)

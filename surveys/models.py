@@ -31,12 +31,22 @@ class Site(models.Model):
 
 
 class SurveyStatus(models.TextChoices):
+    """The review state of a delivery (`Survey.status`); moves only through `surveys.transitions`."""
+
     RECEIVING = "receiving", "Receiving files"
     DELIVERED = "delivered", "Delivered"
-    PROCESSING = "processing", "Processing"
-    READY = "ready", "Ready"
     FLAGGED = "flagged", "Flagged for review"
-    FAILED = "failed", "Failed"
+    ACCEPTED = "accepted", "Accepted"
+    RETURNED = "returned", "Returned for rework"
+
+
+class MapState(models.TextChoices):
+    """The state of the survey's map (`Survey.map_state`), apart from its review; see `surveys.transitions`."""
+
+    NONE = "none", "No map"
+    BUILDING = "building", "Map building"
+    READY = "ready", "Map ready"
+    FAILED = "failed", "Map failed"
 
 
 class Survey(models.Model):
@@ -52,7 +62,9 @@ class Survey(models.Model):
     supplier = models.ForeignKey(
         "booking.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="surveys"
     )
-    status = models.CharField(max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.RECEIVING)
+    status = models.CharField(max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.RECEIVING,
+                              help_text="the review state of the delivery")
+    map_state = models.CharField(max_length=16, choices=MapState.choices, default=MapState.NONE)
     orthophoto = models.FileField(upload_to="surveys/orthophotos/", blank=True, max_length=300)
     ortho_report = models.JSONField(null=True, blank=True)
     conformance = models.JSONField(null=True, blank=True)

@@ -44,7 +44,7 @@ class SurveySerializer(serializers.ModelSerializer):
     class Meta:
         model = Survey
         fields = ["id", "site", "flight_request", "flight_request_reference", "flight", "supplier", "status",
-                  "conformance", "conformance_passed", "flagged_for_review", "ortho_report", "orthophoto",
+                  "map_state", "conformance", "conformance_passed", "flagged_for_review", "ortho_report", "orthophoto",
                   "flying_height_m", "asset_count", "delivered_at", "created_at"]
         read_only_fields = fields
 

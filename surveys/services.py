@@ -13,6 +13,10 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from processing.models import Job, JobState
+from processing.services import enqueue_job
+
+from .audit import survey_audit_record
 from .errors import SurveyError
 from .files import blob_name, blob_name_candidates
 from .imagery import (
@@ -23,7 +27,8 @@ from .imagery import (
     sha256_of,
     validate_and_read,
 )
-from .models import Asset, AssetKind, Blob, Site, Survey, SurveyStatus
+from .models import Asset, AssetKind, Blob, MapState, Site, Survey, SurveyStatus
+from .transitions import DELIVERED_STATES, ensure_allowed, survey_transition
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +60,15 @@ def clean_flying_height(value: Any) -> float | None:
     return height
 
 
+HEIGHT_EDITABLE = frozenset({SurveyStatus.RECEIVING, SurveyStatus.FLAGGED, SurveyStatus.RETURNED})
+
+
 def survey_set_flying_height(*, survey: Survey, height_m: float | None) -> Survey:
     """Record the flying height above ground the contractor states for this survey, and recompute the
     footprints of its photos that record no relative altitude (DJI photos keep their own). Only while the
-    delivery is open or sent back for review: a delivered survey's report must not change under it."""
+    delivery is open, flagged or returned for rework: a delivered survey's report must not change under it."""
     height = clean_flying_height(height_m)
-    if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED}:
+    if survey.status not in HEIGHT_EDITABLE:
         raise SurveyError("flying_height_m",
                           f"The flying height of a survey that is {survey.get_status_display().lower()} is fixed.")
     with transaction.atomic():
@@ -127,18 +135,6 @@ def survey_open(*, flight_request: Any, by: Any) -> tuple[Survey, bool]:
         if existing is not None:
             return existing, False
     return survey_create(flight_request=flight_request, by=by, flight=flight), True
-
-
-def survey_audit_record(survey: Survey, action: str, *, by: Any, now: datetime, data: dict[str, Any],
-                        reason: str = "") -> None:
-    """Append an event to the survey's request's audit trail (surveys of no request keep none), tagged with
-    the survey's supplier: what a supplier delivered is that supplier's."""
-    if survey.flight_request_id is None:
-        return
-    from booking.audit import audit_record
-
-    audit_record(flight_request=survey.flight_request_id, action=action, actor=by, now=now, reason=reason,
-                 data={"survey": survey.pk, **data}, supplier=survey.supplier_id)
 
 
 # ---------------------------------------------------------------- assets
@@ -251,11 +247,7 @@ def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: A
     `survey_set_flying_height`), recorded before the report is made."""
     from .conformance import conformance_report
 
-    # A request returned for rework is delivered again through its survey, even once the map was built.
-    rework = survey.flight_request_id is not None and survey.flight_request.status == "rework"
-    redeliverable = {SurveyStatus.READY, SurveyStatus.FAILED} if rework else set()
-    if survey.status not in {SurveyStatus.RECEIVING, SurveyStatus.FLAGGED, SurveyStatus.DELIVERED, *redeliverable}:
-        raise SurveyError("status", f"A survey that is {survey.get_status_display().lower()} cannot be delivered again.")
+    ensure_allowed(survey=survey, action="deliver", actor=by)
     if not survey.assets.exists():
         raise SurveyError("assets", "Nothing has been uploaded to this survey yet.")
     height = clean_flying_height(flying_height_m)
@@ -268,12 +260,11 @@ def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: A
         survey.conformance_passed = passed
         # A failed check flags the survey; so does a check that could not be made (never silently accepted).
         survey.flagged_for_review = (not passed) or bool(report.get("needs_review"))
-        survey.status = SurveyStatus.DELIVERED if passed else SurveyStatus.FLAGGED
         survey.delivered_at = now
-        survey.save(update_fields=["conformance", "conformance_passed", "flagged_for_review", "status",
-                                   "delivered_at", "updated_at"])
-        files = survey.assets.count()
-        survey_audit_record(survey, "delivery_declared", by=by, now=now, data={"files": files})
+        survey_transition(survey=survey, action="deliver", actor=by, now=now,
+                          target=SurveyStatus.DELIVERED if passed else SurveyStatus.FLAGGED,
+                          also_save=("conformance", "conformance_passed", "flagged_for_review", "delivered_at"),
+                          data={"files": survey.assets.count()})
         survey_audit_record(survey, "conformance_checked", by=by, now=now, data={
             "outcome": "pass" if passed and not report.get("needs_review") else "needs_review",
             "passed": passed, "summary": str(report.get("summary", ""))[:300],
@@ -281,7 +272,8 @@ def survey_deliver(*, survey: Survey, by: Any, now: datetime, flying_height_m: A
         _booking_deliver(survey=survey, by=by, now=now, note=note)
         job = _enqueue_processing(survey=survey)
         if job is not None:
-            survey_audit_record(survey, "map_queued", by=by, now=now, data={"job": job.pk, "kind": job.kind})
+            survey_transition(survey=survey, action="queue_map", actor=by, now=now,
+                              data={"job": job.pk, "kind": job.kind})
     return survey
 
 
@@ -308,11 +300,6 @@ def _booking_deliver(*, survey: Survey, by: Any, now: datetime, note: str = "") 
 def _enqueue_processing(*, survey: Survey) -> Any | None:
     """Orthophoto GeoTIFFs become a COG; photos become an orthomosaic (jobs run after commit). Returns the job,
     or None when there is nothing to build a map from."""
-    try:
-        from processing.services import enqueue_job
-    except ImportError:
-        log.warning("processing.services.enqueue_job is not available: survey %s not queued", survey.pk)
-        return None
     kinds = set(survey.assets.values_list("kind", flat=True))
     if AssetKind.ORTHOPHOTO in kinds:
         asset = survey.assets.filter(kind=AssetKind.ORTHOPHOTO).order_by("-size").first()
@@ -322,20 +309,17 @@ def _enqueue_processing(*, survey: Survey) -> Any | None:
     return None
 
 
-REBUILD_STATUSES = {SurveyStatus.DELIVERED, SurveyStatus.FLAGGED, SurveyStatus.READY, SurveyStatus.FAILED}
-
-
 def survey_rebuild_map(*, survey: Survey, by: Any, now: datetime | None = None) -> Any:
     """Build the survey's map again from its current files, e.g. after the contractor added a ground control
     list (gcp_list.txt) or a failed job's cause was fixed. The published map stays until the new one replaces it.
     Refused before delivery, while a map is being built, and when there is nothing to build from."""
-    from processing.models import Job, JobState
-
+    now = now or timezone.now()
     with transaction.atomic():
         locked = Survey.objects.select_for_update().get(pk=survey.pk)
-        if locked.status not in REBUILD_STATUSES:
+        if locked.status not in DELIVERED_STATES:
             raise SurveyError("status", f"A survey that is {locked.get_status_display().lower()} cannot have its "
-                                        "map rebuilt: deliver it first, or wait for the current build.")
+                                        "map rebuilt: deliver it first.")
+        ensure_allowed(survey=locked, action="rebuild_map", actor=by)
         active = Job.objects.filter(survey=locked, state__in=[JobState.PENDING, JobState.RUNNING]).first()
         if active is not None:
             raise SurveyError("status", f"A map is already being built for this survey (job {active.pk}).")
@@ -343,8 +327,15 @@ def survey_rebuild_map(*, survey: Survey, by: Any, now: datetime | None = None) 
         if job is None:
             raise SurveyError("assets", "Nothing to build a map from: this survey has no photos or orthophoto GeoTIFF.")
         log.info("survey %s: map rebuild queued as job %s by %s", locked.pk, job.pk, getattr(by, "pk", None))
-        survey_audit_record(locked, "map_rebuild_queued", by=by, now=now or timezone.now(), data={"job": job.pk, "kind": job.kind})
+        survey_transition(survey=locked, action="rebuild_map", actor=by, now=now,
+                          data={"job": job.pk, "kind": job.kind})
+    survey.map_state = locked.map_state
     return job
+
+
+def can_rebuild_now(survey: Survey) -> bool:
+    """Whether the survey's state lets its map be built again (the page shows the button then)."""
+    return survey.status in DELIVERED_STATES
 
 
 # ---------------------------------------------------------------- the map (reported by the job kinds in surveys/jobs)
@@ -355,45 +346,67 @@ def survey_orthophoto_name(*, survey_id: int) -> str:
     return Survey.objects.filter(pk=survey_id).values_list("orthophoto", flat=True).first() or ""
 
 
-def _map_audit(survey: Survey, action: str, job: Any, now: datetime, data: dict[str, Any]) -> None:
-    """A map built or failed, in the audit trail of the survey's request (when it has one)."""
-    survey_audit_record(survey, action, by=None, now=now, data={"job": job.pk, "kind": job.kind, **data})
-
-
 def survey_map_started(*, survey_id: int, job: Any, now: datetime) -> None:
-    """A job started building the survey's map."""
-    Survey.objects.filter(pk=survey_id, status=SurveyStatus.DELIVERED).update(status=SurveyStatus.PROCESSING)
+    """A job started building the survey's map (audited only when that changes the map's state, e.g. a job
+    retried by staff after the map had failed)."""
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey_id)
+        survey_transition(survey=locked, action="start_map", actor=None, now=now,
+                          data={"job": job.pk, "kind": job.kind})
 
 
 def survey_map_ready(*, survey_id: int, job: Any, orthophoto: str, report: dict, rebuilt: bool,
                      now: datetime) -> Survey:
     """A job stored the survey's new map (`orthophoto`, a storage name) and its quality report: switch to it in one
-    transaction (the caller deletes the previous file afterwards)."""
+    transaction (the caller deletes the previous file afterwards). The review state is untouched: a flagged
+    delivery shows that its map is ready."""
     with transaction.atomic():
         locked = Survey.objects.select_for_update().get(pk=survey_id)
         locked.orthophoto.name = orthophoto
         locked.ortho_report = report
-        fields = ["orthophoto", "ortho_report", "updated_at"]
-        if locked.status != SurveyStatus.FLAGGED:
-            locked.status = SurveyStatus.READY
-            fields.append("status")
-        locked.save(update_fields=fields)
-        _map_audit(locked, "map_built", job, now, {"orthophoto": orthophoto, "rebuilt": rebuilt})
-    return locked
+        return survey_transition(survey=locked, action="map_built", actor=None, now=now,
+                                 also_save=("orthophoto", "ortho_report"),
+                                 data={"job": job.pk, "kind": job.kind, "orthophoto": orthophoto, "rebuilt": rebuilt})
 
 
 def survey_map_failed(*, survey_id: int, job: Any, now: datetime) -> Survey | None:
-    """A job failed for good: the survey keeps its earlier map, or records that it has none."""
-    survey = Survey.objects.filter(pk=survey_id).first()
-    if survey is None:
+    """A job failed for good: the survey keeps its earlier map (map ready), or its map failed."""
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().filter(pk=survey_id).first()
+        if locked is None:  # deleted meanwhile
+            return None
+        kept = bool(locked.orthophoto)
+        return survey_transition(survey=locked, action="map_failed", actor=None, now=now,
+                                 target=MapState.READY if kept else MapState.FAILED,
+                                 data={"job": job.pk, "kind": job.kind, "error": (job.error or "")[:500],
+                                       "kept_earlier_map": kept})
+
+
+# ---------------------------------------------------------------- review by the requesting service (booking)
+
+
+#: booking's request action -> this table's review action
+REQUEST_REVIEW_ACTIONS = {"accept_delivery": "accept", "return_delivery": "return"}
+
+
+def delivered_survey(*, flight_request: Any) -> Survey | None:
+    """The request's survey awaiting review: the latest one delivered (or flagged)."""
+    return (Survey.objects.select_for_update()
+            .filter(flight_request=flight_request, status__in=[SurveyStatus.DELIVERED, SurveyStatus.FLAGGED])
+            .order_by("-delivered_at", "-id").first())
+
+
+def survey_review_from_request(*, flight_request: Any, action: str, actor: Any, now: datetime) -> Survey | None:
+    """The requesting service accepted or returned the delivery of `flight_request` (booking's accept_delivery /
+    return_delivery): the delivered survey is accepted / returned. The request's own event records it."""
+    review = REQUEST_REVIEW_ACTIONS.get(action)
+    if review is None:
         return None
-    if survey.status not in (SurveyStatus.FLAGGED, SurveyStatus.READY) and (
-            survey.status == SurveyStatus.PROCESSING or not survey.orthophoto):
-        survey.status = SurveyStatus.READY if survey.orthophoto else SurveyStatus.FAILED
-        survey.save(update_fields=["status", "updated_at"])
-    _map_audit(survey, "map_failed", job, now,
-               {"error": (job.error or "")[:500], "kept_earlier_map": bool(survey.orthophoto)})
-    return survey
+    with transaction.atomic():
+        survey = delivered_survey(flight_request=flight_request)
+        if survey is None:  # e.g. a delivery declared without a survey, before deliveries went through one
+            return None
+        return survey_transition(survey=survey, action=review, actor=actor, now=now)
 
 
 def blob_rename_to_detected_format(*, blob: Blob, dry_run: bool = False) -> str | None:

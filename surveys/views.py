@@ -34,7 +34,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "assets": assets[:500],
         "jobs": selectors.survey_jobs(survey=survey),
         "can_deliver": can_deliver(request.user, survey),
-        "can_rebuild": can_rebuild_map(request.user, survey) and survey.status in services.REBUILD_STATUSES,
+        "can_rebuild": can_rebuild_map(request.user, survey) and services.can_rebuild_now(survey),
         "checks": (survey.conformance or {}).get("checks", []),
         "quality": ortho_quality(survey.ortho_report, has_map=bool(survey.orthophoto)),
         "chunk_bytes": 8 * 1024 * 1024,

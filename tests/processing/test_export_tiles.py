@@ -47,7 +47,7 @@ def test_export_tiles_equal_endpoint_tiles(client, db, bali_cog, tmp_path):
 
     cast = make_cast()
     site = Site.objects.create(name="Bali", geometry={}, organisation=cast.organisation)
-    survey = Survey.objects.create(site=site, status="ready")
+    survey = Survey.objects.create(site=site, status="delivered", map_state="ready")
     survey.orthophoto.save("bali.tif", ContentFile(bali_cog.read_bytes()))
     out = tmp_path / "pyramid"
     # The survey's own stored orthophoto, as the endpoint serves it (the pyramid for a CDN or offline use).

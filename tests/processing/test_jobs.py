@@ -125,7 +125,7 @@ def test_cog_job_converts_delivered_geotiff(bali, settings):
     assert job.finished_stages == ["fetch", "validate", "convert", "publish"]
     assert job.progress == 100
     survey.refresh_from_db()
-    assert survey.status == "ready"
+    assert survey.map_state == "ready" and survey.status == "delivered"
     assert survey.orthophoto.name == f"surveys/orthophotos/survey-{survey.pk}-job-{job.pk}.tif"
     with rasterio.open(survey.orthophoto.path) as ds:
         assert ds.driver == "GTiff" and ds.profile["tiled"] and ds.overviews(1)
@@ -154,7 +154,7 @@ def test_corrupt_input_fails_clearly_and_keeps_earlier_orthophoto(bali, settings
     assert second.finished_stages == ["fetch"]
     survey.refresh_from_db()
     assert survey.orthophoto.name == good_name
-    assert survey.status == "ready"
+    assert survey.map_state == "ready" and survey.status == "delivered"
     assert default_storage.open(good_name).read() == good_bytes
     assert first.pk != second.pk
     assert not any(f"job-{second.pk}" in f for f in media_files(settings.MEDIA_ROOT))
@@ -170,7 +170,7 @@ def test_non_image_input_fails_with_its_name():
     assert job.state == JobState.FAILED
     assert "invoice.tif" in job.error
     survey.refresh_from_db()
-    assert survey.status == "failed" and not survey.orthophoto
+    assert survey.map_state == "failed" and not survey.orthophoto
 
 
 @pytest.mark.django_db(transaction=True)

@@ -125,7 +125,7 @@ def test_celery_worker_runs_the_job(celery_queue, shared_data):
     assert job.claimed_by.startswith("celery@")
     survey = job.survey
     survey.refresh_from_db()
-    assert survey.orthophoto.name.endswith(f"job-{job.pk}.tif") and survey.status == "ready"
+    assert survey.orthophoto.name.endswith(f"job-{job.pk}.tif") and survey.map_state == "ready"
 
     # A redelivered message for the same job does nothing.
     from processing.tasks import run_job

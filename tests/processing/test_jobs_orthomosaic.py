@@ -38,7 +38,7 @@ def test_orthomosaic_job_publishes_a_cog_and_its_report(shared_data: Path, setti
     assert job.state == JobState.SUCCEEDED, job.error or job.log
     assert job.finished_stages == ["fetch", "mosaic", "publish"]
     survey.refresh_from_db()
-    assert survey.status == "ready"
+    assert survey.map_state == "ready" and survey.status == "delivered"
     report = survey.ortho_report
     assert sorted(p["name"] for p in report["photos_used"]) == [p.name for p in photos]
     assert [d["name"] for d in report["photos_dropped"]] == ["broken.jpg"]  # dropped and reported, not fatal

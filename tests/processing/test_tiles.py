@@ -131,7 +131,7 @@ def survey_with_cog(cast, bali_cog):
 
     site = Site.objects.create(name="Bali", geometry={"type": "Polygon", "coordinates": []},
                                organisation=cast.organisation)
-    survey = Survey.objects.create(site=site, status="ready")
+    survey = Survey.objects.create(site=site, status="delivered", map_state="ready")
     survey.orthophoto.save(f"survey-{survey.pk}.tif", ContentFile(bali_cog.read_bytes()))
     return survey
 
