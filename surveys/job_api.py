@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db import transaction
 from django.utils import timezone
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +20,7 @@ from processing import services as jobs
 from processing.models import Job
 from processing.serializers import JobSerializer
 
+from . import services
 from .permissions import is_job_staff
 from .selectors import visible_jobs
 
@@ -57,8 +59,12 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], permission_classes=[IsStaff])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         job = self.get_object()
+        now = timezone.now()
         try:
-            job = jobs.job_cancel(job=job, now=timezone.now())
+            with transaction.atomic():
+                job = jobs.job_cancel(job=job, now=now)
+                if job.survey_id is not None:
+                    services.survey_map_job_cancelled(survey_id=job.survey_id, job=job, by=request.user, now=now)
         except jobs.JobError as exc:
             raise ValidationError({exc.field or "detail": [str(exc)]}) from exc
         return Response(JobSerializer(job).data)

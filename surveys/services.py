@@ -382,6 +382,20 @@ def survey_map_failed(*, survey_id: int, job: Any, now: datetime) -> Survey | No
                                        "kept_earlier_map": kept})
 
 
+def survey_map_job_cancelled(*, survey_id: int, job: Any, by: Any, now: datetime) -> Survey | None:
+    """Staff cancelled one of the survey's map jobs: when no other job is building the map, the survey is back to
+    the map it has (ready), or none."""
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().filter(pk=survey_id).first()
+        if locked is None or locked.map_state != MapState.BUILDING:
+            return locked
+        if Job.objects.filter(survey=locked, state__in=[JobState.PENDING, JobState.RUNNING]).exclude(pk=job.pk).exists():
+            return locked
+        return survey_transition(survey=locked, action="cancel_map", actor=by, now=now,
+                                 target=MapState.READY if locked.orthophoto else MapState.NONE,
+                                 data={"job": job.pk, "kind": job.kind})
+
+
 # ---------------------------------------------------------------- review by the requesting service (booking)
 
 

@@ -18,15 +18,15 @@ from accounts.roles import Role, is_admin, organisation_id_of, role_of
 from .audit import survey_audit_record
 from .errors import SurveyError
 from .models import MapState, Survey, SurveyStatus
-from .permissions import can_deliver
+from .permissions import can_deliver, is_job_staff
 
 R, M = SurveyStatus, MapState
 
 #: Who takes an action: the contractor of the survey's supplier, the requesting service (through its request:
 #: booking's accept_delivery / return_delivery), the council's policy and procurement officers, or the system
 #: (no user: the job engine reporting on a map, or an operator's management command such as the demo loader).
-#: Administrators may take every action a user takes.
-CONTRACTOR, REQUESTER, OFFICER, SYSTEM = "contractor", "requester", "officer", "system"
+#: Job staff (`permissions.is_job_staff`) cancel jobs. Administrators may take every action a user takes.
+CONTRACTOR, REQUESTER, OFFICER, SYSTEM, JOB_STAFF = "contractor", "requester", "officer", "system", "job_staff"
 REVIEW, MAP = "status", "map_state"
 DELIVERED_STATES = frozenset({R.DELIVERED, R.FLAGGED, R.ACCEPTED, R.RETURNED})
 
@@ -63,6 +63,8 @@ TRANSITIONS: dict[str, Transition] = {
     "map_built": _t(MAP, {M.BUILDING, M.READY, M.FAILED}, {M.READY}, {SYSTEM}, "map_built"),
     # a failed build keeps an earlier map (ready), else the map failed
     "map_failed": _t(MAP, ANY_MAP, {M.FAILED, M.READY}, {SYSTEM}, "map_failed"),
+    # staff cancelled the last build in hand: back to the map there is (ready), or none
+    "cancel_map": _t(MAP, {M.BUILDING}, {M.READY, M.NONE}, {JOB_STAFF}, "map_cancelled"),
 }
 
 _LABELS = {REVIEW: dict(SurveyStatus.choices), MAP: dict(MapState.choices)}
@@ -74,6 +76,8 @@ def _may_act(who: frozenset[str], survey: Survey, actor: Any) -> bool:
     if is_admin(actor):
         return bool(who - {SYSTEM})
     if CONTRACTOR in who and can_deliver(actor, survey):
+        return True
+    if JOB_STAFF in who and is_job_staff(actor):
         return True
     if OFFICER in who and role_of(actor) in {Role.POLICY_OFFICER, Role.PROCUREMENT}:
         return True

@@ -130,6 +130,20 @@ def test_a_flagged_delivery_whose_map_fails_shows_map_failed_and_a_retry_is_audi
     assert started.data == {"survey": survey.pk, "job": job.pk, "kind": "orthomosaic"} and started.actor is None
 
 
+def test_staff_cancelling_the_build_in_hand_puts_the_map_back(cast, shared_data):
+    survey = deliver(cast, shared_data, [shared_data / "drone" / "caliterra-half" / "IMG_9354.jpg"])
+    assert survey.map_state == MapState.BUILDING
+    job = Job.objects.get(survey=survey)
+    api = APIClient()
+    api.force_authenticate(cast.admin)
+    assert api.post(f"/api/v1/jobs/{job.pk}/cancel/").json()["state"] == "cancelled"
+    survey.refresh_from_db()
+    assert survey.map_state == MapState.NONE  # it had no map before
+    cancelled = AuditEvent.objects.get(flight_request=survey.flight_request, action="map_cancelled")
+    assert cancelled.actor == cast.admin and cancelled.data == {"survey": survey.pk, "job": job.pk,
+                                                                "kind": "orthomosaic"}
+
+
 # ---------------------------------------------------------------- review by the requesting service
 
 
