@@ -63,3 +63,11 @@ def supplier_id_of(user: Any) -> int | None:
     if profile is None or profile.role != Role.CONTRACTOR:
         return None
     return profile.supplier_id
+
+
+def is_operator(user: Any) -> bool:
+    """Runs the machinery (retries or cancels processing jobs, reads every job): Django staff and
+    administrators."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_staff", False)) or is_admin(user)

@@ -366,7 +366,9 @@ ACTION_LABELS = {
     "upload_started": "Upload started", "upload_finished": "Upload finished", "upload_refused": "Upload refused",
     "delivery_declared": "Delivery declared", "conformance_checked": "Conformance checked",
     "map_queued": "Map build queued", "map_rebuild_queued": "Map rebuild queued", "map_built": "Map built",
-    "map_failed": "Map build failed",
+    "map_started": "Map build started", "map_cancelled": "Map build cancelled",
+    "map_failed": "Map build failed", "schedule_refused": "Scheduling refused",
+    "reschedule_refused": "Reschedule refused", "file_downloaded": "File downloaded",
 }  # fmt: skip
 
 

@@ -16,12 +16,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.roles import is_operator
 from processing import services as jobs
 from processing.models import Job
 from processing.serializers import JobSerializer
 
 from . import services
-from .permissions import is_job_staff
 from .selectors import visible_jobs
 
 
@@ -29,7 +29,7 @@ class IsStaff(BasePermission):
     message = "Only staff may retry or cancel jobs."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        return is_job_staff(request.user)
+        return is_operator(request.user)
 
 
 class JobFilter(django_filters.FilterSet):

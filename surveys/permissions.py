@@ -28,13 +28,5 @@ def can_rebuild_map(user: Any, survey: Survey) -> bool:
     return can_deliver(user, survey) or role_of(user) in {Role.POLICY_OFFICER, Role.PROCUREMENT}
 
 
-def is_job_staff(user: Any) -> bool:
-    """Retry or cancel processing jobs, and read every job (also those of no survey): Django staff, superusers and
-    administrators."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_staff) or is_admin(user)
-
-
 def can_create_survey(user: Any) -> bool:
     return is_admin(user) or supplier_id_of(user) is not None

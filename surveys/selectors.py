@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from accounts.roles import (
     READ_ALL_SURVEYS_ROLES,
     is_admin,
+    is_operator,
     organisation_id_of,
     role_of,
     supplier_id_of,
@@ -16,7 +17,6 @@ from accounts.roles import (
 from processing.models import Job
 
 from .models import Asset, Site, Survey, Upload
-from .permissions import is_job_staff
 
 
 def visible_surveys(user: Any) -> QuerySet[Survey]:
@@ -131,10 +131,10 @@ def survey_jobs(*, survey: Survey) -> list[Job]:
 
 
 def visible_jobs(user: Any) -> QuerySet[Job]:
-    """Jobs of the surveys `user` may see; staff (see `permissions.is_job_staff`) also see jobs of no survey."""
+    """Jobs of the surveys `user` may see; staff (see `accounts.roles.is_operator`) also see jobs of no survey."""
     qs = Job.objects.select_related("survey")
     if user is None or not user.is_authenticated:
         return qs.none()
-    if is_job_staff(user):
+    if is_operator(user):
         return qs
     return qs.filter(survey__in=visible_surveys(user).values("id"))

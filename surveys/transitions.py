@@ -13,19 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from accounts.roles import Role, is_admin, organisation_id_of, role_of
+from accounts.roles import Role, is_admin, is_operator, organisation_id_of, role_of
 
 from .audit import survey_audit_record
 from .errors import SurveyError
 from .models import MapState, Survey, SurveyStatus
-from .permissions import can_deliver, is_job_staff
+from .permissions import can_deliver
 
 R, M = SurveyStatus, MapState
 
 #: Who takes an action: the contractor of the survey's supplier, the requesting service (through its request:
 #: booking's accept_delivery / return_delivery), the council's policy and procurement officers, or the system
 #: (no user: the job engine reporting on a map, or an operator's management command such as the demo loader).
-#: Job staff (`permissions.is_job_staff`) cancel jobs. Administrators may take every action a user takes.
+#: Job staff (`accounts.roles.is_operator`) cancel jobs. Administrators may take every action a user takes.
 CONTRACTOR, REQUESTER, OFFICER, SYSTEM, JOB_STAFF = "contractor", "requester", "officer", "system", "job_staff"
 REVIEW, MAP = "status", "map_state"
 DELIVERED_STATES = frozenset({R.DELIVERED, R.FLAGGED, R.ACCEPTED, R.RETURNED})
@@ -77,7 +77,7 @@ def _may_act(who: frozenset[str], survey: Survey, actor: Any) -> bool:
         return bool(who - {SYSTEM})
     if CONTRACTOR in who and can_deliver(actor, survey):
         return True
-    if JOB_STAFF in who and is_job_staff(actor):
+    if JOB_STAFF in who and is_operator(actor):
         return True
     if OFFICER in who and role_of(actor) in {Role.POLICY_OFFICER, Role.PROCUREMENT}:
         return True
