@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 
 class JobState(models.TextChoices):
@@ -23,11 +22,8 @@ FINAL_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
 class JobQuerySet(models.QuerySet):
-    def update(self, **fields):
-        # Jobs move by conditional updates (claims, heartbeats, progress), which skip auto_now: keep
-        # updated_at true to the last change anyway.
-        fields.setdefault("updated_at", timezone.now())
-        return super().update(**fields)
+    """Jobs move by conditional updates (claims, heartbeats, progress), which skip auto_now: the services
+    pass `updated_at=now` with each (the clock is the caller's, never read here)."""
 
 
 class Job(models.Model):

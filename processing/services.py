@@ -81,6 +81,7 @@ def job_claim(*, job_id: int, worker: str, now: datetime) -> bool:
         heartbeat_at=now,
         started_at=now,
         error="",
+        updated_at=now,
     )
     return changed == 1
 
@@ -100,7 +101,7 @@ def _owned(job: Job) -> Any:
 
 
 def job_heartbeat(*, job: Job, now: datetime) -> None:
-    if _owned(job).update(heartbeat_at=now) != 1:
+    if _owned(job).update(heartbeat_at=now, updated_at=now) != 1:
         raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
 
 
@@ -108,7 +109,7 @@ def job_report(
     *, job: Job, now: datetime, progress: int | None = None, stage: str | None = None, message: str = ""
 ) -> None:
     """Record progress (0-100), the current stage and a log line; raises JobLost if the claim is gone."""
-    fields: dict[str, Any] = {"heartbeat_at": now}
+    fields: dict[str, Any] = {"heartbeat_at": now, "updated_at": now}
     if progress is not None:
         fields["progress"] = max(0, min(100, int(progress)))
         job.progress = fields["progress"]
@@ -134,7 +135,7 @@ def _trim_log(job: Job) -> None:
 def job_stage_finished(*, job: Job, stage: str, now: datetime) -> None:
     if stage not in job.finished_stages:
         job.finished_stages = [*job.finished_stages, stage]
-    if _owned(job).update(finished_stages=job.finished_stages, heartbeat_at=now) != 1:
+    if _owned(job).update(finished_stages=job.finished_stages, heartbeat_at=now, updated_at=now) != 1:
         raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
 
 
@@ -145,7 +146,8 @@ def job_set_result(*, job: Job, result: dict) -> None:
 
 
 def job_succeed(*, job: Job, now: datetime) -> None:
-    if _owned(job).update(state=JobState.SUCCEEDED, progress=100, finished_at=now, heartbeat_at=now) != 1:
+    if _owned(job).update(state=JobState.SUCCEEDED, progress=100, finished_at=now, heartbeat_at=now,
+                          updated_at=now) != 1:
         raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
     job.state = JobState.SUCCEEDED
     _remove_work_dir(job.pk)
@@ -155,7 +157,8 @@ def job_fail(*, job: Job, error: str, now: datetime, retry: bool) -> str:
     """Fail this attempt: back to PENDING when `retry` and attempts remain, else FAILED. Returns the new state."""
     state = JobState.PENDING if retry and job.attempts < job.max_attempts else JobState.FAILED
     line = f"{now:%H:%M:%S} [{job.stage}] attempt {job.attempts} failed: {error}\n"
-    fields: dict[str, Any] = {"state": state, "error": error, "log": Concat(F("log"), Value(line))}
+    fields: dict[str, Any] = {"state": state, "error": error, "log": Concat(F("log"), Value(line)),
+                              "updated_at": now}
     if state == JobState.FAILED:
         fields["finished_at"] = now
     else:
@@ -175,7 +178,8 @@ def job_release(*, job: Job, now: datetime) -> None:
     """Give a job back (worker shutting down between stages): PENDING, this attempt not counted."""
     line = f"{now:%H:%M:%S} [{job.stage}] worker stopped; job returned to the queue\n"
     if _owned(job).update(
-        state=JobState.PENDING, claimed_by="", attempts=F("attempts") - 1, log=Concat(F("log"), Value(line))
+        state=JobState.PENDING, claimed_by="", attempts=F("attempts") - 1, log=Concat(F("log"), Value(line)),
+        updated_at=now,
     ) == 1:
         job_clean_partial(job_id=job.pk)
 
@@ -196,6 +200,7 @@ def jobs_reclaim_stale(*, now: datetime) -> list[int]:
             "state": JobState.FAILED if final else JobState.PENDING,
             "claimed_by": "",
             "log": Concat(F("log"), Value(line)),
+            "updated_at": now,
         }
         if final:
             fields.update(error=error, finished_at=now)
@@ -242,6 +247,7 @@ def job_retry(*, job: Job, now: datetime) -> Job:
         finished_at=None,
         progress=0,
         log=Concat(F("log"), Value(line)),
+        updated_at=now,
     )
     if changed != 1:
         raise JobError("the job changed meanwhile; reload and try again", "state")
@@ -256,7 +262,7 @@ def job_cancel(*, job: Job, now: datetime) -> Job:
         raise JobError(f"only pending or running jobs can be cancelled (this one is {job.state})", "state")
     line = f"{now:%H:%M:%S} cancelled by staff\n"
     changed = Job.objects.filter(id=job.pk, state=job.state).update(
-        state=JobState.CANCELLED, finished_at=now, log=Concat(F("log"), Value(line))
+        state=JobState.CANCELLED, finished_at=now, log=Concat(F("log"), Value(line)), updated_at=now
     )
     if changed != 1:
         raise JobError("the job changed meanwhile; reload and try again", "state")
