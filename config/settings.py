@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "policy",
     "surveys",
     "processing",
+    "inspection",
     "demo",
 ]
 

@@ -7,6 +7,7 @@ api_v1 = [
     path("", include("booking.api_urls")),
     path("", include("policy.api_urls")),
     path("", include("surveys.api_urls")),
+    path("", include("inspection.api_urls")),
 ]
 
 urlpatterns = [

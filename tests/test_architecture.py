@@ -11,7 +11,7 @@ import pytest
 from tests.architecture_rules import ORDER, file_cycles, order_violations
 
 ROOT = Path(__file__).resolve().parent.parent
-CORES = [ROOT / "policy" / "core", ROOT / "processing" / "core", ROOT / "booking" / "geometry.py"]
+CORES = [ROOT / "policy" / "core", ROOT / "processing" / "core", ROOT / "inspection" / "core", ROOT / "booking" / "geometry.py"]
 FORBIDDEN = ("django", "rest_framework", "config", "booking.models", "surveys", "celery")
 
 

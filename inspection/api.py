@@ -1,0 +1,123 @@
+"""API: a survey's annotations (list, create), one annotation (read, update, delete), the current schemas.
+Visibility follows the survey (`surveys.selectors.visible_surveys`): anything else is a 404."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from surveys.selectors import visible_surveys
+
+from . import selectors, services
+from .core.errors import InspectionError
+from .models import Annotation
+from .permissions import can_annotate
+from .serializers import AnnotationSerializer, InspectionSchemaSerializer
+
+CREATE_FIELDS = ("category", "severity", "extent", "risk_impact", "risk_probability", "note", "asset",
+                 "pixel_geometry", "geometry")
+
+
+def error_response(exc: InspectionError) -> Response:
+    return Response({exc.field: [exc.message], "detail": f"{exc.field}: {exc.message}"},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
+def _body(request: Request) -> dict | InspectionError:
+    if not isinstance(request.data, dict):
+        return InspectionError("body", "must be a JSON object")
+    return dict(request.data)
+
+
+def _serialize(annotations: list[Annotation], many: bool = True) -> list | dict:
+    footprints = {a.survey_id: selectors.photo_footprints(survey=a.survey) for a in annotations[:1]}
+    data = AnnotationSerializer(annotations, many=True, context={"footprints": footprints}).data
+    return list(data) if many else dict(data[0])
+
+
+class SurveyAnnotationsView(APIView):
+    """GET the survey's annotations; POST one (a photo mark: `asset` + `pixel_geometry`; a map mark:
+    `geometry` in WGS84), with `category`, `severity` (or `risk_impact` and `risk_probability`), `extent`,
+    `note`."""
+
+    permission_classes = [HasRole]
+
+    def _survey(self, request: Request, survey_id: int):
+        return get_object_or_404(visible_surveys(request.user), pk=survey_id)
+
+    def get(self, request: Request, survey_id: int) -> Response:
+        survey = self._survey(request, survey_id)
+        rows = list(selectors.survey_annotations(survey=survey))
+        for row in rows:
+            row.survey = survey
+        return Response(_serialize(rows) if rows else [])
+
+    def post(self, request: Request, survey_id: int) -> Response:
+        survey = self._survey(request, survey_id)
+        if not can_annotate(request.user, survey):
+            raise PermissionDenied("you may read this survey's annotations, not add to them")
+        body = _body(request)
+        if isinstance(body, InspectionError):
+            return error_response(body)
+        unknown = sorted(set(body) - set(CREATE_FIELDS))
+        if unknown:
+            return error_response(InspectionError(unknown[0], f"is not an annotation field ({', '.join(CREATE_FIELDS)})"))
+        if "category" not in body:
+            return error_response(InspectionError("category", "is required"))
+        try:
+            annotation = services.annotation_create(survey=survey, by=request.user, now=timezone.now(), **body)
+        except InspectionError as exc:
+            return error_response(exc)
+        return Response(_serialize([annotation], many=False), status=status.HTTP_201_CREATED)
+
+
+class AnnotationView(APIView):
+    """GET, PATCH (or PUT with the fields to change) and DELETE one annotation."""
+
+    permission_classes = [HasRole]
+
+    def _annotation(self, request: Request, pk: int) -> Annotation:
+        return get_object_or_404(selectors.visible_annotations(request.user), pk=pk)
+
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_serialize([self._annotation(request, pk)], many=False))
+
+    def patch(self, request: Request, pk: int) -> Response:
+        annotation = self._annotation(request, pk)
+        if not can_annotate(request.user, annotation.survey):
+            raise PermissionDenied("you may read this annotation, not change it")
+        body = _body(request)
+        if isinstance(body, InspectionError):
+            return error_response(body)
+        if not body:
+            return error_response(InspectionError("body", f"name the fields to change ({', '.join(services.EDITABLE)})"))
+        try:
+            annotation = services.annotation_update(annotation=annotation, by=request.user, now=timezone.now(),
+                                                    changes=body)
+        except InspectionError as exc:
+            return error_response(exc)
+        return Response(_serialize([annotation], many=False))
+
+    put = patch
+
+    def delete(self, request: Request, pk: int) -> Response:
+        annotation = self._annotation(request, pk)
+        if not can_annotate(request.user, annotation.survey):
+            raise PermissionDenied("you may read this annotation, not delete it")
+        services.annotation_delete(annotation=annotation, by=request.user, now=timezone.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SchemaListView(APIView):
+    """GET the current schema of every family (categories, severity scale with meanings, sources)."""
+
+    permission_classes = [HasRole]
+
+    def get(self, request: Request) -> Response:
+        return Response(InspectionSchemaSerializer(selectors.current_schemas(), many=True).data)
