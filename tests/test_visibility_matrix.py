@@ -45,6 +45,9 @@ from booking.models import (
 )
 from booking.money import estimate_cost
 from booking.views import ACTIONS
+from inspection import services as inspection
+from inspection.models import Annotation, AnnotationEvent
+from inspection.selectors import schema_for_survey
 from policy.models import PolicyCheck
 from processing import services as processing
 from processing.core.cog import to_cog
@@ -54,6 +57,7 @@ from surveys import services as surveys
 from surveys import uploads
 from surveys.models import Asset, Survey, Upload
 from tests.factories import GOOD_OPERATION, Cast, add_supplier, deliver_through_survey, make_cast
+from tests.inspection.helpers import valid_marking
 
 ROLES = ("outsider", "other_contractor", "planner", "anonymous")
 EVERYONE = frozenset({"outsider", "other_contractor", "planner"})
@@ -125,6 +129,9 @@ DETAIL_ROUTES: dict[str, Route] = {
     "asset-download": Route("asset"),
     "survey-orthophoto": Route("survey"),
     "surveys:survey-tile": Route("tile", ("get",)),
+    # annotations follow their survey; writing is for inspectors (inspection/permissions.py), planners read
+    "survey-annotations": Route("survey"),
+    "annotation-detail": Route("annotation"),
 }
 
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).
@@ -135,7 +142,7 @@ OTHER_ROUTES: dict[str, str | None] = {
     "policy-document": None, "policy-document-pdf": None, "lot-list": None, "framework-list": None,
     "flightrequest-list": "request", "order-list": "order", "flight-list": "flight",
     "supplier-list": "supplier", "policy-check-list": "check", "site-list": "site",
-    "survey-list": "survey", "job-list": "job",
+    "survey-list": "survey", "job-list": "job", "inspection-schemas": None,
     "booking:dashboard": None, "booking:request_list": None, "booking:request_create": None,
     "booking:spend": None, "booking:profile": None, "surveys:list": None,
 }
@@ -272,6 +279,12 @@ def world(db, cog, shared_data) -> World:
         survey=survey, owner=cast.contractor, filename="IMG_0001.JPG", size=1000, sha256="ab" * 32
     )
     job = processing.enqueue_job(kind="cog", survey=survey)
+    schema = schema_for_survey(survey=survey)
+    assert schema is not None
+    annotation = inspection.annotation_create(
+        survey=survey, by=cast.contractor, now=now, asset=asset,
+        pixel_geometry={"type": "Point", "coordinates": [10, 10]}, **valid_marking(schema.document),
+    )
     order = fr.orders.get()
     flight = fr.flights.get()
     checks = list(PolicyCheck.objects.filter(flight_request=fr))
@@ -291,6 +304,7 @@ def world(db, cog, shared_data) -> World:
         "site": [(survey.site, planner)],
         "upload": [(upload, nobody)],  # private to the contractor user who started it
         "job": [(job, planner)],
+        "annotation": [(annotation, planner)],
         "organisation": [(cast.organisation, nobody)],
         # A rival contractor has no business with another supplier's pilots (names, Flyer IDs) and aircraft.
         "supplier": [(cast.supplier, frozenset({"planner", "outsider"}))],
@@ -381,6 +395,8 @@ def snapshot() -> tuple:
         Asset.objects.count(),
         list(Upload.objects.order_by("pk").values_list("pk", "state", "offset")),
         list(Job.objects.order_by("pk").values_list("pk", "state", "attempts")),
+        list(Annotation.objects.order_by("pk").values_list("pk", "category", "severity", "note", "updated_at")),
+        AnnotationEvent.objects.count(),
     )
 
 
