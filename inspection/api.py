@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -51,6 +52,7 @@ class SurveyAnnotationsView(APIView):
     def _survey(self, request: Request, survey_id: int):
         return get_object_or_404(visible_surveys(request.user), pk=survey_id)
 
+    @extend_schema(responses=AnnotationSerializer(many=True))
     def get(self, request: Request, survey_id: int) -> Response:
         survey = self._survey(request, survey_id)
         rows = list(selectors.survey_annotations(survey=survey))
@@ -58,6 +60,7 @@ class SurveyAnnotationsView(APIView):
             row.survey = survey
         return Response(_serialize(rows) if rows else [])
 
+    @extend_schema(request=dict, responses={201: AnnotationSerializer})
     def post(self, request: Request, survey_id: int) -> Response:
         survey = self._survey(request, survey_id)
         if not can_annotate(request.user, survey):
@@ -85,9 +88,11 @@ class AnnotationView(APIView):
     def _annotation(self, request: Request, pk: int) -> Annotation:
         return get_object_or_404(selectors.visible_annotations(request.user), pk=pk)
 
+    @extend_schema(responses=AnnotationSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(_serialize([self._annotation(request, pk)], many=False))
 
+    @extend_schema(request=dict, responses=AnnotationSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         annotation = self._annotation(request, pk)
         if not can_annotate(request.user, annotation.survey):
@@ -104,8 +109,11 @@ class AnnotationView(APIView):
             return error_response(exc)
         return Response(_serialize([annotation], many=False))
 
-    put = patch
+    @extend_schema(request=dict, responses=AnnotationSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        return self.patch(request, pk)
 
+    @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         annotation = self._annotation(request, pk)
         if not can_annotate(request.user, annotation.survey):
@@ -119,5 +127,6 @@ class SchemaListView(APIView):
 
     permission_classes = [HasRole]
 
+    @extend_schema(responses=InspectionSchemaSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(InspectionSchemaSerializer(selectors.current_schemas(), many=True).data)

@@ -10,9 +10,7 @@ from django.db.models import QuerySet
 from surveys.models import Survey
 from surveys.selectors import visible_surveys
 
-from .core import geo
 from .core.errors import InspectionError
-from .core.geometry import anchor, map_vertices
 from .core.schema import Schema, parse_schema, select_schema
 from .models import Annotation, AnnotationKind, InspectionSchema
 
@@ -81,6 +79,10 @@ def photo_footprints(*, survey: Survey) -> dict[int, PhotoFootprint]:
 
 def ground_geometry(annotation: Annotation, footprints: dict[int, PhotoFootprint]) -> tuple[dict | None, str | None]:
     """The annotation's WGS84 geometry and how it was found ("map", "mosaic", "pose"; None: not placed)."""
+    # numpy and pyproj: loaded where a position is computed, not at start-up
+    from .core import geo
+    from .core.geometry import map_vertices
+
     if annotation.kind == AnnotationKind.MAP:
         return annotation.geometry, "map"
     fp = footprints.get(annotation.asset_id) if annotation.asset_id else None
@@ -101,6 +103,10 @@ def ground_geometry(annotation: Annotation, footprints: dict[int, PhotoFootprint
 def location(annotation: Annotation, footprints: dict[int, PhotoFootprint]) -> dict | None:
     """Where the defect is: lat/lon of its anchor, British National Grid easting/northing and reference (None
     outside Great Britain), the ground geometry and its basis; None when it cannot be placed."""
+    # numpy, pyproj, shapely: loaded where a position is computed, not at start-up
+    from .core import geo
+    from .core.geometry import anchor
+
     geometry, basis = ground_geometry(annotation, footprints)
     if geometry is None:
         return None

@@ -14,7 +14,6 @@ from surveys.models import Asset, Survey
 
 from .core.defaults import DEFAULT_SCHEMAS
 from .core.errors import InspectionError
-from .core.geometry import check_map_geometry, check_pixel_geometry
 from .core.schema import check_marking, parse_schema
 from .models import Annotation, AnnotationEvent, AnnotationKind, InspectionSchema
 from .permissions import can_annotate
@@ -104,6 +103,9 @@ def _dimensions(asset: Asset) -> tuple[int, int]:
 
 def _validated(survey: Survey, fields: dict[str, Any]) -> dict[str, Any]:
     """The model fields of an annotation from its input, checked against the survey's current schema."""
+    # shapely: loaded where it is used, not at start-up
+    from .core.geometry import check_map_geometry, check_pixel_geometry
+
     schema_row = schema_for_survey(survey=survey)
     if schema_row is None:
         raise InspectionError("survey", "no inspection schema applies to this survey")
