@@ -123,3 +123,16 @@ def location(annotation: Annotation, footprints: dict[int, PhotoFootprint]) -> d
 
 def survey_annotations(*, survey: Survey) -> QuerySet[Annotation]:
     return survey.annotations.select_related("asset", "schema", "author").order_by("created_at", "id")
+
+
+def annotation_records(*, survey: Survey) -> list[dict[str, Any]]:
+    """The survey's annotations as export records (inspection.core.formats)."""
+    footprints = photo_footprints(survey=survey)
+    records = []
+    for a in survey_annotations(survey=survey):
+        loc = location(a, footprints) or {}
+        records.append({"id": a.pk, "kind": a.kind, "photo": a.asset.original_name if a.asset_id else None,
+                        "pixel_geometry": a.pixel_geometry, "geometry": loc.get("geometry"),
+                        "category": a.category, "severity": a.severity, "extent": a.extent, "note": a.note,
+                        **{k: loc.get(k) for k in ("lat", "lon", "easting", "northing", "bng")}})
+    return records

@@ -185,3 +185,39 @@ def annotation_delete(*, annotation: Annotation, by: Any, now: datetime) -> None
     with transaction.atomic():
         _record(annotation, "deleted", by=by, now=now, before=snapshot(annotation), after=None)
         annotation.delete()
+
+
+def annotations_import(*, survey: Survey, by: Any, now: datetime, document: Any) -> list[Annotation]:
+    """Create the annotations of a GeoJSON or COCO document (detected from the content). A file with any
+    problem (a photo not in the survey, an unknown category, a severity outside the scale, geometry outside the
+    photo, ...) is refused whole with every problem listed (`FormatError.problems`), and nothing is created."""
+    from .core.formats import FormatError, detect, parse_coco, parse_geojson
+
+    _check_writer(by, survey)
+    drafts = parse_geojson(document) if detect(document) == "geojson" else parse_coco(document)
+    photos = {a.original_name: a.pk for a in survey.assets.filter(kind__in=PHOTO_KINDS)}
+    problems, rows = [], []
+    for d in drafts:
+        fields: dict[str, Any] = {"category": d.category, "severity": d.severity, "extent": d.extent,
+                                  "note": d.note}
+        if d.photo is not None:
+            if d.photo not in photos:
+                problems.append(f"{d.where}.photo: {d.photo!r} is not a photo of this survey")
+                continue
+            fields.update(asset=photos[d.photo], pixel_geometry=d.pixel_geometry)
+        else:
+            fields.update(geometry=d.geometry)
+        try:
+            rows.append(_validated(survey, fields))
+        except InspectionError as exc:
+            problems.append(f"{d.where}.{exc.field}: {exc.message}")
+    if problems:
+        raise FormatError(problems)
+    made = []
+    with transaction.atomic():
+        for values in rows:
+            annotation = Annotation.objects.create(survey=survey, author=by if getattr(by, "pk", None) else None,
+                                                   created_at=now, updated_at=now, **values)
+            _record(annotation, "created", by=by, now=now, before=None, after=snapshot(annotation))
+            made.append(annotation)
+    return made

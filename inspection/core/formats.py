@@ -1,0 +1,171 @@
+"""Annotation exchange formats: GeoJSON (WGS84 positions with properties), CSV (one row a defect, with
+eastings/northings) and COCO JSON (photo annotations). Pure: records in, documents out, and back to drafts.
+
+A record (export) is a dict with `id`, `kind` ("photo" / "map"), `photo` (the photo's original name or None),
+`pixel_geometry`, `geometry` (WGS84 ground geometry or None), `category`, `severity`, `extent`, `note`, `lat`,
+`lon`, `easting`, `northing`, `bng`. A draft (import) is what `inspection.services.annotation_create` takes,
+plus `photo` (a name) instead of an asset id. Parsing collects every problem it finds: `FormatError.problems`."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InspectionError
+
+CSV_COLUMNS = ("id", "kind", "photo", "category", "severity", "extent", "note", "lat", "lon", "easting",
+               "northing", "bng")
+
+
+@dataclass
+class Draft:
+    category: Any
+    severity: Any
+    extent: Any
+    note: Any
+    photo: str | None = None
+    pixel_geometry: Any = None
+    geometry: Any = None
+    where: str = ""  # where in the file, for error messages
+
+
+class FormatError(InspectionError):
+    """A refused file, with every problem found in it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("file", "; ".join(problems))
+        self.problems = problems
+
+
+def to_geojson(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    features = []
+    for r in records:
+        props = {k: r.get(k) for k in ("id", "kind", "photo", "pixel_geometry", "category", "severity", "extent",
+                                       "note", "lat", "lon", "easting", "northing", "bng")}
+        features.append({"type": "Feature", "geometry": r.get("geometry"), "properties": props})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def to_csv(records: Sequence[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        writer.writerow(["" if r.get(c) is None else r.get(c) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _bbox(geometry: dict[str, Any]) -> list[float]:
+    kind, coords = geometry["type"], geometry["coordinates"]
+    points = [coords] if kind == "Point" else coords if kind == "LineString" else [p for ring in coords for p in ring]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return [min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)]
+
+
+def to_coco(records: Sequence[dict[str, Any]], photos: Sequence[dict[str, Any]],
+            categories: Sequence[str]) -> dict[str, Any]:
+    """COCO for the photo annotations: `photos` are {"file_name", "width", "height"}; `categories` the schema's
+    category codes (by name). `attributes` hold severity, extent, note and the exact pixel geometry."""
+    images = [{"id": n + 1, "file_name": p["file_name"], "width": p["width"], "height": p["height"]}
+              for n, p in enumerate(photos)]
+    image_ids = {p["file_name"]: n + 1 for n, p in enumerate(photos)}
+    cats = [{"id": n + 1, "name": c} for n, c in enumerate(categories)]
+    cat_ids = {c: n + 1 for n, c in enumerate(categories)}
+    annotations: list[dict[str, Any]] = []
+    for r in records:
+        if r.get("kind") != "photo" or r.get("photo") not in image_ids:
+            continue
+        geom = r["pixel_geometry"]
+        x, y, w, h = _bbox(geom)
+        seg = [[v for p in geom["coordinates"][0][:-1] for v in p]] if geom["type"] == "Polygon" else []
+        annotations.append({"id": len(annotations) + 1, "image_id": image_ids[r["photo"]],
+                            "category_id": cat_ids.get(r["category"], 0), "bbox": [x, y, w, h],
+                            "area": w * h, "segmentation": seg, "iscrowd": 0,
+                            "attributes": {"severity": r.get("severity"), "extent": r.get("extent") or None,
+                                           "note": r.get("note") or "", "geometry": geom}})
+    return {"images": images, "categories": cats, "annotations": annotations}
+
+
+def detect(document: Any) -> str:
+    """"geojson" or "coco", from the content."""
+    if isinstance(document, dict) and document.get("type") == "FeatureCollection":
+        return "geojson"
+    if isinstance(document, dict) and isinstance(document.get("annotations"), list) and "images" in document:
+        return "coco"
+    raise FormatError(["the file is neither a GeoJSON FeatureCollection nor COCO JSON (images, annotations)"])
+
+
+def parse_geojson(document: Any) -> list[Draft]:
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list):
+        raise FormatError(["features: must be a list"])
+    drafts: list[Draft] = []
+    problems: list[str] = []
+    for n, f in enumerate(features):
+        where = f"features[{n}]"
+        props = f.get("properties") if isinstance(f, dict) else None
+        if not isinstance(props, dict):
+            problems.append(f"{where}: a Feature needs its properties")
+            continue
+        photo = props.get("photo")
+        if photo is not None and not isinstance(photo, str):
+            problems.append(f"{where}.properties.photo: must be the photo's file name")
+            continue
+        if photo:
+            drafts.append(Draft(props.get("category"), props.get("severity"), props.get("extent"),
+                                props.get("note"), photo=photo, pixel_geometry=props.get("pixel_geometry"),
+                                where=where))
+        else:
+            drafts.append(Draft(props.get("category"), props.get("severity"), props.get("extent"),
+                                props.get("note"), geometry=f.get("geometry"), where=where))
+    if problems:
+        raise FormatError(problems)
+    return drafts
+
+
+def parse_coco(document: Any) -> list[Draft]:
+    images = document.get("images") if isinstance(document, dict) else None
+    cats = document.get("categories") if isinstance(document, dict) else None
+    anns = document.get("annotations") if isinstance(document, dict) else None
+    if not (isinstance(images, list) and isinstance(cats, list) and isinstance(anns, list)):
+        raise FormatError(["images, categories and annotations must be lists"])
+    names = {i.get("id"): i.get("file_name") for i in images if isinstance(i, dict)}
+    cat_names = {c.get("id"): c.get("name") for c in cats if isinstance(c, dict)}
+    drafts: list[Draft] = []
+    problems: list[str] = []
+    for n, a in enumerate(anns):
+        where = f"annotations[{n}]"
+        if not isinstance(a, dict):
+            problems.append(f"{where}: must be an object")
+            continue
+        photo = names.get(a.get("image_id"))
+        if not isinstance(photo, str):
+            problems.append(f"{where}.image_id: names no image of the file")
+            continue
+        category = cat_names.get(a.get("category_id"))
+        if category is None:
+            problems.append(f"{where}.category_id: names no category of the file")
+            continue
+        raw_attrs = a.get("attributes")
+        attrs: dict[str, Any] = raw_attrs if isinstance(raw_attrs, dict) else {}
+        geometry = attrs.get("geometry")
+        if geometry is None:
+            seg, bbox = a.get("segmentation"), a.get("bbox")
+            if isinstance(seg, list) and seg and isinstance(seg[0], list) and len(seg[0]) >= 6:
+                ring = [list(p) for p in zip(seg[0][::2], seg[0][1::2], strict=False)]
+                geometry = {"type": "Polygon", "coordinates": [ring + ring[:1]]}
+            elif isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox):
+                x, y, w, h = bbox
+                geometry = {"type": "Polygon", "coordinates": [[[x, y], [x + w, y], [x + w, y + h], [x, y + h],
+                                                                [x, y]]]}
+            else:
+                problems.append(f"{where}: needs a bbox or a segmentation")
+                continue
+        drafts.append(Draft(category, attrs.get("severity"), attrs.get("extent"), attrs.get("note"), photo=photo,
+                            pixel_geometry=geometry, where=where))
+    if problems:
+        raise FormatError(problems)
+    return drafts
