@@ -205,3 +205,21 @@ def test_edits_and_deletions_are_audited(client, cast, photo_survey) -> None:
     assert events[2][2] is None and events[2][1]["note"] == "looked again: superficial"
     actions = set(AuditEvent.objects.filter(action__startswith="annotation").values_list("action", flat=True))
     assert actions == {"annotation_created", "annotation_updated", "annotation_deleted"}
+
+
+def test_an_administrator_publishes_a_version_in_the_admin_and_a_bad_one_is_a_form_error(client, cast) -> None:
+    import json
+
+    from inspection.core.defaults import COASTAL
+
+    client.force_login(cast.admin)
+    url = "/admin/inspection/inspectionschema/add/"
+    bad = {**COASTAL, "severity": {**COASTAL["severity"], "levels": []}}
+    got = client.post(url, {"family": "coastal", "number": 2, "document": json.dumps(bad),
+                            "change_note": "try", "is_active": "on"})
+    assert got.status_code == 200 and b"severity.levels: must be a non-empty list" in got.content
+    got = client.post(url, {"family": "coastal", "number": 2, "document": json.dumps(COASTAL),
+                            "change_note": "same again", "is_active": "on"})
+    assert got.status_code == 302
+    assert {s.family: s.number for s in current_schemas()}["coastal"] == 2
+    assert InspectionSchema.objects.get(family="coastal", number=2).created_by == cast.admin
