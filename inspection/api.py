@@ -3,9 +3,13 @@ Visibility follows the survey (`surveys.selectors.visible_surveys`): anything el
 
 from __future__ import annotations
 
+import json
+
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -130,3 +134,39 @@ class SchemaListView(APIView):
     @extend_schema(responses=InspectionSchemaSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(InspectionSchemaSerializer(selectors.current_schemas(), many=True).data)
+
+
+EXPORT_TYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8", "coco": "application/json"}
+
+
+class SurveyAnnotationsExportView(APIView):
+    """GET the survey's annotations as a file: `?type=geojson|csv|coco` (docs/inspection.md; not `format`, which
+    DRF keeps for choosing its renderer)."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(parameters=[OpenApiParameter("type", str, enum=list(EXPORT_TYPES), required=True)],
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, survey_id: int) -> Response | HttpResponse:
+        from .core.formats import to_coco, to_csv, to_geojson
+        from .core.schema import parse_schema
+
+        survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
+        kind = request.query_params.get("type", "")
+        if kind not in EXPORT_TYPES:
+            return error_response(InspectionError("type", f"must be one of {', '.join(EXPORT_TYPES)}"))
+        records = selectors.annotation_records(survey=survey)
+        if kind == "geojson":
+            body = json.dumps(to_geojson(records))
+        elif kind == "csv":
+            body = to_csv(records)
+        else:
+            schema = selectors.schema_for_survey(survey=survey)
+            categories = [c.code for c in parse_schema(schema.document).categories] if schema else []
+            photos = [{"file_name": a.original_name, "width": a.metadata.get("width"),
+                       "height": a.metadata.get("height")} for a in selectors.survey_photos(survey=survey)]
+            body = json.dumps(to_coco(records, photos, categories))
+        response = HttpResponse(body, content_type=EXPORT_TYPES[kind])
+        extension = "json" if kind == "coco" else kind
+        response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-annotations.{extension}"'
+        return response

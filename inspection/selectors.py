@@ -136,3 +136,7 @@ def annotation_records(*, survey: Survey) -> list[dict[str, Any]]:
                         "category": a.category, "severity": a.severity, "extent": a.extent, "note": a.note,
                         **{k: loc.get(k) for k in ("lat", "lon", "easting", "northing", "bng")}})
     return records
+
+
+def survey_photos(*, survey: Survey) -> QuerySet[Any]:
+    return survey.assets.filter(kind__in=("photo", "thermal_photo")).order_by("original_name", "id")

@@ -132,6 +132,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     # annotations follow their survey; writing is for inspectors (inspection/permissions.py), planners read
     "survey-annotations": Route("survey"),
     "annotation-detail": Route("annotation"),
+    "survey-annotations-export": Route("survey", query="?type=geojson"),
 }
 
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).

@@ -177,3 +177,29 @@ def test_a_bad_file_is_refused_whole_with_every_problem(two_surveys, tmp_path) -
         path.write_text(json.dumps({"type": "FeatureCollection", "features": [good]}))
         call_command("import_annotations", survey.pk, str(path), "--by", "planner")
     assert not Annotation.objects.exists()
+
+
+def test_the_api_exports_what_the_reader_may_see(two_surveys) -> None:
+    from django.test import Client
+    from django.utils import timezone
+
+    from inspection.services import annotation_create
+
+    cast, (survey, _) = two_surveys
+    marking = valid_marking(schema_for_survey(survey=survey).document)
+    annotation_create(survey=survey, by=cast.contractor, now=timezone.now(), asset=survey.assets.first(),
+                      note="gutter", pixel_geometry={"type": "Point", "coordinates": [3, 4]}, **marking)
+    client = Client()
+    client.force_login(cast.planner)
+    url = f"/api/v1/surveys/{survey.pk}/annotations/export"
+    got = client.get(url + "?type=geojson")
+    assert got.status_code == 200 and got["Content-Type"] == "application/geo+json"
+    assert json.loads(got.content)["features"][0]["properties"]["note"] == "gutter"
+    coco = json.loads(client.get(url + "?type=coco").content)
+    assert coco["annotations"][0]["attributes"]["note"] == "gutter"
+    assert {i["file_name"] for i in coco["images"]} == set(PHOTOS)
+    assert b"gutter" in client.get(url + "?type=csv").content
+    bad = client.get(url + "?type=shp")
+    assert bad.status_code == 400 and "type" in bad.json()
+    client.force_login(cast.outsider)
+    assert client.get(url + "?type=geojson").status_code == 404

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from inspection.core.formats import to_coco, to_csv, to_geojson
 from inspection.core.schema import parse_schema
-from inspection.selectors import annotation_records, schema_for_survey
+from inspection.selectors import annotation_records, schema_for_survey, survey_photos
 from surveys.models import Survey
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             cats = [c.code for c in parse_schema(schema.document).categories] if schema else []
             photos = [{"file_name": a.original_name, "width": a.metadata.get("width"),
                        "height": a.metadata.get("height")}
-                      for a in survey.assets.filter(kind__in=("photo", "thermal_photo"))]
+                      for a in survey_photos(survey=survey)]
             text = json.dumps(to_coco(records, photos, cats), indent=1)
         out.write_text(text)
         self.stdout.write(f"{len(records)} annotations written to {out}")
