@@ -46,7 +46,7 @@ test: install browser
 
 lint: install
 	.venv/bin/ruff check .
-	.venv/bin/mypy policy/core processing/core
+	.venv/bin/mypy policy/core processing/core inspection/core
 
 bench: install
 	$(PY) -m bench.policy
