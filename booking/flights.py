@@ -154,6 +154,19 @@ def _record_refusal(
     )
 
 
+def _on_the_record(write: Any, *, action: str, **kwargs: Any) -> Flight:
+    """Run a scheduling write; when it is refused, record the attempt (after its rollback) and re-raise."""
+    try:
+        return write(**kwargs)
+    except BookingError as exc:
+        _record_refusal(
+            exc=exc, flight_request=kwargs["flight_request"], actor=kwargs["actor"], now=kwargs["now"],
+            action=action, attempt=_attempt(kwargs["scheduled_start"], kwargs["scheduled_end"],
+                                            kwargs.get("pilot"), kwargs.get("aircraft")),
+        )  # fmt: skip
+        raise
+
+
 def _attempt(scheduled_start: Any, scheduled_end: Any, pilot: Any, aircraft: Any) -> dict:
     def iso(value: Any) -> Any:
         return value.isoformat() if isinstance(value, datetime) else str(value)
@@ -180,17 +193,11 @@ def flight_schedule(
     """Schedule the flight with a named pilot and aircraft of the supplier inside the approved window
     and re-run the whole policy check on the slot (stage "scheduling"); a blocked outcome or a slot
     outside the window refuses the schedule, changes nothing and is recorded as a refused attempt."""
-    try:
-        return _schedule(
-            actor=actor, flight_request=flight_request, now=now, scheduled_start=scheduled_start,
-            scheduled_end=scheduled_end, pilot=pilot, aircraft=aircraft, operation=operation,
-        )  # fmt: skip
-    except BookingError as exc:
-        _record_refusal(
-            exc=exc, flight_request=flight_request, actor=actor, now=now, action="schedule",
-            attempt=_attempt(scheduled_start, scheduled_end, pilot, aircraft),
-        )  # fmt: skip
-        raise
+    return _on_the_record(
+        _schedule, action="schedule", actor=actor, flight_request=flight_request, now=now,
+        scheduled_start=scheduled_start, scheduled_end=scheduled_end, pilot=pilot, aircraft=aircraft,
+        operation=operation,
+    )  # fmt: skip
 
 
 def _schedule(
@@ -288,18 +295,11 @@ def flight_reschedule(
     """Move a scheduled flight (e.g. for weather): the old flight is cancelled with the reason and a
     new one is checked again, on its own slot, at the scheduling stage; what no earlier sign-off
     covers awaits a fresh one. Refusals are recorded as for scheduling."""
-    try:
-        return _reschedule(
-            actor=actor, flight_request=flight_request, now=now, scheduled_start=scheduled_start,
-            scheduled_end=scheduled_end, reason=reason, pilot=pilot, aircraft=aircraft,
-            operation=operation,
-        )  # fmt: skip
-    except BookingError as exc:
-        _record_refusal(
-            exc=exc, flight_request=flight_request, actor=actor, now=now, action="reschedule",
-            attempt=_attempt(scheduled_start, scheduled_end, pilot, aircraft),
-        )  # fmt: skip
-        raise
+    return _on_the_record(
+        _reschedule, action="reschedule", actor=actor, flight_request=flight_request, now=now,
+        scheduled_start=scheduled_start, scheduled_end=scheduled_end, reason=reason, pilot=pilot,
+        aircraft=aircraft, operation=operation,
+    )  # fmt: skip
 
 
 def _reschedule(

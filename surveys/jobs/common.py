@@ -8,6 +8,7 @@ overwrites its own earlier upload instead of adding a second file; the survey sw
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +24,8 @@ from processing.stages import Progress, StageContext
 
 from .. import services
 
+log = logging.getLogger(__name__)
+
 ORTHOPHOTO_NAME = "surveys/orthophotos/survey-{survey}-job-{job}.tif"
 
 
@@ -34,7 +37,8 @@ def copy_from_storage(name: str, target: Path, progress: Progress | None = None)
         os.link(default_storage.path(name), target)
         return
     except (NotImplementedError, OSError):
-        pass
+        # No local path (S3 storage raises NotImplementedError) or no link across file systems: copy below.
+        log.debug("copying %s from storage (no hard link possible)", name)
     with default_storage.open(name, "rb") as src, open(target, "wb") as dst:
         shutil.copyfileobj(src, dst, length=4 * 1024 * 1024)
 
