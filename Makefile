@@ -20,12 +20,16 @@ node_modules/.installed: package.json
 
 install: .venv/.installed node_modules/.installed
 
-# Debian's Chromium for the browser tests (test tools cannot download their own browser here).
+# Debian's tools the tests use as independent clients: Chromium for the browser tests (test tools
+# cannot download their own browser here), pdftoppm/pdftotext for the PDF reports, gdalinfo for WMTS.
+SYSTEM_TOOLS := chromium:chromium pdftoppm:poppler-utils gdalinfo:gdal-bin
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian's$$missing for the tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; fi
 
 demo: install
 	$(PY) manage.py migrate --noinput

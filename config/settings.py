@@ -17,6 +17,12 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
+# The map background: a tile URL template (the council's own tile server, or OS Maps API with its
+# key), or "none" for no background. Pages never load anything from another host unless set here.
+BASEMAP_URL = env_str("BASEMAP_URL", "none")
+BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
+BASEMAP_MAX_ZOOM = env_int("BASEMAP_MAX_ZOOM", 19)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -35,6 +41,8 @@ INSTALLED_APPS = [
     "surveys",
     "processing",
     "inspection",
+    "detection",
+    "viewer",
     "demo",
 ]
 

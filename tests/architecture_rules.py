@@ -13,7 +13,10 @@ from pathlib import Path
 
 #: The apps in dependency order: each may import only those before it. `processing` (the job engine,
 #: tile rendering, imagery adapters) imports no other app; `demo` (demo data) may use them all.
-ORDER = ("processing", "notify", "accounts", "policy", "booking", "surveys", "inspection", "demo")
+ORDER = (
+    "processing", "notify", "accounts", "policy", "booking", "surveys", "inspection", "detection",
+    "viewer", "demo",
+)
 #: Pure cores: they import nothing of any app but their own core package.
 CORES = ("policy/core", "processing/core", "inspection/core")
 

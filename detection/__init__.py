@@ -1,0 +1,1 @@
+"""Defect candidates proposed by the detectors in processing.core.detection, reviewed by inspectors."""

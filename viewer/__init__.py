@@ -1,0 +1,1 @@
+"""The site viewer for planners and committees, and read-only share links."""
