@@ -54,6 +54,8 @@ class Annotation(models.Model):
     risk_impact = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_probability = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(blank=True)
+    source = models.CharField(max_length=80, blank=True,
+                              help_text="The detector that proposed it (e.g. crack-ridge v1); blank when drawn by a person")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
