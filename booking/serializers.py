@@ -46,7 +46,7 @@ class FlightSerializer(serializers.ModelSerializer):
     aircraft = serializers.CharField(source="aircraft.name", read_only=True)
     awaits_signoff = serializers.BooleanField(read_only=True)
     signed_off_by = serializers.CharField(
-        source="signed_off_by.username", read_only=True, default=None
+        source="signed_off_by.username", read_only=True, default=None, allow_null=True
     )
 
     class Meta:

@@ -146,7 +146,7 @@ class SurveyAnnotationsExportView(APIView):
     permission_classes = [HasRole]
 
     @extend_schema(parameters=[OpenApiParameter("type", str, enum=list(EXPORT_TYPES), required=True)],
-                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+                   responses={(200, media.split(";")[0]): OpenApiTypes.BINARY for media in EXPORT_TYPES.values()})
     def get(self, request: Request, survey_id: int) -> Response | HttpResponse:
         from .core.formats import to_coco, to_csv, to_geojson
         from .core.schema import parse_schema
