@@ -99,3 +99,42 @@ class AnnotationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"annotation {self.annotation_id} {self.action}"
+
+
+def _report_path(instance: InspectionReport, filename: str) -> str:
+    return f"inspection/reports/survey-{instance.survey_id}/v{instance.number}-{filename}"
+
+
+class InspectionReport(models.Model):
+    """One version of a survey's inspection report: the same content as JSON, HTML and PDF, made by the
+    `inspection_report` job from the annotations whose fingerprint it keeps. A new version is made only when the
+    annotations changed; earlier versions stay. Signing off freezes a version (its files never change again)."""
+
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="inspection_reports")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    fingerprint = models.CharField(max_length=64, help_text="sha256 of the annotations the report was made from")
+    defect_count = models.PositiveIntegerField(default=0)
+    document = models.JSONField(help_text="The report document (inspection.core.report)")
+    json_file = models.FileField(upload_to=_report_path, max_length=300)
+    html_file = models.FileField(upload_to=_report_path, max_length=300)
+    pdf_file = models.FileField(upload_to=_report_path, max_length=300)
+    job = models.ForeignKey("processing.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="inspection_report_unique_version"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="inspection_report_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"report v{self.number} of survey {self.survey_id}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_off_at is not None

@@ -140,3 +140,122 @@ def annotation_records(*, survey: Survey) -> list[dict[str, Any]]:
 
 def survey_photos(*, survey: Survey) -> QuerySet[Any]:
     return survey.assets.filter(kind__in=("photo", "thermal_photo")).order_by("original_name", "id")
+
+
+# --- inspection reports -------------------------------------------------------------------------------------
+
+def annotations_fingerprint(*, survey: Survey) -> str:
+    """sha256 over what the report shows of every annotation (a new report version is made when it changes)."""
+    import hashlib
+    import json
+
+    rows = [[a.pk, a.kind, a.asset_id, a.pixel_geometry, a.geometry, a.schema_id, a.category, a.severity, a.extent,
+             a.note, a.source, a.author_id, a.updated_at.isoformat()]
+            for a in survey.annotations.order_by("id")]
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _survey_date(survey: Survey) -> str | None:
+    when = (survey.flight.scheduled_start if survey.flight_id and survey.flight else None) or survey.delivered_at
+    return when.date().isoformat() if when else None
+
+
+def _facts(survey: Survey, schema_row: InspectionSchema | None) -> Any:
+    from .core.report import SurveyFacts
+
+    fr = survey.flight_request
+    org = fr.organisation if fr is not None else survey.site.organisation
+    check = fr.policy_checks.select_related("policy_version").order_by("-created_at", "-id").first() if fr else None
+    pilot = survey.flight.pilot if survey.flight_id and survey.flight else None
+    conformance = survey.conformance if isinstance(survey.conformance, dict) else {}
+    findings = tuple(f"{c.get('name')}: {c.get('message')}" for c in conformance.get("checks") or []
+                     if isinstance(c, dict) and c.get("status") == "fail")
+    schema = parse_schema(schema_row.document) if schema_row else None
+    return SurveyFacts(
+        survey_id=survey.pk, site=survey.site.name, survey_date=_survey_date(survey),
+        requesting_service=org.name if org else None, request_reference=fr.reference if fr else None,
+        purpose=fr.get_purpose_display() if fr else None,
+        contractor=survey.supplier.name if survey.supplier_id else None,
+        pilot=f"{pilot.name} (Flyer ID {pilot.flyer_id})" if pilot else None,
+        policy_reference=(f"{fr.reference} policy check {check.pk} ({check.get_stage_display().lower()}): "
+                          f"{check.get_outcome_display().lower()}") if check else None,
+        policy_version=check.policy_version.number if check else None,
+        conformance=None if survey.conformance_passed is None else
+        ("passed" if survey.conformance_passed else "failed"),
+        conformance_findings=findings,
+        schema_family=schema.family if schema else "", schema_title=schema.title if schema else "",
+        schema_version=schema_row.number if schema_row else 0, schema_source=schema.source if schema else "",
+        severity_scale=schema.severity.name if schema else "",
+        severity_levels=tuple((lv.code, lv.label, lv.meaning, lv.rank) for lv in schema.severity.levels)
+        if schema else ())
+
+
+def _defect(a: Annotation, loc: dict | None, schemas: dict[int, Schema]) -> Any:
+    from .core.report import Defect
+
+    schema = schemas.setdefault(a.schema_id, parse_schema(a.schema.document))
+    level = schema.severity.get(a.severity)
+    category = schema.category(a.category)
+    extent = schema.extent.get(a.extent) if schema.extent and a.extent else None
+    loc = loc or {}
+    return Defect(
+        annotation_id=a.pk, kind=a.kind, category=a.category, category_label=category.label if category else a.category,
+        severity=a.severity, severity_label=level.label if level else a.severity,
+        severity_meaning=level.meaning if level else "", severity_rank=level.rank if level else 0,
+        extent=a.extent, extent_meaning=f"{extent.label}: {extent.meaning}" if extent else "", note=a.note,
+        photo=a.asset.original_name if a.asset_id else None, pixel_geometry=a.pixel_geometry,
+        lat=loc.get("lat"), lon=loc.get("lon"), easting=loc.get("easting"), northing=loc.get("northing"),
+        bng=loc.get("bng"), basis=loc.get("basis"), author=a.author.get_username() if a.author_id else None,
+        source=a.source, recorded_at=a.created_at.isoformat())
+
+
+def previous_survey(*, survey: Survey) -> Survey | None:
+    """The latest earlier survey of the same site that has annotations."""
+    earlier = (Survey.objects.filter(site_id=survey.site_id, created_at__lt=survey.created_at)
+               .exclude(pk=survey.pk).filter(annotations__isnull=False).distinct().order_by("-created_at", "-id"))
+    return earlier.first()
+
+
+@dataclass
+class ReportInputs:
+    """What `inspection.core.report.build_report` and the figures need, read from the database."""
+
+    facts: Any
+    defects: list[Any]
+    previous: Any
+    ground: dict[int, dict | None]  # annotation id -> WGS84 ground geometry (for the insets)
+    photos: dict[int, Any]  # annotation id -> its photo Asset
+
+
+def report_inputs(*, survey: Survey) -> ReportInputs:
+    from .core.report import EarlierDefect, PreviousSurvey
+
+    schema_row = schema_for_survey(survey=survey)
+    schemas: dict[int, Schema] = {}
+    footprints = photo_footprints(survey=survey)
+    defects, ground, photos = [], {}, {}
+    for a in survey_annotations(survey=survey):
+        loc = location(a, footprints)
+        defects.append(_defect(a, loc, schemas))
+        ground[a.pk] = loc.get("geometry") if loc else None
+        if a.asset_id:
+            photos[a.pk] = a.asset
+    previous = None
+    before = previous_survey(survey=survey)
+    if before is not None:
+        prints = photo_footprints(survey=before)
+        earlier = []
+        for a in survey_annotations(survey=before):
+            d = _defect(a, location(a, prints), schemas)
+            earlier.append(EarlierDefect(annotation_id=a.pk, category=a.category, severity=a.severity,
+                                         severity_rank=d.severity_rank, lat=d.lat, lon=d.lon, bng=d.bng))
+        previous = PreviousSurvey(survey_id=before.pk, survey_date=_survey_date(before), defects=tuple(earlier))
+    return ReportInputs(_facts(survey, schema_row), defects, previous, ground, photos)
+
+
+def visible_reports(user: Any) -> QuerySet[Any]:
+    """The report versions of the surveys `user` may see (the same as their annotations)."""
+    from .models import InspectionReport
+
+    return (InspectionReport.objects.select_related("survey", "created_by", "signed_off_by")
+            .filter(survey__in=visible_surveys(user).values("id")))
