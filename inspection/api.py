@@ -170,3 +170,94 @@ class SurveyAnnotationsExportView(APIView):
         extension = "json" if kind == "coco" else kind
         response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}-annotations.{extension}"'
         return response
+
+
+# --- inspection reports -------------------------------------------------------------------------------------
+
+def _reports_payload(reports: list) -> list:
+    from django.db.models import Max
+
+    from .models import InspectionReport
+    from .serializers import InspectionReportSerializer
+
+    latest = dict(InspectionReport.objects.filter(survey_id__in={r.survey_id for r in reports})
+                  .values("survey_id").annotate(top=Max("number")).values_list("survey_id", "top"))
+    return list(InspectionReportSerializer(reports, many=True, context={"latest": latest}).data)
+
+
+class SurveyReportsView(APIView):
+    """GET the survey's report versions (newest first); POST to make a new version: 202 with the job that
+    makes it, or 200 with the latest version when the annotations have not changed since it."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, survey_id: int) -> Response:
+        survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
+        return Response(_reports_payload(list(selectors.visible_reports(request.user).filter(survey=survey)
+                                              .order_by("-number"))))
+
+    @extend_schema(request=None, responses={202: dict, 200: dict})
+    def post(self, request: Request, survey_id: int) -> Response:
+        from django.urls import reverse
+
+        survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
+        if not can_annotate(request.user, survey):
+            raise PermissionDenied("you may read this survey's reports, not make them")
+        try:
+            job, unchanged = services.report_request(survey=survey, by=request.user, now=timezone.now())
+        except InspectionError as exc:
+            return error_response(exc)
+        if job is None:
+            return Response({"detail": "the annotations have not changed since this version",
+                             "report": _reports_payload([unchanged])[0]})
+        return Response({"job": job.pk, "state": job.state, "job_url": reverse("job-detail", kwargs={"pk": job.pk})},
+                        status=status.HTTP_202_ACCEPTED)
+
+
+class ReportView(APIView):
+    """GET one report version."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(responses=dict)
+    def get(self, request: Request, pk: int) -> Response:
+        report = get_object_or_404(selectors.visible_reports(request.user), pk=pk)
+        return Response(_reports_payload([report])[0])
+
+
+REPORT_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
+
+
+class ReportDownloadView(APIView):
+    """GET a report version's file (.pdf, .html or .json); the HTML is sent as an attachment."""
+
+    permission_classes = [HasRole]
+    kind = "pdf"
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        from django.http import FileResponse
+
+        report = get_object_or_404(selectors.visible_reports(request.user), pk=pk)
+        field = getattr(report, f"{self.kind}_file")
+        response = FileResponse(field.open("rb"), content_type=REPORT_TYPES[self.kind], as_attachment=True,
+                                filename=f"survey-{report.survey_id}-report-v{report.number}.{self.kind}")
+        return response
+
+
+class ReportSignOffView(APIView):
+    """POST: the reviewing engineer signs this version off (once; it is then frozen)."""
+
+    permission_classes = [HasRole]
+
+    @extend_schema(request=None, responses=dict)
+    def post(self, request: Request, pk: int) -> Response:
+        report = get_object_or_404(selectors.visible_reports(request.user), pk=pk)
+        try:
+            report = services.report_sign_off(report=report, by=request.user, now=timezone.now())
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except InspectionError as exc:
+            return error_response(exc)
+        return Response(_reports_payload([report])[0])

@@ -4,6 +4,7 @@ the field (the API answers 400)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -221,3 +222,104 @@ def annotations_import(*, survey: Survey, by: Any, now: datetime, document: Any)
             _record(annotation, "created", by=by, now=now, before=None, after=snapshot(annotation))
             made.append(annotation)
     return made
+
+
+# --- inspection reports -------------------------------------------------------------------------------------
+
+REPORT_JOB_KIND = "inspection_report"
+
+
+def _check_report_reader(by: Any, survey: Survey) -> None:
+    from surveys.selectors import visible_surveys
+
+    if by is not None and not visible_surveys(by).filter(pk=survey.pk).exists():
+        raise PermissionError("you may not see this survey")
+
+
+def report_request(*, survey: Survey, by: Any, now: datetime) -> tuple[Any, Any]:
+    """Start the job that makes a new report version: (job, None). When the annotations have not changed since
+    the latest version, no job: (None, that version). A survey without annotations is refused."""
+    from processing.services import enqueue_job
+
+    from .models import InspectionReport
+    from .selectors import annotations_fingerprint
+
+    _check_writer(by, survey)
+    if not survey.annotations.exists():
+        raise InspectionError("annotations", f"survey {survey.pk} has no annotations to report")
+    latest = InspectionReport.objects.filter(survey=survey).order_by("-number").first()
+    if latest is not None and latest.fingerprint == annotations_fingerprint(survey=survey):
+        return None, latest
+    with transaction.atomic():
+        job = enqueue_job(kind=REPORT_JOB_KIND, survey=survey,
+                          params={"requested_by": by.pk if getattr(by, "pk", None) else None})
+        survey_audit_record(survey, "report_requested", by=by, now=now, data={"job": job.pk})
+    return job, None
+
+
+def report_publish(*, survey: Survey, rendered: Any, by: Any, now: datetime, job: Any = None) -> Any:
+    """Store a rendered report (inspection.report_render.RenderedReport) as the survey's next version, unless
+    the latest version was made from the same annotations (then that one is returned)."""
+    from django.core.files.base import ContentFile
+
+    from .models import InspectionReport
+
+    with transaction.atomic():
+        Survey.objects.select_for_update().filter(pk=survey.pk).first()  # one numbering at a time
+        latest = InspectionReport.objects.filter(survey=survey).order_by("-number").first()
+        if latest is not None and latest.fingerprint == rendered.fingerprint:
+            return latest
+        number = (latest.number + 1) if latest else 1
+        document = dict(rendered.document, version=number)
+        report = InspectionReport(survey=survey, number=number, created_at=now, fingerprint=rendered.fingerprint,
+                                  created_by=by if getattr(by, "pk", None) else None, document=document,
+                                  defect_count=len(document["defects"]), job=job)
+        report.json_file.save("report.json", ContentFile(json.dumps(document, indent=1, default=str).encode()),
+                              save=False)
+        report.html_file.save("report.html", ContentFile(rendered.html.encode()), save=False)
+        report.pdf_file.save("report.pdf", ContentFile(rendered.pdf), save=False)
+        report.save()
+        survey_audit_record(survey, "report_created", by=by, now=now,
+                            data={"report": report.pk, "version": number, "defects": report.defect_count})
+    return report
+
+
+def report_sign_off(*, report: Any, by: Any, now: datetime) -> Any:
+    """The reviewing engineer signs a version off: its HTML and PDF get the completed sign-off block, and the
+    version is frozen (a second sign-off is refused). For the council's side: the requesters of the owning
+    service, policy and procurement officers, administrators (not the contractor who flew it)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from accounts.roles import Role, role_of
+
+    from .models import InspectionReport
+    from .report_render import signoff_context, with_signoff
+
+    survey = report.survey
+    if not can_annotate(by, survey) or role_of(by) == Role.CONTRACTOR:
+        raise PermissionError("only the council's reviewing engineer may sign off a report")
+    with transaction.atomic():
+        locked = InspectionReport.objects.select_for_update().get(pk=report.pk)
+        if locked.signed_off_at is not None:
+            who = locked.signed_off_by.get_username() if locked.signed_off_by_id else "someone"
+            raise InspectionError("report", f"version {locked.number} was already signed off by {who} on "
+                                  f"{locked.signed_off_at:%Y-%m-%d %H:%M}; it is frozen")
+        signoff = signoff_context(inspector=locked.created_by.get_username() if locked.created_by_id else None,
+                                  reviewer=by.get_full_name() or by.get_username(), date=now.date().isoformat())
+        with locked.html_file.open("rb") as fh:
+            html, pdf = with_signoff(fh.read().decode("utf-8"), signoff)
+        document = dict(locked.document, sign_off=signoff)
+        for field, name, data in (("html_file", "report.html", html.encode()), ("pdf_file", "report.pdf", pdf),
+                                  ("json_file", "report.json",
+                                   json.dumps(document, indent=1, default=str).encode())):
+            old = getattr(locked, field).name
+            getattr(locked, field).save(name, ContentFile(data), save=False)
+            if old and old != getattr(locked, field).name:  # the unsigned files go once the signed ones are kept
+                transaction.on_commit(lambda old=old: default_storage.delete(old))
+        locked.document = document
+        locked.signed_off_by, locked.signed_off_at = by, now
+        locked.save()
+        survey_audit_record(survey, "report_signed_off", by=by, now=now,
+                            data={"report": locked.pk, "version": locked.number})
+    return locked

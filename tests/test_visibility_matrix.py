@@ -46,7 +46,8 @@ from booking.models import (
 from booking.money import estimate_cost
 from booking.views import ACTIONS
 from inspection import services as inspection
-from inspection.models import Annotation, AnnotationEvent
+from inspection.models import Annotation, AnnotationEvent, InspectionReport
+from inspection.report_render import render_report
 from inspection.selectors import schema_for_survey
 from policy.models import PolicyCheck
 from processing import services as processing
@@ -133,6 +134,13 @@ DETAIL_ROUTES: dict[str, Route] = {
     "survey-annotations": Route("survey"),
     "annotation-detail": Route("annotation"),
     "survey-annotations-export": Route("survey", query="?type=geojson"),
+    # report versions follow their survey too; making one is for inspectors, sign-off for the council's side
+    "survey-reports": Route("survey"),
+    "report-detail": Route("report"),
+    "report-pdf": Route("report"),
+    "report-html": Route("report"),
+    "report-json": Route("report"),
+    "report-sign-off": Route("report"),
 }
 
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).
@@ -286,6 +294,7 @@ def world(db, cog, shared_data) -> World:
         survey=survey, by=cast.contractor, now=now, asset=asset,
         pixel_geometry={"type": "Point", "coordinates": [10, 10]}, **valid_marking(schema.document),
     )
+    report = inspection.report_publish(survey=survey, rendered=render_report(survey), by=cast.contractor, now=now)
     order = fr.orders.get()
     flight = fr.flights.get()
     checks = list(PolicyCheck.objects.filter(flight_request=fr))
@@ -306,6 +315,7 @@ def world(db, cog, shared_data) -> World:
         "upload": [(upload, nobody)],  # private to the contractor user who started it
         "job": [(job, planner)],
         "annotation": [(annotation, planner)],
+        "report": [(report, planner)],
         "organisation": [(cast.organisation, nobody)],
         # A rival contractor has no business with another supplier's pilots (names, Flyer IDs) and aircraft.
         "supplier": [(cast.supplier, frozenset({"planner", "outsider"}))],
@@ -398,6 +408,7 @@ def snapshot() -> tuple:
         list(Job.objects.order_by("pk").values_list("pk", "state", "attempts")),
         list(Annotation.objects.order_by("pk").values_list("pk", "category", "severity", "note", "updated_at")),
         AnnotationEvent.objects.count(),
+        list(InspectionReport.objects.order_by("pk").values_list("pk", "signed_off_at", "pdf_file")),
     )
 
 

@@ -1,0 +1,90 @@
+"""Report versions through the API and the job engine: POST starts the `inspection_report` job (202), `run_jobs`
+makes version 1, an unchanged survey makes no new version, a changed one makes version 2 while version 1 stays
+downloadable; sign-off completes the PDF's sign-off block and freezes the version; who may do what."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from booking.models import AuditEvent
+from inspection.models import InspectionReport
+from inspection.services import annotation_update
+from processing.models import Job
+
+from .test_report import annotate, oban_survey
+
+pytestmark = pytest.mark.django_db
+
+
+def _run_jobs() -> str:
+    out = io.StringIO()
+    call_command("run_jobs", "--burst", "--quiet", stdout=out)
+    return out.getvalue()
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    return " ".join(subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                                   text=True).stdout.split())
+
+
+def test_versions_downloads_and_sign_off(client, shared_data, tmp_path) -> None:
+    from tests.factories import make_cast
+
+    cast = make_cast()
+    survey, assets = oban_survey(cast, shared_data, mosaic=False)
+    url = f"/api/v1/surveys/{survey.pk}/reports/"
+    client.force_login(cast.contractor)
+    assert client.post(url).status_code == 400  # no annotations yet
+    assert client.post(url).json()["annotations"]
+    marks = annotate(survey, assets, cast.contractor)
+    started = client.post(url)
+    assert started.status_code == 202, started.content
+    job = Job.objects.get(pk=started.json()["job"])
+    assert job.kind == "inspection_report"
+    _run_jobs()
+    job.refresh_from_db()
+    assert job.state == "succeeded", job.error
+    v1 = InspectionReport.objects.get(survey=survey)
+    assert v1.number == 1 and v1.defect_count == 4 and job.result["report"] == v1.pk
+    again = client.post(url)  # nothing changed: no job, the latest version
+    assert again.status_code == 200 and again.json()["report"]["number"] == 1
+    annotation_update(annotation=marks[0], by=cast.contractor, now=timezone.now(), changes={"note": "wider now"})
+    assert client.post(url).status_code == 202
+    _run_jobs()
+    listed = client.get(url).json()
+    assert [r["number"] for r in listed] == [2, 1] and [r["is_current"] for r in listed] == [True, False]
+    v1_pdf = client.get(listed[1]["downloads"]["pdf"])
+    assert v1_pdf.status_code == 200 and v1_pdf["Content-Type"] == "application/pdf"
+    assert "wider now" not in _pdf_text(b"".join(v1_pdf.streaming_content), tmp_path)
+    v2_json = client.get(listed[0]["downloads"]["json"])
+    assert b"wider now" in b"".join(v2_json.streaming_content)
+    html = client.get(listed[0]["downloads"]["html"])
+    assert "attachment" in html["Content-Disposition"]
+    sign = f"/api/v1/reports/{listed[0]['id']}/sign-off/"
+    assert client.post(sign).status_code == 403  # the contractor who flew it does not sign it off
+    client.force_login(cast.planner)
+    assert client.get(f"/api/v1/reports/{listed[0]['id']}/").status_code == 200  # planners read
+    assert client.post(url).status_code == 403 and client.post(sign).status_code == 403
+    client.force_login(cast.outsider)
+    assert client.get(f"/api/v1/reports/{listed[0]['id']}/").status_code == 404
+    assert client.get(listed[0]["downloads"]["pdf"]).status_code == 404
+    assert client.get(url).status_code == 404
+    client.force_login(cast.requester)
+    signed = client.post(sign)
+    assert signed.status_code == 200 and signed.json()["signed_off_by"] == cast.requester.get_username()
+    text = _pdf_text(b"".join(client.get(listed[0]["downloads"]["pdf"]).streaming_content), tmp_path)
+    reviewer = cast.requester.get_full_name() or cast.requester.get_username()
+    assert f"Reviewing engineer {reviewer}" in text and "this version is frozen" in text
+    twice = client.post(sign)
+    assert twice.status_code == 400 and "already signed off" in twice.json()["detail"]
+    assert AuditEvent.objects.filter(action="report_signed_off").count() == 1
+    assert AuditEvent.objects.filter(action="report_created").count() == 2
+    assert client.get("/api/v1/reports/987654/").status_code == 404
+    assert client.post("/api/v1/surveys/987654/reports/").status_code == 404
