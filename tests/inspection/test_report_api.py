@@ -88,3 +88,29 @@ def test_versions_downloads_and_sign_off(client, shared_data, tmp_path) -> None:
     assert AuditEvent.objects.filter(action="report_created").count() == 2
     assert client.get("/api/v1/reports/987654/").status_code == 404
     assert client.post("/api/v1/surveys/987654/reports/").status_code == 404
+
+
+def test_the_survey_page_lists_versions(client, shared_data) -> None:
+    from django.urls import reverse
+
+    from inspection.report_render import render_report
+    from inspection.services import report_publish
+    from tests.factories import make_cast
+
+    cast = make_cast()
+    survey, assets = oban_survey(cast, shared_data, mosaic=False)
+    page = reverse("surveys:detail", args=[survey.pk])
+    client.force_login(cast.contractor)
+    body = client.get(page).content.decode()
+    assert 'id="reports"' in body and "No report yet." in body and 'id="make-report"' not in body  # nothing to report
+    annotate(survey, assets, cast.contractor)
+    report = report_publish(survey=survey, rendered=render_report(survey), by=cast.contractor, now=timezone.now())
+    body = client.get(page).content.decode()
+    assert 'id="make-report"' in body and f"/api/v1/reports/{report.pk}/report.pdf" in body
+    assert "report-sign-off" not in body  # the contractor does not sign off
+    client.force_login(cast.requester)
+    body = client.get(page).content.decode()
+    assert f'data-url="/api/v1/reports/{report.pk}/sign-off/"' in body and "js/inspection_reports.js" in body
+    client.force_login(cast.planner)
+    body = client.get(page).content.decode()
+    assert "v1 (current)" in body and 'id="make-report"' not in body and "report-sign-off" not in body
