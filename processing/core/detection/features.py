@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from ._common import DetectionError, FloatImage, robust_z
 
@@ -23,6 +24,8 @@ class FeatureSpec:
     contrast_windows: tuple[int, ...] = field(default=(7, 15, 31))
     gradient_sigmas: tuple[float, ...] = field(default=(1.0, 2.0))
     coherence_sigmas: tuple[float, ...] = field(default=(2.0, 4.0))
+    line_lengths: tuple[int, ...] = field(default=(11, 21))
+    line_orientations: int = 8
 
     def __post_init__(self) -> None:
         if not all(1 <= r <= 50 for r in self.blackhat_radii):
@@ -32,32 +35,52 @@ class FeatureSpec:
                 raise DetectionError("filter scales must be from 0.3 to 20 pixels")
         if not all(3 <= w <= 101 and w % 2 == 1 for w in self.contrast_windows):
             raise DetectionError("contrast windows must be odd, from 3 to 101 pixels")
+        if not all(5 <= n <= 101 and n % 2 == 1 for n in self.line_lengths):
+            raise DetectionError("line lengths must be odd, from 5 to 101 pixels")
+        if not 2 <= self.line_orientations <= 36:
+            raise DetectionError("line_orientations must be from 2 to 36")
 
     @property
     def count(self) -> int:
         return (1 + len(self.blackhat_radii) + 2 * len(self.hessian_sigmas) + len(self.contrast_windows)
-                + len(self.gradient_sigmas) + len(self.coherence_sigmas))
+                + len(self.gradient_sigmas) + len(self.coherence_sigmas) + 2 * len(self.line_lengths))
 
     @property
     def margin(self) -> int:
         scales = [2 * r for r in self.blackhat_radii] + [int(4 * s) for s in self.hessian_sigmas]
         scales += [w // 2 for w in self.contrast_windows] + [int(8 * s) for s in self.coherence_sigmas]
+        scales += list(self.line_lengths)
         return max(scales) + 4
 
     def as_dict(self) -> dict[str, list[float]]:
         return {"blackhat_radii": list(self.blackhat_radii), "hessian_sigmas": list(self.hessian_sigmas),
                 "contrast_windows": list(self.contrast_windows), "gradient_sigmas": list(self.gradient_sigmas),
-                "coherence_sigmas": list(self.coherence_sigmas)}
+                "coherence_sigmas": list(self.coherence_sigmas), "line_lengths": list(self.line_lengths),
+                "line_orientations": [self.line_orientations]}
 
     @staticmethod
     def from_dict(d: dict[str, list[float]]) -> FeatureSpec:
         return FeatureSpec(tuple(int(v) for v in d["blackhat_radii"]), tuple(float(v) for v in d["hessian_sigmas"]),
                            tuple(int(v) for v in d["contrast_windows"]), tuple(float(v) for v in d["gradient_sigmas"]),
-                           tuple(float(v) for v in d["coherence_sigmas"]))
+                           tuple(float(v) for v in d["coherence_sigmas"]), tuple(int(v) for v in d["line_lengths"]),
+                           int(d["line_orientations"][0]))
 
 
 def _blur(img: FloatImage, sigma: float) -> FloatImage:
     return np.asarray(cv2.GaussianBlur(img, (0, 0), sigma), dtype=np.float32)
+
+
+def _line_kernels(length: int, orientations: int) -> list[NDArray[np.float32]]:
+    """Normalised one-pixel-wide line kernels through the centre at evenly spaced angles."""
+    kernels: list[NDArray[np.float32]] = []
+    c = length // 2
+    for i in range(orientations):
+        k = np.zeros((length, length), dtype=np.float32)
+        a = np.pi * i / orientations
+        dx, dy = np.cos(a) * c, np.sin(a) * c
+        cv2.line(k, (round(c - dx), round(c - dy)), (round(c + dx), round(c + dy)), 1.0, 1)
+        kernels.append(k / k.sum())
+    return kernels
 
 
 def pixel_features(grey: FloatImage, spec: FeatureSpec) -> FloatImage:
@@ -92,4 +115,11 @@ def pixel_features(grey: FloatImage, spec: FeatureSpec) -> FloatImage:
         jxx, jyy, jxy = _blur(gx * gx, s), _blur(gy * gy, s), _blur(gx * gy, s)
         coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + 1e-3)
         layers.append(coherence.astype(np.float32))
+    for n in spec.line_lengths:
+        means = [cv2.filter2D(g1, cv2.CV_32F, k) for k in _line_kernels(n, spec.line_orientations)]
+        darkest = np.min(means, axis=0)
+        lightest = np.max(means, axis=0)
+        surround = cv2.blur(g1, (n, n))
+        layers.append(robust_z((surround - darkest).astype(np.float32)))  # a dark line through the pixel
+        layers.append(robust_z((lightest - darkest).astype(np.float32)))  # how directional the neighbourhood is
     return np.stack(layers, axis=-1).astype(np.float32)
