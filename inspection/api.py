@@ -136,11 +136,12 @@ class SchemaListView(APIView):
         return Response(InspectionSchemaSerializer(selectors.current_schemas(), many=True).data)
 
 
-EXPORT_TYPES = {"geojson": "application/geo+json", "csv": "text/csv; charset=utf-8", "coco": "application/json"}
+EXPORT_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
+                "csv": "text/csv; charset=utf-8", "coco": "application/json"}
 
 
 class SurveyAnnotationsExportView(APIView):
-    """GET the survey's annotations as a file: `?type=geojson|csv|coco` (docs/inspection.md; not `format`, which
+    """GET the survey's annotations as a file: `?type=geojson|gpkg|csv|coco` (docs/inspection.md; not `format`, which
     DRF keeps for choosing its renderer)."""
 
     permission_classes = [HasRole]
@@ -148,7 +149,7 @@ class SurveyAnnotationsExportView(APIView):
     @extend_schema(parameters=[OpenApiParameter("type", str, enum=list(EXPORT_TYPES), required=True)],
                    responses={(200, media.split(";")[0]): OpenApiTypes.BINARY for media in EXPORT_TYPES.values()})
     def get(self, request: Request, survey_id: int) -> Response | HttpResponse:
-        from .core.formats import to_coco, to_csv, to_geojson
+        from .core.formats import to_coco, to_csv, to_geojson, to_gpkg
         from .core.schema import parse_schema
 
         survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
@@ -156,7 +157,9 @@ class SurveyAnnotationsExportView(APIView):
         if kind not in EXPORT_TYPES:
             return error_response(InspectionError("type", f"must be one of {', '.join(EXPORT_TYPES)}"))
         records = selectors.annotation_records(survey=survey)
-        if kind == "geojson":
+        if kind == "gpkg":
+            body: str | bytes = to_gpkg(records)
+        elif kind == "geojson":
             body = json.dumps(to_geojson(records))
         elif kind == "csv":
             body = to_csv(records)

@@ -169,3 +169,86 @@ def parse_coco(document: Any) -> list[Draft]:
     if problems:
         raise FormatError(problems)
     return drafts
+
+
+# --- GeoPackage (for QGIS) ----------------------------------------------------------------------------------
+
+GPKG_LAYER = "annotations"
+_GPKG_TEXT = ("kind", "photo", "pixel_geometry", "category", "severity", "extent", "note", "bng")
+_GPKG_FLOAT = ("lat", "lon", "easting", "northing")
+
+
+def to_gpkg(records: Sequence[dict[str, Any]]) -> bytes:
+    """A GeoPackage (one layer `annotations`, EPSG:4326) of the GeoJSON export's features: the WGS84 position
+    as the geometry (empty when not placed), the same properties, `pixel_geometry` as JSON text."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    import pyogrio.raw
+    import shapely.geometry
+
+    geometry = np.array([shapely.geometry.shape(r["geometry"]).wkb if r.get("geometry") else None
+                         for r in records] or [], dtype=object)
+    fields = ["id", *_GPKG_TEXT, *_GPKG_FLOAT]
+    data: list[Any] = [np.array([int(r["id"]) if r.get("id") is not None else -1 for r in records], dtype=np.int64)]
+    for name in _GPKG_TEXT:
+        values = [r.get(name) for r in records]
+        if name == "pixel_geometry":
+            values = [json.dumps(v) if v is not None else None for v in values]
+        data.append(np.array(["" if v is None and name in ("extent", "note") else v for v in values], dtype=object))
+    for name in _GPKG_FLOAT:
+        data.append(np.array([np.nan if r.get(name) is None else float(r[name]) for r in records],
+                             dtype=np.float64))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "annotations.gpkg"
+        pyogrio.raw.write(str(path), geometry, data, fields, layer=GPKG_LAYER, driver="GPKG",
+                          geometry_type="Unknown", crs="EPSG:4326", nan_as_null=True)
+        return path.read_bytes()
+
+
+def gpkg_document(data: bytes) -> dict[str, Any]:
+    """A GeoPackage read back as a GeoJSON document (then checked like one: `parse_geojson`). Its first layer,
+    or the layer `annotations`; positions must be in WGS84."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    import pyogrio
+    import pyogrio.raw
+    import shapely
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "in.gpkg"
+        path.write_bytes(data)
+        try:
+            layers = [str(row[0]) for row in pyogrio.list_layers(str(path))]
+            layer = GPKG_LAYER if GPKG_LAYER in layers else layers[0]
+            meta, _, geometry, values = pyogrio.raw.read(str(path), layer=layer)
+        except Exception as exc:  # GDAL's errors for a file that is no GeoPackage
+            raise FormatError([f"the file is not a GeoPackage that can be read ({exc})"]) from exc
+    crs = str(meta.get("crs") or "")
+    if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
+        raise FormatError([f"layer {layer}: positions must be in WGS84 (EPSG:4326), not {crs}"])
+    names = [str(n) for n in meta["fields"]]
+    features: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for n in range(len(values[0]) if values else 0):
+        props: dict[str, Any] = {}
+        for name, column in zip(names, values, strict=True):
+            v = column[n]
+            props[name] = None if v is None or (isinstance(v, float) and v != v) else v
+        pixel = props.get("pixel_geometry")
+        if isinstance(pixel, str) and pixel:
+            try:
+                props["pixel_geometry"] = json.loads(pixel)
+            except json.JSONDecodeError:
+                problems.append(f"features[{n}].properties.pixel_geometry: is not JSON")
+        wkb = geometry[n] if geometry is not None else None
+        geom = json.loads(shapely.to_geojson(shapely.from_wkb(wkb))) if wkb is not None else None
+        features.append({"type": "Feature", "geometry": geom,
+                         "properties": {k: (v.item() if hasattr(v, "item") else v) for k, v in props.items()}})
+    if problems:
+        raise FormatError(problems)
+    return {"type": "FeatureCollection", "features": features}

@@ -1,4 +1,4 @@
-"""Export a survey's annotations: GeoJSON, CSV (eastings/northings) or COCO JSON (photo annotations)."""
+"""Export a survey's annotations: GeoJSON, GeoPackage, CSV (eastings/northings) or COCO JSON (photo marks)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inspection.core.formats import to_coco, to_csv, to_geojson
+from inspection.core.formats import to_coco, to_csv, to_geojson, to_gpkg
 from inspection.core.schema import parse_schema
 from inspection.selectors import annotation_records, schema_for_survey, survey_photos
 from surveys.models import Survey
 
 
 class Command(BaseCommand):
-    help = "Write a survey's annotations to a file (geojson, csv or coco)."
+    help = "Write a survey's annotations to a file (geojson, gpkg, csv or coco)."
 
     def add_arguments(self, parser):
         parser.add_argument("survey_id", type=int)
-        parser.add_argument("--format", choices=["geojson", "csv", "coco"], required=True)
+        parser.add_argument("--format", choices=["geojson", "gpkg", "csv", "coco"], required=True)
         parser.add_argument("--out", type=Path, required=True)
 
     def handle(self, *args, survey_id, format, out, **options):
@@ -26,6 +26,10 @@ class Command(BaseCommand):
         if survey is None:
             raise CommandError(f"no survey {survey_id}")
         records = annotation_records(survey=survey)
+        if format == "gpkg":
+            out.write_bytes(to_gpkg(records))
+            self.stdout.write(f"{len(records)} annotations written to {out}")
+            return
         if format == "geojson":
             text = json.dumps(to_geojson(records), indent=1)
         elif format == "csv":

@@ -1,4 +1,5 @@
-"""Import annotations from GeoJSON or COCO JSON (detected from the content); a bad file creates nothing."""
+"""Import annotations from GeoJSON, COCO JSON or a GeoPackage (detected from the content); a bad file creates
+nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from inspection.core.errors import InspectionError
-from inspection.core.formats import FormatError
+from inspection.core.formats import FormatError, gpkg_document
 from inspection.services import annotations_import
 from surveys.models import Survey
 
@@ -32,9 +33,12 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"no user {by!r}" if by else "no administrator: name one with --by")
         try:
-            document = json.loads(file.read_text())
+            raw = file.read_bytes()
+            document = gpkg_document(raw) if raw.startswith(b"SQLite format 3\0") else json.loads(raw.decode())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise CommandError(f"{file}: {exc}") from exc
+        except FormatError as exc:
+            raise CommandError("nothing imported:\n" + "\n".join(exc.problems)) from exc
         try:
             made = annotations_import(survey=survey, by=user, now=timezone.now(), document=document)
         except PermissionError as exc:
