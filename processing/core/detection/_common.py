@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -95,3 +96,15 @@ def mask_polygons(mask: BoolMask, min_area_px: int = 1) -> list[list[tuple[float
         rings.append((area, pts))
     rings.sort(key=lambda r: -r[0])
     return [r[1] for r in rings]
+
+
+def read_rgb(path: Path) -> NDArray[np.uint8]:
+    """A photo as an RGB uint8 array; anything OpenCV cannot decode as an image is refused."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise DetectionError(f"{Path(path).name}: cannot be read ({exc})") from exc
+    img = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if img is None:
+        raise DetectionError(f"{Path(path).name}: not an image that can be decoded")
+    return np.asarray(cv2.cvtColor(img, cv2.COLOR_BGR2RGB), dtype=np.uint8)
