@@ -12,8 +12,11 @@ from types import SimpleNamespace
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from processing.core.errors import ProcessingError
 from processing.models import Job
 from processing.stages import Stage, StageContext
+
+from ..core.errors import InspectionError
 
 KIND = "inspection_report"
 LABEL = "Inspection report"
@@ -36,10 +39,13 @@ def render(ctx: StageContext) -> None:
     latest = InspectionReport.objects.filter(survey=survey).order_by("-number").first()
     by = _requested_by(ctx.job)
     ctx.progress(0.05, "reading the annotations")
-    rendered = render_report(survey, version=(latest.number + 1) if latest else 1,
-                             generated_at=timezone.now().isoformat(timespec="seconds"),
-                             inspector=by.get_username() if by else None,
-                             tolerance_m=(ctx.job.params or {}).get("tolerance_m"))
+    try:
+        rendered = render_report(survey, version=(latest.number + 1) if latest else 1,
+                                 generated_at=timezone.now().isoformat(timespec="seconds"),
+                                 inspector=by.get_username() if by else None,
+                                 tolerance_m=(ctx.job.params or {}).get("tolerance_m"))
+    except InspectionError as exc:  # e.g. every annotation deleted since the request: fail at once, no retries
+        raise ProcessingError(f"{exc.field}: {exc.message}") from exc
     (ctx.out_dir / "report.json").write_text(rendered.json_text)
     (ctx.out_dir / "report.html").write_text(rendered.html)
     (ctx.out_dir / "report.pdf").write_bytes(rendered.pdf)

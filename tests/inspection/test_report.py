@@ -208,6 +208,9 @@ def test_changes_since_the_previous_survey_of_the_site(cast, shared_data) -> Non
     assert [c["category"] for c in got["worse"]] == [marks[3].category] and got["worse"][0]["moved_m"] < 2
     assert [c["category"] for c in got["gone"]] == [doc["categories"][3]["code"]]
     assert len(got["new"]) == 3
+    # the earlier survey belongs to no request: its report has a cover all the same
+    cover = render_report(earlier).document["cover"]
+    assert cover["request_reference"] is None and cover["pilot"] is None and cover["site"] == survey.site.name
 
 
 def _facts(**kw) -> SurveyFacts:

@@ -114,3 +114,18 @@ def test_the_survey_page_lists_versions(client, shared_data) -> None:
     client.force_login(cast.planner)
     body = client.get(page).content.decode()
     assert "v1 (current)" in body and 'id="make-report"' not in body and "report-sign-off" not in body
+
+
+def test_a_job_whose_annotations_went_fails_at_once(client, shared_data) -> None:
+    from tests.factories import make_cast
+
+    cast = make_cast()
+    survey, assets = oban_survey(cast, shared_data, mosaic=False)
+    annotate(survey, assets, cast.contractor)
+    client.force_login(cast.contractor)
+    job = Job.objects.get(pk=client.post(f"/api/v1/surveys/{survey.pk}/reports/").json()["job"])
+    survey.annotations.all().delete()
+    _run_jobs()
+    job.refresh_from_db()
+    assert job.state == "failed" and job.attempts == 1 and "no annotations to report" in job.error
+    assert not InspectionReport.objects.filter(survey=survey).exists()
