@@ -224,7 +224,7 @@ class ChangeDetector:
             region = labels == i
             kept |= region
             ring_px = mask_polygons(region)[0]
-            ring = [grid.transform * (x, y) for x, y in ring_px]
+            ring = [grid.transform @ (x, y) for x, y in ring_px]
             lon, lat = to_wgs.transform([p[0] for p in ring], [p[1] for p in ring])
             poly = {"type": "Polygon", "coordinates": [[[round(x, 8), round(y, 8)] for x, y in
                                                         zip(lon, lat, strict=True)]]}
