@@ -229,13 +229,6 @@ def annotations_import(*, survey: Survey, by: Any, now: datetime, document: Any)
 REPORT_JOB_KIND = "inspection_report"
 
 
-def _check_report_reader(by: Any, survey: Survey) -> None:
-    from surveys.selectors import visible_surveys
-
-    if by is not None and not visible_surveys(by).filter(pk=survey.pk).exists():
-        raise PermissionError("you may not see this survey")
-
-
 def report_request(*, survey: Survey, by: Any, now: datetime) -> tuple[Any, Any]:
     """Start the job that makes a new report version: (job, None). When the annotations have not changed since
     the latest version, no job: (None, that version). A survey without annotations is refused."""
@@ -286,7 +279,7 @@ def report_publish(*, survey: Survey, rendered: Any, by: Any, now: datetime, job
 
 def report_sign_off(*, report: Any, by: Any, now: datetime) -> Any:
     """The reviewing engineer signs a version off: its HTML and PDF get the completed sign-off block, and the
-    version is frozen (a second sign-off is refused). For the council's side: the requesters of the owning
+    version is frozen (a second sign-off is refused). Not by who made the version; for the council's side: the requesters of the owning
     service, policy and procurement officers, administrators (not the contractor who flew it)."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
@@ -305,6 +298,8 @@ def report_sign_off(*, report: Any, by: Any, now: datetime) -> Any:
             who = locked.signed_off_by.get_username() if locked.signed_off_by_id else "someone"
             raise InspectionError("report", f"version {locked.number} was already signed off by {who} on "
                                   f"{locked.signed_off_at:%Y-%m-%d %H:%M}; it is frozen")
+        if locked.created_by_id is not None and locked.created_by_id == getattr(by, "pk", None):
+            raise InspectionError("report", "a version is signed off by someone other than who made it")
         signoff = signoff_context(inspector=locked.created_by.get_username() if locked.created_by_id else None,
                                   reviewer=by.get_full_name() or by.get_username(), date=now.date().isoformat())
         with locked.html_file.open("rb") as fh:

@@ -178,12 +178,14 @@ def test_crop_draws_the_mark_on_the_original(shared_data) -> None:
 
 def test_report_without_a_mosaic_still_places_and_crops(cast, shared_data, tmp_path) -> None:
     survey, assets = oban_survey(cast, shared_data, mosaic=False)
-    annotate(survey, assets, cast.contractor)
+    marks = annotate(survey, assets, cast.contractor)
+    type(marks[1]).objects.filter(pk=marks[1].pk).update(source="crack-ridge v1")  # as a detector's proposal
     rendered = render_report(survey)
     assert "has no orthomosaic" in rendered.html
     assert rendered.html.count('src="data:image/jpeg;base64,') == 3  # the crops only
     text, _ = _pdf_text(rendered.pdf, tmp_path)
     assert all(d["location"]["bng"] in text for d in rendered.document["defects"])
+    assert "proposed by crack-ridge v1, accepted by contractor" in " ".join(text.split())
 
 
 def test_no_annotations_is_refused(cast, shared_data) -> None:

@@ -88,6 +88,15 @@ def test_versions_downloads_and_sign_off(client, shared_data, tmp_path) -> None:
     assert AuditEvent.objects.filter(action="report_created").count() == 2
     assert client.get("/api/v1/reports/987654/").status_code == 404
     assert client.post("/api/v1/surveys/987654/reports/").status_code == 404
+    # a version is signed off by someone other than who made it
+    annotation_update(annotation=marks[1], by=cast.requester, now=timezone.now(), changes={"note": "checked"})
+    assert client.post(url).status_code == 202
+    _run_jobs()
+    v3 = InspectionReport.objects.get(survey=survey, number=3)
+    assert v3.created_by == cast.requester
+    own = client.post(f"/api/v1/reports/{v3.pk}/sign-off/")
+    assert own.status_code == 400 and "someone other than who made it" in own.json()["detail"]
+    assert InspectionReport.objects.get(pk=v3.pk).signed_off_at is None
 
 
 def test_the_survey_page_lists_versions(client, shared_data) -> None:
