@@ -70,19 +70,23 @@ def _figures(survey: Survey, document: dict[str, Any], inputs: Any, top: int) ->
         severity_colour,
     )
 
-    per_defect: dict[int, dict[str, str]] = {}
+    per_defect: dict[int, dict[str, str]] = {d["number"]: {} for d in document["defects"]}
     photos: dict[int, Any] = {}
-    for d in document["defects"]:
-        out: dict[str, str] = {}
+
+    def by_photo(d: dict[str, Any]) -> tuple[int, int]:
+        asset = inputs.photos.get(d["annotation_id"])
+        return (asset.pk if asset is not None else 0, d["number"])
+
+    for d in sorted(document["defects"], key=by_photo):  # each photo decoded once, one held at a time
+        out = per_defect[d["number"]]
         asset = inputs.photos.get(d["annotation_id"])
         if asset is not None and d.get("pixel_geometry"):
             if asset.pk not in photos:
                 with default_storage.open(asset.file.name, "rb") as fh:
-                    photos = {asset.pk: decode_photo(fh.read(), asset.original_name)}  # one photo held at a time
+                    photos = {asset.pk: decode_photo(fh.read(), asset.original_name)}
             out["crop"] = _data_uri(annotated_crop(photos[asset.pk], d["pixel_geometry"],
                                                    colour=severity_colour(d["severity_rank"], top),
                                                    label=str(d["number"])))
-        per_defect[d["number"]] = out
     overview = None
     if survey.orthophoto:
         markers = [Marker(d["number"], d["location"]["lon"], d["location"]["lat"],
