@@ -1,0 +1,11 @@
+"""The job kinds the detection app owns, registered at start-up (`DetectionConfig.ready()`)."""
+
+from __future__ import annotations
+
+from processing.registry import register
+
+from . import cracks
+
+
+def register_job_kinds() -> None:
+    register(cracks.KIND, cracks.stages, label=cracks.LABEL, needs_survey=True)
