@@ -23,6 +23,11 @@ BASEMAP_URL = env_str("BASEMAP_URL", "none")
 BASEMAP_ATTRIBUTION = env_str("BASEMAP_ATTRIBUTION", "")
 BASEMAP_MAX_ZOOM = env_int("BASEMAP_MAX_ZOOM", 19)
 
+# Share links (viewer app): the longest a link may be valid for, and the face detector that blurs photos
+# served through a link (the CenterFace ONNX model, fetched by `make install`; docs/viewer.md).
+SHARE_LINK_MAX_DAYS = env_int("SHARE_LINK_MAX_DAYS", 90)
+FACE_MODEL_PATH = Path(env_str("FACE_MODEL_PATH", str(BASE_DIR / ".models" / "centerface.onnx")))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -8,6 +8,8 @@ api_v1 = [
     path("", include("policy.api_urls")),
     path("", include("surveys.api_urls")),
     path("", include("inspection.api_urls")),
+    path("", include("detection.api_urls")),
+    path("", include("viewer.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,4 +22,5 @@ urlpatterns = [
     path("", include("policy.urls")),
     path("", include("surveys.urls")),
     path("", include("booking.urls")),
+    path("", include("viewer.urls")),
 ]

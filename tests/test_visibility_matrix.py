@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,6 +45,7 @@ from booking.models import (
     Role,
 )
 from booking.money import estimate_cost
+from detection import services as detection
 from booking.views import ACTIONS
 from inspection import services as inspection
 from inspection.models import Annotation, AnnotationEvent, InspectionReport
@@ -59,6 +61,7 @@ from surveys import uploads
 from surveys.models import Asset, Survey, Upload
 from tests.factories import GOOD_OPERATION, Cast, add_supplier, deliver_through_survey, make_cast
 from tests.inspection.helpers import valid_marking
+from viewer import services as viewer
 
 ROLES = ("outsider", "other_contractor", "planner", "anonymous")
 EVERYONE = frozenset({"outsider", "other_contractor", "planner"})
@@ -141,6 +144,23 @@ DETAIL_ROUTES: dict[str, Route] = {
     "report-html": Route("report"),
     "report-json": Route("report"),
     "report-sign-off": Route("report"),
+    # detector candidates follow their survey; accepting or rejecting is for those who may annotate
+    "survey-candidates": Route("survey", query="?status=proposed"),
+    "candidate-accept": Route("candidate"),
+    "candidate-reject": Route("candidate"),
+    # the viewer (docs/viewer.md): the site page, GIS hand-off, share links (made by officers and planners;
+    # a planner revokes only their own, so the one here, made by a policy officer, is refused to them)
+    "viewer:site": Route("site", ("get",)),
+    "viewer:site_share": Route("site", ("post",)),
+    "viewer:survey_share": Route("survey", ("post",)),
+    "viewer:share_revoke": Route("sharelink", ("post",)),
+    "survey-wmts": Route("survey"),
+    "survey-api-tile": Route("tile", ("get",)),
+    "survey-defects": Route("survey", query="?type=geojson"),
+    "share-link-revoke": Route("sharelink"),
+    # through a share link, keyed by its secret token (tests/viewer/test_share_links.py)
+    **{f"viewer:{name}": Route("token") for name in ("share", "share_wmts", "share_tilejson", "share_tile",
+                                                       "share_map", "share_defects", "share_photo")},
 }
 
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).
@@ -154,6 +174,7 @@ OTHER_ROUTES: dict[str, str | None] = {
     "survey-list": "survey", "job-list": "job", "inspection-schemas": None,
     "booking:dashboard": None, "booking:request_list": None, "booking:request_create": None,
     "booking:spend": None, "booking:profile": None, "surveys:list": None,
+    "share-link-list": None,
 }
 # fmt: on
 
@@ -295,6 +316,12 @@ def world(db, cog, shared_data) -> World:
         pixel_geometry={"type": "Point", "coordinates": [10, 10]}, **valid_marking(schema.document),
     )
     report = inspection.report_publish(survey=survey, rendered=render_report(survey), by=cast.contractor, now=now)
+    crack = np.zeros((1500, 2000), dtype=bool)
+    crack[100:104, 100:300] = True
+    (candidate,) = detection.candidates_from_mask(survey=survey, asset=asset, kind="crack", detector="crack-blackhat",
+                                                version="1", mask=crack, now=now)
+    share_link = viewer.share_link_create(by=cast.policy_officer, now=now, expires_in=timedelta(days=7),
+                                          purpose="committee", survey=survey)
     order = fr.orders.get()
     flight = fr.flights.get()
     checks = list(PolicyCheck.objects.filter(flight_request=fr))
@@ -315,7 +342,9 @@ def world(db, cog, shared_data) -> World:
         "upload": [(upload, nobody)],  # private to the contractor user who started it
         "job": [(job, planner)],
         "annotation": [(annotation, planner)],
+        "sharelink": [(share_link, planner)],
         "report": [(report, planner)],
+        "candidate": [(candidate, planner)],
         "organisation": [(cast.organisation, nobody)],
         # A rival contractor has no business with another supplier's pilots (names, Flyer IDs) and aircraft.
         "supplier": [(cast.supplier, frozenset({"planner", "outsider"}))],

@@ -1,0 +1,64 @@
+"""Reads: the share links a user may see, what a link names, and a site's surveys for its page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from surveys.models import Asset, Site, Survey
+from surveys.selectors import visible_sites, visible_surveys
+
+from .models import ShareLink
+from .services import can_share
+
+#: The surveys a link to a site shows: those delivered (a delivery still being received is not shown).
+SHOWN_STATUSES = ("delivered", "flagged", "accepted", "returned")
+
+
+def visible_share_links(user: Any) -> QuerySet[ShareLink]:
+    """Officers and planners see the links (anyone else: none)."""
+    qs = ShareLink.objects.select_related("site", "survey", "created_by", "revoked_by")
+    return qs if can_share(user) else qs.none()
+
+
+def link_state(link: ShareLink, now: Any = None) -> str:
+    """"ok", "revoked" or "expired"."""
+    if link.revoked_at is not None:
+        return "revoked"
+    if link.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "ok"
+
+
+def link_surveys(link: ShareLink) -> QuerySet[Survey]:
+    """Exactly the surveys the link names: its survey, or the site's delivered surveys."""
+    qs = Survey.objects.select_related("site", "supplier", "flight_request__organisation", "flight")
+    if link.survey_id:
+        return qs.filter(pk=link.survey_id)
+    return qs.filter(site_id=link.site_id, status__in=SHOWN_STATUSES).order_by("created_at", "id")
+
+
+def link_site(link: ShareLink) -> Site:
+    return link.site if link.site_id else link.survey.site
+
+
+def link_photos(link: ShareLink) -> QuerySet[Asset]:
+    return Asset.objects.filter(survey__in=link_surveys(link).values("id"), kind__in=("photo", "thermal_photo"))
+
+
+def site_for(user: Any, pk: int) -> Site | None:
+    return visible_sites(user).filter(pk=pk).first()
+
+
+def site_surveys(*, user: Any, site: Site) -> QuerySet[Survey]:
+    """The site's surveys the user may see, oldest first (the timeline)."""
+    return (visible_surveys(user).filter(site=site)
+            .select_related("flight_request__organisation", "flight").order_by("created_at", "id"))
+
+
+def survey_when(survey: Survey) -> Any:
+    """The date a survey shows on the timeline: when it was flown, else when it was opened."""
+    flight = survey.flight
+    return flight.scheduled_start if flight is not None else survey.created_at
