@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
 from inspection.core.errors import InspectionError
+from inspection.permissions import can_annotate
 from surveys.selectors import visible_surveys
 
 from . import selectors, services
@@ -76,6 +77,8 @@ class CandidateAcceptView(_Review):
     @extend_schema(request=dict, responses={201: dict})
     def post(self, request: Request, pk: int) -> Response:
         candidate = self._candidate(request, pk)
+        if not can_annotate(request.user, candidate.survey):
+            raise PermissionDenied("you may read this survey's candidates, not review them")
         body = request.data if isinstance(request.data, dict) else None
         if body is None:
             return _bad("body", "must be a JSON object")
