@@ -55,7 +55,9 @@ def test_every_api_route_is_in_the_schema(tmp_path: Path):
 
 
 @pytest.mark.django_db
-def test_schema_and_docs_pages_answer(client):
+def test_schema_and_docs_pages_answer(client, django_user_model):
+    # Signed-in users only (tests/security/test_accounts.py checks that anonymous users are refused).
+    client.force_login(django_user_model.objects.create_user("reader"))
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert yaml.safe_load(schema.content)["info"]["title"]
