@@ -166,6 +166,10 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 UPLOAD_TEMP_DIR = Path(env_str("UPLOAD_TEMP_DIR", str(MEDIA_ROOT / "_incoming")))
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 20 * 1024**3)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 48)
+# Decompression-bomb limits, checked from file headers before any pixel is decoded (docs/security.md).
+UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 80_000_000)
+UPLOAD_MAX_IMAGE_BYTES = env_int("UPLOAD_MAX_IMAGE_BYTES", 512 * 1024**2)
+UPLOAD_MAX_RASTER_PIXELS = env_int("UPLOAD_MAX_RASTER_PIXELS", 2_000_000_000)
 # A flight recorded with take-off or landing further than this outside its scheduled slot needs a
 # reason, which is sent to the policy officers.
 FLIGHT_TIME_TOLERANCE_MINUTES = env_int("FLIGHT_TIME_TOLERANCE_MINUTES", 30)

@@ -30,9 +30,17 @@ def validate_and_read(path: Path, declared_name: str, *, stated_height_m: float 
 
     `stated_height_m` (the survey's stated flying height) gives a footprint to photos that record no relative
     altitude; a photo that records one keeps its own."""
+    from django.conf import settings
+
     from processing.core.validate import validate_upload
 
-    info = validate_upload(path, declared_name=declared_name)
+    info = validate_upload(
+        path,
+        declared_name=declared_name,
+        max_pixels=settings.UPLOAD_MAX_IMAGE_PIXELS,
+        max_image_bytes=settings.UPLOAD_MAX_IMAGE_BYTES,
+        max_raster_pixels=settings.UPLOAD_MAX_RASTER_PIXELS,
+    )
     if stated_height_m is not None and info.footprint is None and info.relative_alt_m is None:
         info.compute_footprint(above_ground_m=stated_height_m)
     data = info.to_json()

@@ -87,17 +87,17 @@ def _outline(ds: rasterio.io.DatasetReader) -> tuple[dict[str, Any] | None, list
 
 
 def _check_blocks(ds: rasterio.io.DatasetReader, name: str) -> None:
-    """Decode a few blocks (first, middle, last) so a cut-short or corrupt file fails here, not in a job later."""
+    """Decode every block (all bands, one block at a time, so memory stays one block) so that a cut-short or
+    corrupt file fails here, not in a job later. Callers check the declared size first."""
     try:
         windows = [w for _, w in ds.block_windows(1)]
     except RasterioError:
         windows = []
     if not windows:
-        windows = [Window(0, 0, min(ds.width, 256), min(ds.height, 256))]
-    chosen = {0, len(windows) // 2, len(windows) - 1}
+        windows = [Window(0, 0, ds.width, ds.height)]
     try:
-        for i in sorted(chosen):
-            ds.read(1, window=windows[i])
+        for window in windows:
+            ds.read(window=window)
     except RasterioError as exc:
         raise ImageryError(f"{name}: the GeoTIFF's pixel data is corrupt or cut short ({exc})") from exc
 

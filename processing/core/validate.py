@@ -20,8 +20,14 @@ from PIL import Image
 from .errors import ImageryError
 from .metadata import ImageryInfo, read_imagery_info, sniff_format
 
-DEFAULT_MAX_PIXELS = 250_000_000  # a 45 MP full-frame still is 45e6; anything near this is a bomb or a panorama
-DEFAULT_MAX_RASTER_PIXELS = 20_000_000_000  # tiled GeoTIFFs are read by window, so far larger is fine
+# A 45 MP full-frame still is 45e6. Kept below Pillow's own MAX_IMAGE_PIXELS (89,478,485), which is set to it
+# while decoding, so Pillow refuses anything the header check let by.
+DEFAULT_MAX_PIXELS = 80_000_000
+# Decoded bytes one photo may take (width x height x bands x bytes per sample): 45 MP RGB is 135 MB.
+DEFAULT_MAX_IMAGE_BYTES = 512 * 1024**2
+# GeoTIFFs are validated and converted block by block, but every pixel costs time: 2 GP is a 2 cm orthophoto of
+# 0.8 km² (a sparse file declaring 10 GP is 1.8 MB on disk and minutes of work).
+DEFAULT_MAX_RASTER_PIXELS = 2_000_000_000
 DEFAULT_MAX_VIDEO_PIXELS = 8192 * 4320  # 8K
 DEFAULT_MAX_ZIP_ENTRIES = 10_000
 DEFAULT_MAX_ZIP_BYTES = 50 * 1024**3
@@ -53,6 +59,7 @@ _KIND_GROUPS = [{"photo", "thermal_photo"}, {"orthophoto", "elevation"}]
 @dataclass(frozen=True)
 class UploadLimits:
     max_pixels: int = DEFAULT_MAX_PIXELS
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES
     max_raster_pixels: int = DEFAULT_MAX_RASTER_PIXELS
     max_video_pixels: int = DEFAULT_MAX_VIDEO_PIXELS
     max_zip_entries: int = DEFAULT_MAX_ZIP_ENTRIES
@@ -97,6 +104,7 @@ def _check_jpeg(path: Path, name: str, head: bytes, limits: UploadLimits) -> Non
     except JpegStructureError as exc:
         raise _fail(name, f"broken JPEG ({exc})") from exc
     _check_pixels(name, layout.width, layout.height, limits.max_pixels, "JPEG")
+    _check_bytes(name, (layout.width or 0) * (layout.height or 0) * 3, limits, "JPEG")
     # The entropy-coded data cannot contain FF D9 except as the end-of-image marker (FF is stuffed as FF 00).
     with open(path, "rb") as fh:
         fh.seek(layout.sos_offset or 0)
@@ -108,11 +116,19 @@ def _check_jpeg(path: Path, name: str, head: bytes, limits: UploadLimits) -> Non
             tail = chunk[-1:]
     if not found:
         raise _fail(name, "the JPEG is truncated: its image data has no end marker (upload cut short?)")
-    _decode_check(path, name, "JPEG")
+    _decode_check(path, name, "JPEG", limits)
 
 
-def _decode_check(path: Path, name: str, what: str) -> None:
-    """Decode the pixels (JPEG at 1/8 scale, which is cheap) so corrupt entropy data is caught now."""
+def _check_bytes(name: str, decoded: int, limits: UploadLimits, what: str) -> None:
+    if decoded > limits.max_image_bytes:
+        raise _fail(name, f"the {what} would take {decoded:,} bytes decoded, over the budget of "
+                          f"{limits.max_image_bytes:,}: refused as a possible decompression bomb")
+
+
+def _decode_check(path: Path, name: str, what: str, limits: UploadLimits) -> None:
+    """Decode the pixels (JPEG at 1/8 scale, which is cheap) so corrupt entropy data is caught now. Only called
+    after the header's dimensions passed; Pillow's own limit is held at the same cap as a second guard."""
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with Image.open(path) as im:
             if what == "JPEG":
@@ -129,7 +145,24 @@ def _check_png(path: Path, name: str, head: bytes, limits: UploadLimits) -> None
         raise _fail(name, "broken PNG: no IHDR header")
     width, height = struct.unpack(">II", head[16:24])
     _check_pixels(name, width, height, limits.max_pixels, "PNG")
-    _decode_check(path, name, "PNG")
+    bit_depth, colour_type = head[24], head[25]
+    samples = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(colour_type, 4)
+    _check_bytes(name, width * height * samples * max(1, bit_depth // 8), limits, "PNG")
+    _decode_check(path, name, "PNG", limits)
+
+
+def _check_tiff_header(path: Path, name: str, limits: UploadLimits) -> None:
+    """The declared size of a TIFF, read from its header before any block is decoded."""
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    try:
+        with rasterio.open(path) as ds:
+            width, height, georeferenced = ds.width, ds.height, ds.crs is not None
+    except RasterioError:
+        return  # not readable by GDAL: read_imagery_info reports it
+    limit = limits.max_raster_pixels if georeferenced else limits.max_pixels
+    _check_pixels(name, width, height, limit, "TIFF")
 
 
 def _check_las(path: Path, name: str, head: bytes, size: int, fmt: str) -> None:
@@ -265,6 +298,8 @@ def validate_upload(
             "names": [i.filename for i in infos[:200]],
         }
     else:
+        if fmt == "tiff":
+            _check_tiff_header(path, name, limits)
         info = read_imagery_info(path, declared_name=name)
     if fmt == "tiff":
         raster = info.raster or {}
