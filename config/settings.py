@@ -32,8 +32,12 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (only then: the header is trusted as given).
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only behind a proxy that sets X-Forwarded-Host itself (otherwise a client could choose the host).
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The address users reach the app at: absolute links in e-mails, calendar feeds and TileJSON start with it
+# (`make demo` sets it from HOST and PORT; behind a TLS proxy set it to the https address).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # The map background: a tile URL template (the council's own tile server, or OS Maps API with its
@@ -58,6 +62,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from this app, not a CDN
+    "django_htmx",
     "axes",
     "notify",
     "accounts",
@@ -81,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with 429
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx for the fragment endpoints
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -96,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.site",  # the basemap settings, for the map scripts
             ],
         },
     },
@@ -285,6 +293,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and Swagger UI are for signed-in users only.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: /api/docs/ works with no internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Several models have a `status` field; give each enum its own name in the schema.
     "ENUM_NAME_OVERRIDES": {
         "FlightRequestStatusEnum": "booking.models.RequestStatus",

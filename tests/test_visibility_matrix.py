@@ -166,7 +166,7 @@ DETAIL_ROUTES: dict[str, Route] = {
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).
 # fmt: off
 OTHER_ROUTES: dict[str, str | None] = {
-    "login": None, "logout": None, "schema": None, "swagger-ui": None, "booking-me": None,
+    "login": None, "logout": None, "schema": None, "swagger-ui": None, "redoc": None, "booking-me": None,
     "booking-spend": None, "policy-evaluate": None, "policy-daylight": None, "policy-current": None,
     "policy-document": None, "policy-document-pdf": None, "lot-list": None, "framework-list": None,
     "flightrequest-list": "request", "order-list": "order", "flight-list": "flight",

@@ -26,17 +26,32 @@
   var AREA_STYLE = { color: "#005a8c", weight: 2, fillOpacity: 0.15 };
   var EXTRA_STYLE = { color: "#b3261e", weight: 1.5, fillOpacity: 0.12 };
 
-  function baseLayer() {
-    var url = window.SKYSURVEY_BASEMAP || "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
-    return L.tileLayer(url, {
-      maxZoom: 19,
-      attribution: "&copy; OpenStreetMap contributors",
-    });
+  /** The map background from settings.BASEMAP_URL (base.html's "basemap-config"); null for "none". */
+  function basemapConfig() {
+    var node = document.getElementById("basemap-config");
+    if (!node) return null;
+    try {
+      var cfg = JSON.parse(node.textContent);
+      return cfg && cfg.url ? cfg : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function baseLayer(options) {
+    var cfg = basemapConfig();
+    if (!cfg) return null;
+    var opts = { maxNativeZoom: cfg.maxZoom || 19, maxZoom: Math.max(cfg.maxZoom || 19, 22),
+                 attribution: cfg.attribution || "" };
+    for (var k in options || {}) opts[k] = options[k];
+    return L.tileLayer(cfg.url, opts);
   }
 
   function newMap(el) {
     var map = L.map(el, { scrollWheelZoom: false }).setView(DEFAULT_CENTRE, 10);
-    baseLayer().addTo(map);
+    var base = baseLayer();
+    if (base) base.addTo(map);
+    else el.classList.add("no-basemap");
     el.leafletMap = map;
     return map;
   }
@@ -285,7 +300,32 @@
     return map;
   }
 
+  /* ---- policy check map (templates/policy/_check.html): the area and the zones it conflicts with ---- */
+
+  function policyMap(el) {
+    var holder = el.nextElementSibling;
+    var data = null;
+    try { data = holder ? JSON.parse(holder.textContent) : null; } catch (e) { data = null; }
+    var map = newMap(el);
+    if (!data) return map;
+    var layer = L.geoJSON(data, {
+      style: function (f) {
+        return f.properties.role === "area" ? { color: "#005a8c", weight: 3, fillOpacity: 0.25 }
+                                            : { color: "#b3261e", weight: 2, dashArray: "4 4", fillOpacity: 0.08 };
+      },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 6 }); },
+      onEachFeature: function (f, l) {
+        l.bindTooltip((f.properties.rule ? f.properties.rule + ": " : "") + (f.properties.name || ""));
+      },
+    }).addTo(map);
+    if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { maxZoom: 14 });
+    return map;
+  }
+
   function init(root) {
+    (root || document).querySelectorAll("[data-policy-map]").forEach(function (el) {
+      if (!el.leafletMap) policyMap(el);
+    });
     (root || document).querySelectorAll("[data-map-editor]").forEach(function (el) {
       if (!el.leafletMap) editor(el);
     });
@@ -300,6 +340,7 @@
     init: init,
     parseAreaFile: parseAreaFile,
     firstPolygon: firstPolygon,
+    baseLayer: baseLayer,  // the configured background (or null): other map scripts use it too
   };
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();

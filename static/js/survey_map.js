@@ -6,9 +6,9 @@
   if (!el || typeof L === "undefined") return;
 
   const map = L.map(el, { preferCanvas: false }).setView([56.41, -5.47], 13);
-  const base = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 22, maxNativeZoom: 19, attribution: "© OpenStreetMap contributors",
-  }).addTo(map);
+  // The background is settings.BASEMAP_URL (none by default: no request leaves the app's host).
+  const base = window.MapWidget && window.MapWidget.baseLayer({ maxZoom: 22 });
+  if (base) base.addTo(map); else el.classList.add("no-basemap");
   const approved = L.featureGroup().addTo(map);
   const footprints = L.featureGroup().addTo(map);
   const positions = L.featureGroup().addTo(map);
@@ -18,7 +18,7 @@
   const overlays = { "Approved area": approved, "Photo footprints (camera GPS)": footprints,
     "Camera positions (GPS)": positions, "Photo footprints (as placed in the map)": placedFootprints,
     "Camera positions (as placed)": placedPositions };
-  const control = L.control.layers({ "OpenStreetMap": base }, overlays).addTo(map);
+  const control = L.control.layers(base ? { "Background map": base } : {}, overlays).addTo(map);
   let fitted = false;
   let orthoLayer = null;
 
