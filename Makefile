@@ -5,6 +5,10 @@ SHARED_DATA_DIR ?= $(abspath ../shared/data)
 export SHARED_DATA_DIR
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Absolute links (e-mails, calendar feeds, TileJSON) use the address the demo is served on; set SITE_URL to
+# override it (e.g. HOST=0.0.0.0 behind another name, or an https proxy).
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 .PHONY: demo test install browser lint bench serve
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.roles import organisation_id_of, profile_of, role_of, supplier_id_of
+from config.site import absolute_url
 
 from . import forms, selectors, services
 from .actions import ACTIONS, ActionSpec
@@ -452,7 +453,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     feed_url = None
     if prof is not None:
         path = reverse("booking-calendar", kwargs={"token": prof.calendar_token})
-        feed_url = request.build_absolute_uri(path)
+        feed_url = absolute_url(path)  # SITE_URL: the address calendar apps can reach
     flights: Any = Flight.objects.none()
     if prof is not None:
         flights = selectors.calendar_flights(user).order_by("scheduled_start")[:20]

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.site import absolute_url
 from processing.core.errors import TileError
 from processing.selectors import orthophoto_source
 from processing.serializers import TileJSONSerializer
@@ -65,7 +66,7 @@ class SurveyTileJSONView(APIView):
             source = orthophoto_source(survey.orthophoto.name)
         except TileError as exc:
             raise NotFound(str(exc)) from exc
-        url = request.build_absolute_uri(f"/tiles/surveys/{survey.pk}/") + "{z}/{x}/{y}.png"
+        url = absolute_url(f"/tiles/surveys/{survey.pk}/") + "{z}/{x}/{y}.png"  # SITE_URL, not the Host header
         from processing.core.tiles import (
             tilejson,  # imported here: rasterio and cv2 are slow to import
         )

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from config.site import absolute_url
 from surveys.selectors import visible_sites, visible_surveys
 from surveys.tiles import survey_tile
 
@@ -36,7 +37,7 @@ class SurveyWMTSView(APIView):
     def get(self, request: Request, survey_id: int) -> HttpResponse:
         survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
         return gis.wmts_response(
-            survey, tiles_base=request.build_absolute_uri(f"/api/v1/surveys/{survey.pk}/tiles/"))
+            survey, tiles_base=absolute_url(f"/api/v1/surveys/{survey.pk}/tiles/"))
 
 
 def api_survey_tile(request: HttpRequest, survey_id: int, z: int, x: int, y: int, ext: str) -> HttpResponse:

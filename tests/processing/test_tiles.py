@@ -172,10 +172,12 @@ def test_endpoint_and_tilejson_refuse_outsiders(client, cast, survey_with_cog):
     assert client.get(tile_url(survey_with_cog, 19, 0, 0)).status_code == 404
 
 
-def test_tilejson_endpoint(client, cast, survey_with_cog):
+def test_tilejson_endpoint(client, cast, survey_with_cog, settings):
+    # The tile address starts with SITE_URL (what users reach, e.g. behind a TLS proxy), not the Host header.
+    settings.SITE_URL = "https://surveys.example.gov.uk/"
     client.force_login(cast.requester)
     doc = client.get(f"/api/v1/surveys/{survey_with_cog.pk}/tilejson.json").json()
-    assert doc["tiles"] == [f"http://testserver/tiles/surveys/{survey_with_cog.pk}/{{z}}/{{x}}/{{y}}.png"]
+    assert doc["tiles"] == [f"https://surveys.example.gov.uk/tiles/surveys/{survey_with_cog.pk}/{{z}}/{{x}}/{{y}}.png"]
     assert doc["maxzoom"] == 19 and len(doc["bounds"]) == 4
 
 
