@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import tiles, views
+from . import live, tiles, views
 
 
 class TileFormat:
@@ -23,6 +23,9 @@ urlpatterns = [
     path("surveys/", views.survey_list, name="list"),
     path("surveys/<int:pk>/", views.survey_detail, name="detail"),
     path("surveys/<int:pk>/deliver/", views.survey_deliver, name="deliver"),
+    # fragments polled by static/js/live.js (pages that stay current)
+    path("surveys/<int:pk>/delivery-state/", live.delivery_state, name="delivery_state"),
+    path("requests/<int:pk>/state/", live.request_state, name="request_state"),
     path("surveys/<int:pk>/rebuild-map/", views.survey_rebuild_map, name="rebuild_map"),
     path("requests/<int:pk>/survey/", views.survey_open_for_request, name="open_for_request"),
     path("surveys/<int:pk>/orthophoto.tif", views.orthophoto_download, name="orthophoto_download"),

@@ -123,6 +123,8 @@ DETAIL_ROUTES: dict[str, Route] = {
     "booking:request_action": Route("request", ("post",)),
     "surveys:detail": Route("survey", ("get",)),
     "surveys:deliver": Route("survey", ("post",)),
+    "surveys:delivery_state": Route("survey", ("get", "head")),  # fragments polled by static/js/live.js
+    "surveys:request_state": Route("request", ("get", "head")),
     "surveys:rebuild_map": Route("survey", ("post",)),
     "surveys:open_for_request": Route("request", ("post",)),  # opens the flown flight's survey (contractor)
     # permission-checked downloads (tests/surveys/test_downloads.py): a reader's download is audited, nothing else

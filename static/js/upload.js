@@ -151,6 +151,9 @@
   function render(item) {
     item.status.textContent = item.message;
     item.status.className = item.state === "error" ? "err" : (item.state === "done" ? "ok" : "");
+    // A refused file is not shown as sent: no (full) progress bar, the whole reason in red (static/css/app.css).
+    item.li.classList.toggle("refused", item.state === "error");
+    item.li.title = item.state === "error" ? item.message : "";
     item.bar.value = item.file.size ? item.sent / item.file.size : 1;
     if (item.state === "done" || item.state === "error") { renderTotal(); return; }
     if (!totalPending) {
@@ -160,11 +163,13 @@
   }
 
   function renderTotal() {
-    const total = items.reduce((s, it) => s + it.file.size, 0);
-    const sent = items.reduce((s, it) => s + it.sent, 0);
+    // Refused files leave the total: their bytes were not delivered.
+    const counted = items.filter((it) => it.state !== "error");
+    const total = counted.reduce((s, it) => s + it.file.size, 0);
+    const sent = counted.reduce((s, it) => s + it.sent, 0);
     const done = items.filter((it) => it.state === "done").length;
     const failed = items.filter((it) => it.state === "error").length;
-    totalBar.value = total ? sent / total : 1;
+    totalBar.value = total ? sent / total : (failed ? 0 : 1);
     totalText.textContent = done + " of " + items.length + " files" + (failed ? ", " + failed + " refused" : "") +
       " · " + (sent / 1048576).toFixed(1) + " / " + (total / 1048576).toFixed(1) + " MB";
     zone.dataset.done = String(done);
@@ -359,7 +364,25 @@
     item.message = state === "duplicate" ? "already delivered (not stored twice)" : "stored";
     render(item);
     if (window.surveyMap) window.surveyMap.refresh();
+    refreshDelivery();
   }
+
+  // The page's file count and the Deliver button follow what the server has stored (templates/live/
+  // _delivery_state.html, polled by live.js; asked again right after files are stored, batched within 0.3 s).
+  let deliveryTimer = null;
+  function refreshDelivery() {
+    if (deliveryTimer) return;
+    deliveryTimer = setTimeout(() => {
+      deliveryTimer = null;
+      if (window.Live) window.Live.refresh(document.getElementById("delivery-state"));
+    }, 300);
+  }
+  document.addEventListener("live:updated", (e) => {
+    if (e.target.id !== "delivery-state") return;
+    const n = Number(e.target.dataset.assetCount) || 0;
+    const count = document.getElementById("asset-count");
+    if (count) count.textContent = n + " file" + (n === 1 ? "" : "s");
+  });
 
   // Folders dropped on the zone are walked recursively.
   async function entriesToFiles(entry, out) {
