@@ -100,13 +100,15 @@ def fetch_schema(admin_headers: dict[str, str]) -> dict[str, Any]:
 
 def _one_operation(operation: Any, app: Any, role_headers: dict[str, str], role: str, report: Report,
                    checks: list[Any], max_examples: int, *, derandomize: bool) -> Any:
+    import werkzeug
     from hypothesis import HealthCheck, Phase, given, settings
 
     @settings(max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
               suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate], print_blob=False)
     @given(case=operation.as_strategy())
     def run(case: Any) -> None:
-        response = case.call(app=app, headers=role_headers)
+        # A fresh client per case: no cookie (a session another role was given) carries over.
+        response = case.call(app=app, headers=role_headers, session=werkzeug.Client(app))
         report.cases += 1
         report.statuses[response.status_code] += 1
         try:

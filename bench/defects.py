@@ -1,6 +1,6 @@
 """Defect candidates on real data: cracks (CrackForest), thermal hotspots (H20T), change between orthomosaics.
 
-    nice -n 10 .venv/bin/python -m bench.defects [--only crack|hotspot|change] [--folds 5] [--pair BEFORE AFTER]
+    nice -n 10 .venv/bin/python -m bench.defects [--only crack|hotspot|change|large] [--folds 5] [--pair BEFORE AFTER]
 
 Crack: the 80 CrackForest photos with masks, pixel precision/recall/F1 at a 2 px tolerance, pooled over all
 images (micro-average). Baselines: Canny (best of a small grid of blur and thresholds, chosen on the whole set,
@@ -36,7 +36,7 @@ import rasterio
 from processing.core.detection.change import ChangeDetector
 from processing.core.detection.crack import CrackDetector
 from processing.core.detection.hotspot import HotspotDetector, read_thermal_frame
-from processing.core.detection.learned import train
+from processing.core.detection.learned import load_model, train
 from processing.core.detection.metrics import PixelScores, pixel_scores
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,20 +116,29 @@ def bench_crack(folds: int) -> dict[str, object]:
           f"{np.mean(pred_s) * 1000:.0f} ms a photo)")
     results["learned"] = {"folds": folds, "f1": pooled.f1, "precision": pooled.precision, "recall": pooled.recall,
                           "fold_f1": fold_f1, "train_s": train_s, "ms_per_image": float(np.mean(pred_s)) * 1000}
-    full = sorted((SHARED / "drone" / "caliterra-full").glob("*.JPG"))[:1]
-    if full:
-        photo = cv2.cvtColor(cv2.imread(str(full[0])), cv2.COLOR_BGR2RGB)
-        t0 = time.perf_counter()
-        detector(photo)
-        t_default = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        model(photo)
-        t_learned = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  12 MP photo ({photo.shape[1]}x{photo.shape[0]}): untrained {t_default:.1f} s, "
-              f"learned {t_learned:.1f} s; peak RSS of this process {rss:.0f} MB")
-        results["12mp"] = {"untrained_s": t_default, "learned_s": t_learned, "peak_rss_mb": rss}
     return results
+
+
+def bench_large() -> dict[str, object]:
+    """Both crack detectors on one 12 MP survey photo (caliterra-full), tile by tile; the learned model is the
+    first fold's from `--only crack` (bench/out/defects/crack-fold1.json)."""
+    full = sorted(p for p in (SHARED / "drone" / "caliterra-full").iterdir() if p.suffix.lower() == ".jpg")[:1]
+    model_path = OUT / "crack-fold1.json"
+    if not full or not model_path.exists():
+        sys.exit("needs ../shared/data/drone/caliterra-full and a model from `--only crack`")
+    model = load_model(model_path)
+    detector = CrackDetector()
+    photo = cv2.cvtColor(cv2.imread(str(full[0])), cv2.COLOR_BGR2RGB)
+    t0 = time.perf_counter()
+    detector(photo)
+    t_default = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model(photo)
+    t_learned = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"12 MP photo {full[0].name} ({photo.shape[1]}x{photo.shape[0]}): untrained {t_default:.1f} s, "
+          f"learned {t_learned:.1f} s; peak RSS of this process {rss:.0f} MB")
+    return {"untrained_s": t_default, "learned_s": t_learned, "peak_rss_mb": rss}
 
 
 def bench_hotspot() -> dict[str, object]:
@@ -236,7 +245,7 @@ def bench_change(pair: list[str] | None) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("crack", "hotspot", "change"))
+    parser.add_argument("--only", choices=("crack", "hotspot", "change", "large"))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--pair", nargs=2, metavar=("BEFORE", "AFTER"))
     args = parser.parse_args()
@@ -249,8 +258,10 @@ def main() -> None:
         results["change"] = bench_change(args.pair)
     if args.only in (None, "crack"):
         results["crack"] = bench_crack(args.folds)
+    if args.only in (None, "large"):
+        results["large"] = bench_large()
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    (OUT / f"results-{args.only or 'all'}.json").write_text(json.dumps(results, indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from policy.serializers import PolicyCheckSerializer
 
 from . import services
 from .errors import BookingError
-from .filters import FlightFilter, FlightRequestFilter, OrderFilter
+from .filters import FlightFilter, FlightRequestFilter, ListPagination, OrderFilter
 from .fulfilment import DELIVER_THROUGH_SURVEY
 from .ical import calendar_feed, profile_for_token
 from .models import BudgetCode, Framework, Lot, Organisation, Role, Supplier
@@ -94,6 +94,7 @@ class FlightRequestViewSet(
 ):
     permission_classes = [HasRole]
     filterset_class = FlightRequestFilter
+    pagination_class = ListPagination
     lookup_field = "reference"
 
     def get_queryset(self):
@@ -272,6 +273,7 @@ class OrderViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OrderSerializer
     permission_classes = [HasRole]
     filterset_class = OrderFilter
+    pagination_class = ListPagination
 
     def get_queryset(self):
         return visible_orders(self.request.user).order_by("-created_at", "-id")
@@ -281,6 +283,7 @@ class FlightViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FlightSerializer
     permission_classes = [HasRole]
     filterset_class = FlightFilter
+    pagination_class = ListPagination
 
     def get_queryset(self):
         return visible_flights(self.request.user).order_by("scheduled_start", "id")

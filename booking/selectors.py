@@ -76,7 +76,9 @@ def visible_orders(user: Any) -> QuerySet[CallOffOrder]:
 
 
 def visible_flights(user: Any) -> QuerySet[Flight]:
-    qs = Flight.objects.select_related("flight_request", "supplier", "pilot", "aircraft", "order")
+    qs = Flight.objects.select_related(
+        "flight_request", "supplier", "pilot", "aircraft", "order", "signed_off_by"
+    )
     role = role_of(user)
     if role in OFFICER_ROLES:
         return qs

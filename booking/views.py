@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,9 +17,10 @@ from django.views.decorators.http import require_POST
 from accounts.roles import organisation_id_of, profile_of, role_of, supplier_id_of
 from config.site import absolute_url
 
-from . import forms, selectors, services
+from . import exports, forms, selectors, services
 from .actions import ACTIONS, ActionSpec
 from .errors import BookingError
+from .filters import FlightFilter, FlightRequestFilter, OrderFilter, filtered, form_fields, paginate
 from .models import (
     BudgetCode,
     Deliverable,
@@ -124,21 +124,51 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_list(request: HttpRequest) -> HttpResponse:
-    form = forms.RequestFilterForm(request.GET or None)
-    qs = selectors.visible_requests(request.user)
-    if form.is_valid():
-        d = form.cleaned_data
-        if d.get("status"):
-            qs = qs.filter(status=d["status"])
-        if d.get("purpose"):
-            qs = qs.filter(purpose=d["purpose"])
-        if d.get("q"):
-            qs = qs.filter(Q(reference__icontains=d["q"]) | Q(site_name__icontains=d["q"]))
-        if d.get("mine"):
-            qs = qs.filter(requester=request.user)
+    filterset, qs = filtered(FlightRequestFilter, request, selectors.visible_requests(request.user))
     can_create = role_of(request.user) in {Role.REQUESTER, Role.ADMIN}
-    return render(request, "booking/request_list.html",
-                  {"form": form, "requests": qs[:200], "can_create": can_create})  # fmt: skip
+    return render(request, "booking/request_list.html", {
+        "filter": filterset, "fields": form_fields(filterset, FlightRequestFilter.WEB_FIELDS), "can_create": can_create,
+        **paginate(request, qs),
+    })  # fmt: skip
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    filterset, qs = filtered(OrderFilter, request, selectors.visible_orders(request.user).order_by("-created_at", "-id"))
+    return render(request, "booking/order_list.html", {
+        "filter": filterset, "fields": form_fields(filterset, OrderFilter.WEB_FIELDS), **paginate(request, qs),
+    })  # fmt: skip
+
+
+@login_required
+def flight_list(request: HttpRequest) -> HttpResponse:
+    filterset, qs = filtered(FlightFilter, request, selectors.visible_flights(request.user).order_by("-scheduled_start", "-id"))
+    return render(request, "booking/flight_list.html", {
+        "filter": filterset, "fields": form_fields(filterset, FlightFilter.WEB_FIELDS), **paginate(request, qs),
+    })  # fmt: skip
+
+
+@login_required
+def request_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The request list as shown (the same visibility and filters), every page of it."""
+    _, qs = filtered(FlightRequestFilter, request, selectors.visible_requests(request.user))
+    return exports.response([exports.request_sheet(qs)], stem="flight-requests", fmt=fmt)
+
+
+@login_required
+def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Orders with their values and POs, as the order list shows them."""
+    _, qs = filtered(OrderFilter, request, selectors.visible_orders(request.user).order_by("-created_at", "-id"))
+    return exports.response([exports.order_sheet(qs)], stem="orders", fmt=fmt)
+
+
+@login_required
+def spend_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Spend by budget (this financial year) and by lot (of the orders the order filters select)."""
+    if role_of(request.user) not in {Role.PROCUREMENT, Role.ADMIN}:
+        raise Http404("spend is for procurement")
+    _, qs = filtered(OrderFilter, request, selectors.visible_orders(request.user))
+    return exports.response(exports.spend_sheets(_spend(timezone.now()), qs), stem="spend", fmt=fmt)
 
 
 def _budget_codes_for(user: Any):

@@ -147,7 +147,8 @@ class SurveyAnnotationsExportView(APIView):
     permission_classes = [HasRole]
 
     @extend_schema(parameters=[OpenApiParameter("type", str, enum=list(EXPORT_TYPES), required=True)],
-                   responses={(200, media.split(";")[0]): OpenApiTypes.BINARY for media in EXPORT_TYPES.values()})
+                   responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,
+                              (200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR})
     def get(self, request: Request, survey_id: int) -> Response | HttpResponse:
         from .core.formats import to_coco, to_csv, to_geojson, to_gpkg
         from .core.schema import parse_schema

@@ -22,9 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from booking.filters import ListPagination
 from processing.serializers import JobSerializer
 
 from . import files, selectors, services, uploads
+from .filters import SiteFilter, SurveyFilter
 from .models import Upload
 from .permissions import can_create_survey, can_deliver, can_rebuild_map
 from .serializers import (
@@ -109,14 +111,17 @@ class AssetDownloadView(APIView):
 
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = SiteSerializer
+    filterset_class = SiteFilter
+    pagination_class = ListPagination
 
     def get_queryset(self):
-        return selectors.visible_sites(self.request.user)
+        return selectors.visible_sites(self.request.user).order_by("name", "id")
 
 
 class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = SurveySerializer
-    filterset_fields = ["status", "map_state", "site", "flight_request", "flagged_for_review"]
+    filterset_class = SurveyFilter
+    pagination_class = ListPagination
 
     def get_queryset(self):
         return selectors.visible_surveys(self.request.user)

@@ -78,7 +78,7 @@ class SurveyCreateSerializer(serializers.Serializer):
 
 class UploadSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
-    asset = AssetSerializer(read_only=True)
+    asset = AssetSerializer(read_only=True, allow_null=True)  # null until the upload is complete
 
     class Meta:
         model = Upload

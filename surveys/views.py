@@ -19,8 +19,14 @@ from .quality import ortho_quality
 
 @login_required
 def survey_list(request: HttpRequest) -> HttpResponse:
-    surveys = selectors.visible_surveys(request.user).order_by("-created_at")[:200]
-    return render(request, "surveys/survey_list.html", {"surveys": surveys})
+    from booking.filters import filtered, form_fields, paginate
+
+    from .filters import SurveyFilter
+
+    filterset, qs = filtered(SurveyFilter, request, selectors.visible_surveys(request.user).order_by("-created_at", "-id"))
+    return render(request, "surveys/survey_list.html", {
+        "filter": filterset, "fields": form_fields(filterset, SurveyFilter.WEB_FIELDS), **paginate(request, qs),
+    })  # fmt: skip
 
 
 @login_required

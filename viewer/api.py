@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import (
-    APIException,
-    NotAuthenticated,
     PermissionDenied,
     ValidationError,
 )
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.site import absolute_url
@@ -40,19 +40,21 @@ class SurveyWMTSView(APIView):
             survey, tiles_base=absolute_url(f"/api/v1/surveys/{survey.pk}/tiles/"))
 
 
-def api_survey_tile(request: HttpRequest, survey_id: int, z: int, x: int, y: int, ext: str) -> HttpResponse:
+class SurveyTileView(APIView):
     """The tile endpoint (surveys.tiles.survey_tile: same bytes, same visibility) for API clients: a session or an
-    API token (`Authorization: Token <key>`) signs the caller in."""
-    drf = Request(request, authenticators=[a() for a in api_settings.DEFAULT_AUTHENTICATION_CLASSES])
-    try:
-        user = drf.user
-    except APIException as exc:
-        return JsonResponse({"detail": str(exc.detail)}, status=exc.status_code)
-    if not user or not user.is_authenticated:
-        return JsonResponse({"detail": NotAuthenticated.default_detail}, status=401,
-                            headers={"WWW-Authenticate": "Token"})
-    request.user = user
-    return survey_tile(request, survey_id=survey_id, z=z, x=x, y=y, ext=ext)
+    API token (`Authorization: Token <key>`) signs the caller in. Not throttled: a map view asks for dozens."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]  # no credentials: 401, not 403
+    permission_classes = [IsAuthenticated]
+    throttle_classes: list[Any] = []
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY, (200, "image/webp"): OpenApiTypes.BINARY},
+                   description="A 256 px map tile of the survey's orthomosaic")
+    def get(self, request: Request, survey_id: int, z: int, x: int, y: int, ext: str) -> HttpResponse:
+        return survey_tile(request._request, survey_id=survey_id, z=z, x=x, y=y, ext=ext)
+
+
+api_survey_tile = SurveyTileView.as_view()
 
 
 class SurveyDefectsView(APIView):

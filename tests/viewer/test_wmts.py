@@ -18,6 +18,13 @@ from viewer import services
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _site_url_is_the_live_server(request, settings):
+    """Absolute addresses in the capabilities come from SITE_URL: point it at the server the clients reach."""
+    if "live_server" in request.fixturenames:
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+
+
 def test_owslib_reads_the_capabilities_and_fetches_a_tile_with_a_token(site_world, live_server):
     from owslib.wmts import WebMapTileService
 
