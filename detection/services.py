@@ -5,18 +5,19 @@ survey's audit trail; a candidate already reviewed cannot be reviewed again."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.db import transaction
 
 from inspection import services as inspection
 from inspection.models import Annotation
 from inspection.permissions import can_annotate
-from processing.core.detection._common import mask_polygons
 from surveys.audit import survey_audit_record
 
 from .models import Candidate, CandidateStatus
+
+if TYPE_CHECKING:  # numpy and OpenCV load in the worker only (tests/test_startup.py)
+    import numpy as np
 
 MAX_CANDIDATES_PER_PHOTO = 50
 MAX_RING_POINTS = 400
@@ -30,7 +31,7 @@ class CandidateError(ValueError):
 
 def _ring(points: list[tuple[float, float]]) -> list[list[float]]:
     if len(points) > MAX_RING_POINTS:
-        step = int(np.ceil(len(points) / MAX_RING_POINTS))
+        step = -(-len(points) // MAX_RING_POINTS)  # ceiling division
         points = [*points[:-1:step], points[0]]
     return [[round(x, 1), round(y, 1)] for x, y in points]
 
@@ -38,6 +39,8 @@ def _ring(points: list[tuple[float, float]]) -> list[list[float]]:
 def candidates_from_mask(*, survey: Any, asset: Any, kind: str, detector: str, version: str,
                          mask: np.ndarray, now: datetime, min_area_px: int = 40) -> list[Candidate]:
     """One proposed candidate per region of a detector's mask on a photo (largest first, at most 50)."""
+    from processing.core.detection._common import mask_polygons
+
     rows = []
     for ring in mask_polygons(mask.astype(bool), min_area_px)[:MAX_CANDIDATES_PER_PHOTO]:
         if len(ring) < 4:

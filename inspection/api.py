@@ -195,7 +195,7 @@ class SurveyReportsView(APIView):
 
     permission_classes = [HasRole]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: OpenApiTypes.ANY})
     def get(self, request: Request, survey_id: int) -> Response:
         survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
         return Response(_reports_payload(list(selectors.visible_reports(request.user).filter(survey=survey)

@@ -51,6 +51,7 @@ from inspection import services as inspection
 from inspection.models import Annotation, AnnotationEvent, InspectionReport
 from inspection.report_render import render_report
 from inspection.selectors import schema_for_survey
+from notify.models import Notification
 from policy.models import PolicyCheck
 from processing import services as processing
 from processing.core.cog import to_cog
@@ -125,6 +126,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "surveys:deliver": Route("survey", ("post",)),
     "surveys:delivery_state": Route("survey", ("get", "head")),  # fragments polled by static/js/live.js
     "surveys:request_state": Route("request", ("get", "head")),
+    "notify:read": Route("notification", ("post",)),  # only the recipient's own
     "surveys:rebuild_map": Route("survey", ("post",)),
     "surveys:open_for_request": Route("request", ("post",)),  # opens the flown flight's survey (contractor)
     # permission-checked downloads (tests/surveys/test_downloads.py): a reader's download is audited, nothing else
@@ -179,6 +181,7 @@ OTHER_ROUTES: dict[str, str | None] = {
     "booking:order_list": None, "booking:flight_list": None,  # lists scoped by booking.selectors
     "booking:request_export": None, "booking:order_export": None, "booking:spend_export": None,  # the lists' exports
     "share-link-list": None,
+    "notify:list": None, "notify:read_all": None,  # the signed-in user's own notifications
 }
 # fmt: on
 
@@ -325,6 +328,10 @@ def world(db, cog, shared_data) -> World:
     crack[100:104, 100:300] = True
     (candidate,) = detection.candidates_from_mask(survey=survey, asset=asset, kind="crack", detector="crack-blackhat",
                                                 version="1", mask=crack, now=now)
+    # a notification of a user who is none of the roles: only its recipient may see or mark it (nobody here)
+    stranger = get_user_model().objects.create(username="notified-stranger", email="stranger@elsewhere.example")
+    notification = Notification.objects.create(user=stranger, subject=f"[X-1] {MARKER}: Approved", body=MARKER,
+                                               link="/requests/1/", created_at=now)
     share_link = viewer.share_link_create(by=cast.policy_officer, now=now, expires_in=timedelta(days=7),
                                           purpose="committee", survey=survey)
     order = fr.orders.get()
@@ -348,6 +355,7 @@ def world(db, cog, shared_data) -> World:
         "job": [(job, planner)],
         "annotation": [(annotation, planner)],
         "sharelink": [(share_link, planner)],
+        "notification": [(notification, nobody)],
         "report": [(report, planner)],
         "candidate": [(candidate, planner)],
         "organisation": [(cast.organisation, nobody)],
@@ -439,6 +447,7 @@ def snapshot() -> tuple:
         ),
         Asset.objects.count(),
         list(Upload.objects.order_by("pk").values_list("pk", "state", "offset")),
+        list(Notification.objects.order_by("pk").values_list("pk", "read_at")),
         list(Job.objects.order_by("pk").values_list("pk", "state", "attempts")),
         list(Annotation.objects.order_by("pk").values_list("pk", "category", "severity", "note", "updated_at")),
         AnnotationEvent.objects.count(),

@@ -5,11 +5,8 @@ twice. `params.min_area_px` (default 40) drops smaller regions."""
 
 from __future__ import annotations
 
-import cv2
-import numpy as np
 from django.utils import timezone
 
-from processing.core.detection.crack import NAME, VERSION, CrackDetector
 from processing.models import Job
 from processing.stages import Stage, StageContext
 
@@ -22,6 +19,12 @@ def stages(job: Job) -> list[Stage]:
 
 
 def detect(ctx: StageContext) -> None:
+    # OpenCV, numpy and the detector load in the worker only (start-up stays light: tests/test_startup.py).
+    import cv2
+    import numpy as np
+
+    from processing.core.detection.crack import NAME, VERSION, CrackDetector
+
     from ..models import Candidate
     from ..services import candidates_from_mask
 
