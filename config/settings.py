@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "config.context_processors.site",  # the basemap settings, for the map scripts
+                "notify.context_processors.notifications",  # the unread count in the header
             ],
         },
     },

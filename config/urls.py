@@ -27,6 +27,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="api/redoc.html"),
          name="redoc"),
     path("api/v1/", include(api_v1)),
+    path("", include("notify.urls")),
     path("", include("policy.urls")),
     path("", include("surveys.urls")),
     path("", include("booking.urls")),

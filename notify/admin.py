@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 
 from . import services
-from .models import OutboxEmail, OutboxState
+from .models import Notification, OutboxEmail, OutboxState
 
 
 @admin.register(OutboxEmail)
@@ -21,3 +21,14 @@ class OutboxEmailAdmin(admin.ModelAdmin):
         ids = list(queryset.filter(state=OutboxState.FAILED).values_list("id", flat=True))
         changed = services.outbox_retry(email_ids=ids, now=timezone.now())
         self.message_user(request, f"{changed} e-mail(s) queued again.")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "subject", "created_at", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["subject", "user__username"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -1,4 +1,5 @@
-"""The e-mail outbox: a notification is a row written in the same transaction as the change it reports.
+"""The e-mail outbox, and the same words as in-app notifications: both are rows written in the same transaction
+as the change they report.
 
 A sender (`notify.services.outbox_send_due`, run by `manage.py run_jobs`, Celery beat or `manage.py send_outbox`)
 claims due rows with a conditional update and sends them, retrying with back-off. This app imports no other app
@@ -7,6 +8,7 @@ of the project, so any app may queue mail. No side effects here.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -42,3 +44,23 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.recipients or [])} ({self.state})"
+
+
+class Notification(models.Model):
+    """What an e-mail said, kept in the app for the user it went to (one row per recipient who is a user), so
+    that an officer without e-mail access still sees what waits for them. Seen only by `user`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    email = models.ForeignKey(OutboxEmail, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.TextField()
+    body = models.TextField()
+    link = models.CharField(max_length=500, blank=True, default="", help_text="a path in this app, or empty")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user_id}{'' if self.read_at else ' (unread)'}"

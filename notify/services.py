@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
-from .models import OutboxEmail, OutboxState
+from .models import Notification, OutboxEmail, OutboxState
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,40 @@ def outbox_queue(*, to: Iterable[str], subject: str, body: str,
         created_at=now,
         next_attempt_at=now,
     )
+    notifications_create(email=email, now=now)
     transaction.on_commit(outbox_dispatch)
     return email
+
+
+def notifications_create(*, email: OutboxEmail, now: datetime) -> list[Notification]:
+    """The mail's words as in-app notifications, one for each active user among its recipients (matched by
+    e-mail address, case-insensitive; a supplier's shared inbox that is nobody's account gets none). The link
+    is the mail's last line when it is an address in this app (SITE_URL), kept as a path."""
+    from django.contrib.auth import get_user_model
+
+    wanted = Q()
+    for addr in email.recipients:
+        wanted |= Q(email__iexact=addr)
+    users = list(get_user_model().objects.filter(wanted, is_active=True).only("id")) if email.recipients else []
+    lines = email.body.rstrip().splitlines()
+    site = settings.SITE_URL.rstrip("/")
+    link = ""
+    if lines and lines[-1].strip().startswith(site + "/"):
+        link = lines[-1].strip()[len(site):]
+        lines = lines[:-1]
+    body = "\n".join(lines)
+    return Notification.objects.bulk_create(
+        [Notification(user=u, email=email, subject=email.subject, body=body, link=link[:500], created_at=now)
+         for u in users])
+
+
+def notifications_mark_read(*, user: object, ids: Iterable[int] | None, now: datetime) -> int:
+    """Mark the user's own notifications read (all unread ones when `ids` is None); another user's ids are
+    ignored. Returns how many changed."""
+    mine = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        mine = mine.filter(id__in=list(ids))
+    return mine.update(read_at=now)
 
 
 def outbox_dispatch() -> None:
