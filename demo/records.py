@@ -24,6 +24,10 @@ from booking.models import (
 )
 from surveys.services import asset_ingest_file, survey_deliver, survey_open
 
+#: The demo survey's site (`manage.py load_demo_survey`): its photos are a public test set from abroad, and the
+#: survey page says so (demo/templatetags/demo_notes.py).
+DEMO_SURVEY_SITE = "Caliterra construction site, Texas (demo photos; not in Argyll and Bute)"
+
 #: Operating-category inputs a contractor gives when scheduling (flight plan `operation`).
 GOOD_OPERATION = {
     "vlos": True,
@@ -37,16 +41,40 @@ GOOD_OPERATION = {
 
 
 
+#: The aircraft a supplier gets when no crew is given (the tests' suppliers). The demo's crews name real models
+#: with their makers' figures (demo/seed.py CREWS).
+DEFAULT_AIRCRAFT: dict[str, Any] = {
+    "name": "DJI Mavic 3 Enterprise",
+    "class_mark": ClassMark.UK2,
+    "takeoff_mass_g": 915,
+    "camera": True,
+    "thermal_camera": True,
+    "remote_id": True,
+    "green_light": True,
+    "low_speed_mode": True,
+    "max_wind_ms": 12.0,
+    "max_gust_ms": 12.0,
+    "ip_rating": "IP43",
+    "min_temp_c": -10,
+    "max_temp_c": 40,
+}
+
+
 def add_supplier(
-    *, name: str, email: str, lot: Lot, rank: int, today: date, insurance_days: int = 300
+    *, name: str, email: str, lot: Lot, rank: int, today: date, insurance_days: int = 300,
+    crew: dict[str, Any] | None = None,
 ) -> Supplier:
-    """A supplier with complete compliance records, one pilot, one aircraft and a rate card on `lot`."""
+    """A supplier with complete compliance records, one pilot, one aircraft and a rate card on `lot`.
+
+    `crew` (the demo's named crews, demo/seed.py CREWS) gives the CAA operator ID, the pilots (name, Flyer ID,
+    A2 CofC and GVC references) and the aircraft by model; the first pilot and aircraft are the usual ones."""
     supplier, _ = Supplier.objects.get_or_create(
         name=name, defaults={"email": email, "standard_operation": dict(GOOD_OPERATION)}
     )
     slug = "".join(c for c in name.upper() if c.isalnum())[:8]
+    crew = crew or {}
     OperatorRegistration.objects.get_or_create(
-        operator_id=f"GBR-OP-{slug}",
+        operator_id=crew.get("operator_id", f"GBR-OP-{slug}"),
         defaults={
             "supplier": supplier,
             "holder_name": name,
@@ -79,35 +107,24 @@ def add_supplier(
             named_operator=name,
         )
     if not supplier.pilots.exists():
-        Pilot.objects.create(
-            supplier=supplier,
-            name=f"{name} pilot",
-            flyer_id=f"GBR-RP-{slug}",
-            flyer_id_expires_on=today + timedelta(days=1500),
-            a2_cofc_reference=f"A2-{slug}",
-            a2_cofc_expires_on=today + timedelta(days=1500),
-            gvc_reference=f"GVC-{slug}",
-            gvc_expires_on=today + timedelta(days=1200),
+        for pilot in crew.get("pilots") or [
+            {"name": f"{name} pilot", "flyer_id": f"GBR-RP-{slug}", "a2_cofc": f"A2-{slug}", "gvc": f"GVC-{slug}"}
+        ]:
+            Pilot.objects.create(
+                supplier=supplier,
+                name=pilot["name"],
+                flyer_id=pilot["flyer_id"],
+                flyer_id_expires_on=today + timedelta(days=pilot.get("flyer_days", 1500)),
+                a2_cofc_reference=pilot.get("a2_cofc", ""),
+                a2_cofc_expires_on=today + timedelta(days=1500) if pilot.get("a2_cofc") else None,
+                gvc_reference=pilot.get("gvc", ""),
+                gvc_expires_on=today + timedelta(days=pilot.get("gvc_days", 1200)) if pilot.get("gvc") else None,
+            )
+    for n, aircraft in enumerate(crew.get("aircraft") or [{}], start=1):
+        spec = {**DEFAULT_AIRCRAFT, **aircraft}
+        Aircraft.objects.get_or_create(
+            supplier=supplier, serial_number=spec.pop("serial_number", f"SN-{slug}-{n}"), defaults=spec
         )
-    Aircraft.objects.get_or_create(
-        supplier=supplier,
-        serial_number=f"SN-{slug}-1",
-        defaults={
-            "name": "DJI Mavic 3 Enterprise",
-            "class_mark": ClassMark.UK2,
-            "takeoff_mass_g": 915,
-            "camera": True,
-            "thermal_camera": True,
-            "remote_id": True,
-            "green_light": True,
-            "low_speed_mode": True,
-            "max_wind_ms": 12.0,
-            "max_gust_ms": 12.0,
-            "ip_rating": "IP43",
-            "min_temp_c": -10,
-            "max_temp_c": 40,
-        },
-    )
     LotSupplier.objects.get_or_create(lot=lot, supplier=supplier, defaults={"rank": rank})
     RateCard.objects.get_or_create(
         supplier=supplier,

@@ -55,11 +55,63 @@ SUPPLIERS = [
     ("Hebridean Drone Services Ltd", "ops@hebridean-drones.example", 20, {1: 2, 2: 2, 3: 3}),
     ("Firth Thermal Inspection Ltd", "bookings@firth-thermal.example", 200, {1: 3, 3: 1}),
 ]
+#: The suppliers' crews: CAA operator IDs (GBR-OP- and 12 characters) and pilots' Flyer IDs (GBR-RP- and 12
+#: upper-case characters without A, E, I, O, U, 1 or 0: the CAA's format, AMC2 UAS.OPEN.020(4)(b) in the CAA
+#: Regulatory Library), A2 Certificates of Competency and General VLOS Certificates (GVC) from a recognised
+#: assessment entity. All invented for the demo: no real person's or company's registration.
+#: Aircraft by model, with the makers' published figures (DJI specification pages: enterprise.dji.com
+#: /mavic-3-enterprise/specs, /matrice-30/specs, /matrice-350-rtk/specs). The first aircraft and pilot of each
+#: are the usual ones (the demo schedules them).
+MAVIC_3T = {"name": "DJI Mavic 3T (Mavic 3 Enterprise series, thermal)", "class_mark": "UK2", "takeoff_mass_g": 920,
+            "thermal_camera": True, "max_wind_ms": 12.0, "max_gust_ms": 12.0, "ip_rating": "IP43"}
+MAVIC_3E = {"name": "DJI Mavic 3 Enterprise (M3E, RTK module)", "class_mark": "UK2", "takeoff_mass_g": 915,
+            "thermal_camera": False, "max_wind_ms": 12.0, "max_gust_ms": 12.0, "ip_rating": "IP43"}
+M30T = {"name": "DJI Matrice 30T", "class_mark": "C2", "takeoff_mass_g": 3770, "thermal_camera": True,
+        "max_wind_ms": 15.0, "max_gust_ms": 15.0, "ip_rating": "IP55", "min_temp_c": -20, "max_temp_c": 50}
+M350 = {"name": "DJI Matrice 350 RTK (Zenmuse P1)", "class_mark": "legacy", "takeoff_mass_g": 6470,
+        "thermal_camera": False, "max_wind_ms": 12.0, "max_gust_ms": 12.0, "ip_rating": "IP55",
+        "min_temp_c": -20, "max_temp_c": 50}
+CREWS = {
+    "Skyline Aerial Surveys Ltd": {
+        "operator_id": "GBR-OP-7KQ2M9XH4TRC",
+        "pilots": [
+            {"name": "Calum Macdonald", "flyer_id": "GBR-RP-6JLT4QWZK9MB", "a2_cofc": "A2CofC-HDR-24-03117",
+             "gvc": "GVC-HDR-24-01842"},
+            {"name": "Eilidh Robertson", "flyer_id": "GBR-RP-4HX7KPQ2NV8D", "a2_cofc": "A2CofC-HDR-23-11950",
+             "gvc": "GVC-HDR-23-09311"},
+        ],
+        "aircraft": [{**MAVIC_3E, "serial_number": "1581F5FHD23BP00AK4"},
+                     {**M350, "serial_number": "1581F6Q8D245Y00C2R"}],
+    },
+    "Hebridean Drone Services Ltd": {
+        "operator_id": "GBR-OP-3NVD8WK5PZ2M",
+        "pilots": [
+            {"name": "Donald MacNeil", "flyer_id": "GBR-RP-7TZQ3MHC5KW2", "a2_cofc": "A2CofC-CPZ-22-07764",
+             "gvc": "GVC-CPZ-22-05529"},
+            {"name": "Seonaid MacInnes", "flyer_id": "GBR-RP-2GKW8XNB6RTF", "a2_cofc": "A2CofC-CPZ-24-02203"},
+        ],
+        "aircraft": [{**MAVIC_3T, "serial_number": "1581F5BKD22C700DT9"}],
+    },
+    "Firth Thermal Inspection Ltd": {
+        "operator_id": "GBR-OP-9HCR4TXM7QW3",
+        "pilots": [
+            {"name": "Iona Grant", "flyer_id": "GBR-RP-5PDX9MWC3HZK", "a2_cofc": "A2CofC-HDR-23-04480",
+             "gvc": "GVC-HDR-23-03307"},
+            {"name": "Ruaridh Cameron", "flyer_id": "GBR-RP-8BNQ2VTK7GXW", "a2_cofc": "A2CofC-UAV-25-00612",
+             "gvc": "GVC-UAV-25-00415"},
+        ],
+        "aircraft": [{**MAVIC_3T, "serial_number": "1581F5BKD23A400F6N"},
+                     {**M30T, "serial_number": "1581F4XFD22B30017P"}],
+    },
+}
 #: username -> (role, organisation name or None, supplier name or None, full name)
 USERS = {
     "requester": (Role.REQUESTER, "Estates", None, "Rhona MacLeod"),
     "requester_coastal": (Role.REQUESTER, "Coastal Protection", None, "Ewan Campbell"),
     "requester_nhs": (Role.REQUESTER, "NHS Highland", None, "Morag Fraser"),
+    "requester_roads": (Role.REQUESTER, "Roads", None, "Niall Ferguson"),
+    "requester_planning": (Role.REQUESTER, "Planning", None, "Shona McPhail"),
+    "requester_police": (Role.REQUESTER, "Police Scotland", None, "Lorna Black"),
     "policy": (Role.POLICY_OFFICER, None, None, "Alasdair Munro"),
     "procurement": (Role.PROCUREMENT, None, None, "Fiona Stewart"),
     "contractor": (Role.CONTRACTOR, None, "Skyline Aerial Surveys Ltd", "Calum Macdonald"),
@@ -98,6 +150,17 @@ HELENSBURGH_SEA_WALL = _ring(
 )
 LOCHGILPHEAD_FRONT = _ring(
     (-5.4340, 56.0365), (-5.4300, 56.0365), (-5.4300, 56.0385), (-5.4340, 56.0385)
+)
+# The A83 at the Rest and Be Thankful (the Roads service's debris-flow catch-pits), Dunoon's Victorian pier, and
+# the grounds of Lochgilphead's police office (Police Scotland, a partner, recharged).
+REST_AND_BE_THANKFUL = _ring(
+    (-4.8575, 56.2262), (-4.8505, 56.2262), (-4.8503, 56.2302), (-4.8573, 56.2304)
+)
+DUNOON_PIER = _ring(
+    (-4.9226, 55.9462), (-4.9196, 55.9462), (-4.9195, 55.9478), (-4.9225, 55.9479)
+)
+LOCHGILPHEAD_POLICE = _ring(
+    (-5.4352, 56.0392), (-5.4334, 56.0392), (-5.4334, 56.0401), (-5.4352, 56.0401)
 )
 
 DOCUMENTS = {
@@ -183,6 +246,39 @@ DEMO_REQUESTS = [
         RequestStatus.COMPLETED,
         -25,
     ),
+    (
+        "rest-and-be-thankful",
+        "A83 Rest and Be Thankful, debris-flow catch-pits",
+        REST_AND_BE_THANKFUL,
+        "structure_inspection",
+        ["photos", "orthomosaic", "report"],
+        "requester_roads",
+        "RDS-001",
+        RequestStatus.APPROVED,
+        15,
+    ),
+    (
+        "dunoon-pier",
+        "Dunoon pier, condition record for listed building consent",
+        DUNOON_PIER,
+        "planning_footage",
+        ["photos", "video"],
+        "requester_planning",
+        "PLN-001",
+        RequestStatus.REFERRED,
+        18,
+    ),
+    (
+        "lochgilphead-police",
+        "Lochgilphead police office, roof and grounds",
+        LOCHGILPHEAD_POLICE,
+        "structure_inspection",
+        ["photos", "report"],
+        "requester_police",
+        "PSC-ARG",
+        RequestStatus.DRAFT,
+        30,
+    ),
 ]
 BUDGETS = [
     ("EST-OBN", "Estates: Oban and Lorn", "Estates", "25000"),
@@ -239,6 +335,7 @@ def seed_reference(*, today: date) -> dict[str, Any]:
                 rank=rank,
                 today=today,
                 insurance_days=insurance_days,
+                crew=CREWS.get(name),
             )
     User = get_user_model()
     users = {}
@@ -320,8 +417,8 @@ def _advance(
             now=when + timedelta(hours=8),
             scheduled_start=start,
             scheduled_end=start + timedelta(hours=2),
-            pilot=order_.supplier.pilots.first(),
-            aircraft=order_.supplier.aircraft.first(),
+            pilot=order_.supplier.pilots.order_by("pk").first(),  # each crew's usual pilot and aircraft
+            aircraft=order_.supplier.aircraft.order_by("pk").first(),
             operation=dict(GOOD_OPERATION),
         )
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from shapely.geometry import MultiPoint, mapping
 from tqdm import tqdm
 
+from demo.records import DEMO_SURVEY_SITE
 from surveys.models import Survey
 from surveys.services import (
     SurveyError,
@@ -26,7 +27,7 @@ from surveys.services import (
     survey_deliver,
 )
 
-SITE_NAME = "Caliterra construction site, Texas (demo photos; not in Argyll and Bute)"
+SITE_NAME = DEMO_SURVEY_SITE
 PHOTOS = Path("drone") / "caliterra-half"
 DEMO_FLYING_HEIGHT_M = 48.0
 REQUEST_TAGS = ("[demo:moleigh-landfill]", "[demo:oban-seafront]")
