@@ -1,4 +1,4 @@
-"""Template context every page gets: the map background the map scripts should use (docs/offline.md)."""
+"""Template context every page gets: the map background the map scripts should use (docs/everyday.md)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def test_main_pages_ask_no_other_host(page, live_server):
 
     pages = {
         cast.requester: ["/", "/requests/", f"/requests/{fr.pk}/", "/requests/new/", "/surveys/", "/policy/",
-                         "/profile/", f"/sites/{survey.site_id}/", "/api/docs/", "/api/redoc/"],
+                         "/profile/", "/notifications/", f"/sites/{survey.site_id}/", "/api/docs/", "/api/redoc/"],
         cast.procurement: ["/spend/"],
         cast.contractor: [f"/surveys/{survey.pk}/"],
     }
