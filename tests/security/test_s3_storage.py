@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -43,12 +44,26 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def s3_server():
-    moto_server = pytest.importorskip("moto.server")
+    """moto's server in its own process: GDAL reads tiles through /vsicurl/ without releasing the GIL, so a server
+    thread in this interpreter could never answer it (the test would hang)."""
+    pytest.importorskip("moto.server")
     port = _free_port()
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail("moto's S3 server did not start")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def storages_from_env(endpoint: str) -> dict:

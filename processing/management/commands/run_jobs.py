@@ -33,8 +33,16 @@ class Command(BaseCommand):
             stop["requested"] = True
             self.stderr.write("stopping: the current job goes back to the queue at its next stage boundary")
 
-        signal.signal(signal.SIGTERM, request_stop)
-        signal.signal(signal.SIGINT, request_stop)
+        # The handlers are put back on the way out, so a caller that runs this command in-process (a test, a shell)
+        # can still be stopped by SIGTERM afterwards.
+        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self._loop(stop, opts)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(self, stop: dict[str, bool], opts: dict[str, Any]) -> None:
         worker = runner.worker_name("run_jobs")
         echo = None if opts["quiet"] else (lambda line: self.stdout.write(line))
         self.stdout.write(f"{worker} waiting for jobs")
