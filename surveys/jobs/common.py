@@ -68,8 +68,14 @@ def publish_orthophoto(*, job: Job, cog: Path, report: dict) -> str:
     jobs.job_set_result(job=job, result={"orthophoto": name, "previous_orthophoto": previous})
     if default_storage.exists(name):
         default_storage.delete(name)  # our own upload from an interrupted attempt: replace, never duplicate
-    with open(cog, "rb") as fh:
-        stored = default_storage.save(name, File(fh, name=Path(name).name))
+    try:
+        with open(cog, "rb") as fh:
+            stored = default_storage.save(name, File(fh, name=Path(name).name))
+    except BaseException:
+        # A full disk or a dropped connection mid-upload: no half-written COG stays in storage under our name.
+        if default_storage.exists(name):
+            default_storage.delete(name)
+        raise
     if stored != name:
         default_storage.delete(stored)
         raise RuntimeError(f"storage refused the name {name} (gave {stored})")

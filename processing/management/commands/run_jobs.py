@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from processing import runner
 
@@ -46,11 +46,28 @@ class Command(BaseCommand):
         worker = runner.worker_name("run_jobs")
         echo = None if opts["quiet"] else (lambda line: self.stdout.write(line))
         self.stdout.write(f"{worker} waiting for jobs")
+        outage = 0
         while not stop["requested"]:
             if not connection.in_atomic_block:
                 close_old_connections()
-            runner.run_periodic_hooks(echo=echo)  # e.g. due outbox e-mail: no broker is needed for mail either
-            job = runner.run_next(worker=worker, echo=echo, should_stop=lambda: stop["requested"])
+            try:
+                runner.run_periodic_hooks(echo=echo)  # e.g. due outbox e-mail: no broker is needed for mail
+                job = runner.run_next(worker=worker, echo=echo, should_stop=lambda: stop["requested"])
+            except (OperationalError, InterfaceError) as exc:
+                if connection.in_atomic_block:
+                    raise  # inside a caller's transaction (a test): nothing to reconnect
+                # The database went away (restart, failover): wait and reconnect instead of exiting. A job that
+                # was running keeps its finished stages; its heartbeat goes stale and it is reclaimed and resumed.
+                outage += 1
+                wait = min(30.0, 0.5 * 2 ** min(outage, 6))
+                self.stderr.write(f"database unavailable ({str(exc).strip().splitlines()[0]}); retrying in "
+                                  f"{wait:.0f} s")
+                connection.close()
+                deadline = time.monotonic() + wait
+                while not stop["requested"] and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                continue
+            outage = 0
             if opts["once"] and job is not None:
                 break
             if job is None:
