@@ -192,6 +192,18 @@ def _write(path: Path, data: np.ndarray, profile: dict[str, object]) -> None:
         out.write(data)
 
 
+def _truth_on_grid(truth_px: np.ndarray, raster_tr, grid_tr, shape: tuple[int, int]) -> np.ndarray:
+    """The true changed pixels (on the raster's pixels) sampled at the centres of the detector's grid cells."""
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]]
+    x, y = grid_tr * (cols + 0.5, rows + 0.5)
+    c, r = ~raster_tr * (x, y)
+    c, r = np.floor(c).astype(int), np.floor(r).astype(int)
+    inside = (r >= 0) & (r < truth_px.shape[0]) & (c >= 0) & (c < truth_px.shape[1])
+    out = np.zeros(shape, dtype=bool)
+    out[inside] = truth_px[r[inside], c[inside]]
+    return out
+
+
 def bench_change(pair: list[str] | None) -> dict[str, object]:
     src = SHARED / "orthophotos" / "pix4d-bali.tif"
     with rasterio.open(src) as ds:
@@ -221,10 +233,7 @@ def bench_change(pair: list[str] | None) -> dict[str, object]:
     t0 = time.perf_counter()
     r = detector(before, tmp / "altered.tif")
     elapsed = time.perf_counter() - t0
-    tr = profile["transform"]
-    col = round((r.grid.transform.c - tr.c) / res)
-    row = round((tr.f - r.grid.transform.f) / res)
-    truth = truth_px[row : row + r.mask.shape[0], col : col + r.mask.shape[1]]
+    truth = _truth_on_grid(truth_px, profile["transform"], r.grid.transform, r.mask.shape)
     best = max(r.changes, key=lambda c: c.area_m2) if r.changes else None
     iou = float((r.mask & truth).sum() / max((r.mask | truth).sum(), 1))
     print(f"change: correction {r.shift_m[0]:+.2f} m E {r.shift_m[1]:+.2f} m N (truth -1.60, +1.20), "

@@ -1,8 +1,8 @@
 """Change between two orthomosaics of one site, robust to GPS offsets, light and season.
 
 1. Both rasters are warped onto one metric grid over the area they share (the first's CRS when projected, else
-   the UTM zone of the centre), at the coarser of their resolutions (capped at `max_side` pixels a side, so
-   memory is bounded). Rasters that do not overlap are refused.
+   the UTM zone of the centre), at the coarser of their resolutions but no finer than `min_pixel_m` (0.5 m:
+   mosaics of one site disagree locally by decimetres) and at most `max_side` pixels a side (bounded memory). Rasters that do not overlap are refused.
 2. Co-registration: ORB features (OpenCV 5's main modules have no AKAZE) on the grey images, ratio-tested matches, and a RANSAC similarity transform
    (shift, rotation, scale) that corrects the second raster's georeference; the correction is reported in metres.
 3. Comparison on structure, not colour: in windows of `window_px`, the zero-mean normalised cross-correlation of
@@ -90,7 +90,7 @@ def _read_on_grid(path: Path, grid: Grid) -> tuple[NDArray[np.float32], NDArray[
     return grey.astype(np.float32), valid & ~clipped
 
 
-def common_grid(before: Path, after: Path, max_side: int) -> Grid:
+def common_grid(before: Path, after: Path, max_side: int, min_pixel_m: float = 0.0) -> Grid:
     try:
         a, b = rasterio.open(before), rasterio.open(after)
     except rasterio.errors.RasterioIOError as exc:
@@ -111,7 +111,7 @@ def common_grid(before: Path, after: Path, max_side: int) -> Grid:
     right, top = min(ba[2], bb[2]), min(ba[3], bb[3])
     if right <= left or top <= bottom:
         raise DetectionError(f"{Path(before).name} and {Path(after).name} do not overlap")
-    res = max(res_a, res_b, (right - left) / max_side, (top - bottom) / max_side)
+    res = max(res_a, res_b, min_pixel_m, (right - left) / max_side, (top - bottom) / max_side)
     width, height = int((right - left) / res), int((top - bottom) / res)
     if width < 32 or height < 32:
         raise DetectionError("the rasters overlap by too little to compare (under 32 pixels)")
@@ -135,13 +135,16 @@ def _fill_holes(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
 @dataclass(frozen=True)
 class ChangeDetector:
     min_area_m2: float = 25.0
-    window_px: int = 7
+    window_px: int = 5
     threshold: float = 0.6
     flat_contrast: float = 2.0  # grey levels of local spread under which a window counts as flat
     max_side: int = 4096
     min_inliers: int = 12
     features: int = 8000
     max_shift_m: float = 30.0
+    # Compared no finer than this: two mosaics of one site disagree locally by a few decimetres (seams,
+    # parallax of trees and roofs) even after co-registration, which at 5 cm cells reads as change everywhere.
+    min_pixel_m: float = 0.5
 
     def __post_init__(self) -> None:
         if not self.min_area_m2 >= 0:
@@ -150,6 +153,8 @@ class ChangeDetector:
             raise DetectionError("window_px must be odd, from 3 to 51")
         if not 0 < self.threshold < 1:
             raise DetectionError("threshold must be between 0 and 1")
+        if not 0 <= self.min_pixel_m <= 10:
+            raise DetectionError("min_pixel_m must be from 0 to 10 metres")
         if not 256 <= self.max_side <= 20000:
             raise DetectionError("max_side must be from 256 to 20000 pixels")
 
@@ -190,7 +195,7 @@ class ChangeDetector:
         return np.clip(score, 0, 1).astype(np.float32)
 
     def __call__(self, before: Path, after: Path) -> ChangeResult:
-        grid = common_grid(before, after, self.max_side)
+        grid = common_grid(before, after, self.max_side, self.min_pixel_m)
         ref, ref_ok = _read_on_grid(before, grid)
         mov, mov_ok = _read_on_grid(after, grid)
         if np.count_nonzero(ref_ok) < 1024 or np.count_nonzero(mov_ok) < 1024:
