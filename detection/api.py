@@ -64,6 +64,24 @@ class SurveyCandidatesView(APIView):
             return _bad("status", str(exc))
         return Response(CandidateSerializer(rows, many=True).data)
 
+    @extend_schema(request=dict, responses={202: dict})
+    def post(self, request: Request, survey_id: int) -> Response:
+        """Ask for candidates: {"kind": "crack"|"hotspot"|"change", and optionally min_area_px (crack), margin or
+        margin_sigmas (hotspot), min_area_m2 and before_survey (change)}: a job is queued (202)."""
+        from django.urls import reverse
+
+        survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
+        body = request.data if isinstance(request.data, dict) else {}
+        try:
+            job = services.detection_request(survey=survey, by=request.user, kind=body.get("kind"),
+                                             params=body, now=timezone.now())
+        except services.CandidateError as exc:
+            code = status.HTTP_403_FORBIDDEN if exc.field == "survey" else (
+                status.HTTP_409_CONFLICT if "already" in exc.message else status.HTTP_400_BAD_REQUEST)
+            return Response({exc.field: [exc.message], "detail": f"{exc.field}: {exc.message}"}, status=code)
+        return Response({"job": job.pk, "kind": job.kind, "state": job.state,
+                         "job_url": reverse("job-detail", kwargs={"pk": job.pk})}, status=status.HTTP_202_ACCEPTED)
+
 
 class _Review(APIView):
     permission_classes = [HasRole]

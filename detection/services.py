@@ -96,3 +96,44 @@ def candidate_reject(*, candidate: Candidate, by: Any, now: datetime) -> Candida
                             data={"candidate": locked.pk, "detector": locked.source})
     candidate.refresh_from_db()
     return candidate
+
+
+#: What a reviewer may ask for on a survey, and the job kind that does it.
+DETECTION_KINDS = {"crack": "detect_cracks", "hotspot": "detect_hotspots", "change": "detect_changes"}
+PARAMS = {"crack": ("min_area_px",), "hotspot": ("margin", "margin_sigmas"), "change": ("min_area_m2", "before_survey")}
+
+
+def detection_request(*, survey: Any, by: Any, kind: Any, params: dict | None, now: datetime) -> Any:
+    """Queue a detector over the survey (one of DETECTION_KINDS); refused while the same detector is already
+    queued or running for it. Numbers are checked here so that a bad one is a clear 400, not a failed job."""
+    from processing import services as jobs
+    from processing.models import Job, JobState
+
+    if not isinstance(kind, str) or kind not in DETECTION_KINDS:
+        raise CandidateError("kind", f"must be one of {', '.join(DETECTION_KINDS)}")
+    if not can_annotate(by, survey):
+        raise CandidateError("survey", "you may read this survey's candidates, not ask for new ones")
+    clean: dict[str, float | int] = {}
+    for name in PARAMS[kind]:
+        value = (params or {}).get(name)
+        if value in (None, ""):
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise CandidateError(name, "must be a number") from None
+        if not number >= 0 or number > 1e9:
+            raise CandidateError(name, "must be zero or more")
+        clean[name] = int(number) if name in ("min_area_px", "before_survey") else number
+    if kind == "change" and not survey.orthophoto:
+        raise CandidateError("kind", "this survey has no map yet: changes are found between two orthophotos")
+    job_kind = DETECTION_KINDS[kind]
+    with transaction.atomic():
+        busy = Job.objects.select_for_update().filter(survey=survey, kind=job_kind,
+                                                      state__in=(JobState.PENDING, JobState.RUNNING)).first()
+        if busy is not None:
+            raise CandidateError("kind", f"this detector is already {busy.state} for the survey (job {busy.pk})")
+        job = jobs.enqueue_job(kind=job_kind, survey=survey, params=clean)
+        survey_audit_record(survey, "detection_requested", by=by, now=now, data={"kind": kind, "job": job.pk,
+                                                                                 **clean})
+    return job

@@ -33,7 +33,7 @@ from ..footprint import utm_crs_for
 from ._common import DetectionError, mask_polygons
 
 NAME = "change-structure"
-VERSION = "1"
+VERSION = "2"  # 2: compared no finer than 0.5 m
 
 
 @dataclass(frozen=True)
