@@ -161,6 +161,9 @@ DETAIL_ROUTES: dict[str, Route] = {
     "survey-wmts": Route("survey"),
     "survey-api-tile": Route("tile", ("get",)),
     "survey-defects": Route("survey", query="?type=geojson"),
+    "survey-elevation": Route("survey"),
+    "survey-elevation-profile": Route("survey", safe_post=True),
+    "survey-elevation-volume": Route("survey", safe_post=True),
     "share-link-revoke": Route("sharelink"),
     # through a share link, keyed by its secret token (tests/viewer/test_share_links.py)
     **{f"viewer:{name}": Route("token") for name in ("share", "share_wmts", "share_tilejson", "share_tile",
