@@ -7,6 +7,7 @@ from rest_framework import serializers
 from booking.models import Flight, FlightRequest
 
 from .models import Asset, Site, Survey, Upload
+from .sizes import human_size
 
 
 class SiteSerializer(serializers.ModelSerializer):
@@ -102,7 +103,7 @@ class UploadCreateSerializer(serializers.Serializer):
 
     def validate_size(self, value: int) -> int:
         if value > settings.UPLOAD_MAX_FILE_BYTES:
-            raise serializers.ValidationError(f"Files over {settings.UPLOAD_MAX_FILE_BYTES} bytes are not accepted.")
+            raise serializers.ValidationError(f"Files over {human_size(settings.UPLOAD_MAX_FILE_BYTES)} are not accepted.")
         return value
 
 

@@ -40,6 +40,7 @@ from processing.services import enqueue_job
 from .imagery import sha256_of
 from .models import Blob, Survey, Upload, UploadState
 from .services import asset_ingest_file, blob_name, stored_blob_name
+from .sizes import human_size
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def _upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha2
     if not isinstance(size, int) or size <= 0:
         raise UploadError("size", "The size must be a positive number of bytes.")
     if size > settings.UPLOAD_MAX_FILE_BYTES:
-        raise UploadError("size", f"Files over {settings.UPLOAD_MAX_FILE_BYTES} bytes are not accepted.", status=413)
+        raise UploadError("size", f"Files over {human_size(settings.UPLOAD_MAX_FILE_BYTES)} are not accepted.", status=413)
     existing = survey.assets.filter(sha256=sha256).first()
     if existing is not None:
         return Upload.objects.create(

@@ -64,14 +64,15 @@ def test_a_chunk_is_refused_while_another_request_writes(client, cast, survey, s
 
 
 def test_size_limit_at_creation(client, cast, survey, settings):
-    settings.UPLOAD_MAX_FILE_BYTES = 1000
+    settings.UPLOAD_MAX_FILE_BYTES = 1536
     client.force_login(cast.contractor)
-    over = tus_create(client, survey.pk, "big.jpg", b"\xff" * 1001)
+    over = tus_create(client, survey.pk, "big.jpg", b"\xff" * 1537)
     assert over.status_code == 413 and "size" in over.json()
+    assert "Files over 1.5 KB are not accepted" in str(over.json()["size"])  # a size in words, not bytes
     as_json = client.post(f"/api/v1/surveys/{survey.pk}/uploads/",
-                          {"filename": "big.jpg", "size": 1001, "sha256": "0" * 64}, content_type="application/json")
+                          {"filename": "big.jpg", "size": 1537, "sha256": "0" * 64}, content_type="application/json")
     assert as_json.status_code == 400 and "size" in as_json.json()
-    assert client.options(f"/api/v1/surveys/{survey.pk}/uploads/")["Tus-Max-Size"] == "1000"
+    assert client.options(f"/api/v1/surveys/{survey.pk}/uploads/")["Tus-Max-Size"] == "1536"
     assert not Upload.objects.exists() and tus_create(client, survey.pk, "ok.jpg", b"\xff" * 1000).status_code == 201
 
 
