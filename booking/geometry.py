@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import math
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # Element and ParseError only: parsing goes through defusedxml
 from typing import TYPE_CHECKING, Any
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
 
 from policy.core.plan import MAX_AREA_VERTICES
 
@@ -156,12 +159,13 @@ def _kml_ring(element: ET.Element) -> list[list[float]]:
 
 
 def parse_kml(data: bytes | str) -> dict:
-    """Read the single Polygon of a KML document (xml.etree; DTDs and entities are refused)."""
+    """Read the single Polygon of a KML document (defusedxml: a DTD, entities or external references are refused
+    in whatever encoding the document declares, UTF-16 included)."""
     raw = data.encode() if isinstance(data, str) else data
-    if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise GeometryError("KML with a DOCTYPE or entities is not accepted")
     try:
-        root = ET.fromstring(raw)
+        root = SafeET.fromstring(raw, forbid_dtd=True)
+    except defusedxml.DefusedXmlException as exc:
+        raise GeometryError("KML with a DOCTYPE or entities is not accepted") from exc
     except ET.ParseError as exc:
         raise GeometryError(f"not a readable KML file: {exc}") from exc
     polygons = [el for el in root.iter() if _local(el.tag) == "Polygon"]

@@ -8,8 +8,10 @@ import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
-from xml.etree import ElementTree as ET
+from xml.etree import ElementTree as ET  # Element and ParseError only: parsing goes through defusedxml
 
+import defusedxml
+import defusedxml.ElementTree as SafeET
 import shapely.errors
 from shapely.geometry import mapping, shape
 from shapely.validation import make_valid
@@ -118,7 +120,9 @@ def zones_from_kml(data: bytes, *, kind: str) -> Iterator[dict[str, Any]]:
         except zipfile.BadZipFile:
             raise LayerError("not a valid KMZ (zip) file") from None
     try:
-        root = ET.fromstring(data)
+        root = SafeET.fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException:
+        raise LayerError("KML with a DOCTYPE or entities is not accepted") from None
     except ET.ParseError as exc:
         raise LayerError(f"not valid KML: {exc}") from None
     _strip_ns(root)
