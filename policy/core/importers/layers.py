@@ -8,7 +8,9 @@ import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
-from xml.etree import ElementTree as ET  # Element and ParseError only: parsing goes through defusedxml
+from xml.etree import (
+    ElementTree as ET,  # Element and ParseError only: parsing goes through defusedxml
+)
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
