@@ -32,10 +32,12 @@ def _elevation_asset(request: Request, survey_id: int) -> Asset | None:
 def _local(asset: Asset) -> Iterator[Path]:
     """The stored file as a local path (a temporary copy when storage has none, e.g. S3)."""
     try:
-        yield Path(asset.file.path)
+        local = Path(asset.file.path)
+    except NotImplementedError:  # storage without local paths (S3): a temporary copy below
+        local = None
+    if local is not None:
+        yield local
         return
-    except NotImplementedError:
-        pass
     with tempfile.TemporaryDirectory(prefix="elevation-") as tmp:
         target = Path(tmp) / "dsm.tif"
         with asset.file.open("rb") as src, open(target, "wb") as dst:
