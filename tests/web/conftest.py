@@ -57,9 +57,12 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server, request) -> Iterator[object]:
-    """A page in its own context; only the live server may be reached."""
+    """A page in its own context; only the live server may be reached. The context bypasses the
+    Content-Security-Policy only so that Playwright's own wait_for_function predicates (evaluated with eval)
+    can run; tests marked `strict_csp` get the policy as a browser enforces it (tests/web/test_csp.py)."""
     allowed = urlparse(live_server.url).netloc
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    strict = request.node.get_closest_marker("strict_csp") is not None
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", bypass_csp=not strict)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
 
     def only_live_server(route) -> None:
