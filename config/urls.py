@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("notify.urls")),
     path("", include("policy.urls")),
     path("", include("surveys.urls")),
+    path("", include("inspection.urls")),
     path("", include("booking.urls")),
     path("", include("viewer.urls")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import live, tiles, views
+from . import deepzoom, live, tiles, views
 
 
 class TileFormat:
@@ -32,6 +32,10 @@ urlpatterns = [
     path("surveys/<int:pk>/map-report.json", views.map_report_download, name="map_report_download"),
     path("surveys/<int:pk>/conformance-report.json", views.conformance_report_download,
          name="conformance_report_download"),
+    # a photo's Deep Zoom pyramid for the annotation tool (surveys/deepzoom.py)
+    path("photos/<int:asset_id>/deepzoom.dzi", deepzoom.photo_dzi, name="photo_dzi"),
+    path("photos/<int:asset_id>/deepzoom_files/<int:level>/<int:col>_<int:row>.jpg",
+         deepzoom.photo_tile, name="photo_tile"),
     path("files/<int:pk>/download/", views.asset_download, name="asset_download"),
     path("tiles/surveys/<int:survey_id>/<int:z>/<int:x>/<int:y>.<tileformat:ext>", tiles.survey_tile,
          name="survey-tile"),

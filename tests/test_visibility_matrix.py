@@ -137,6 +137,10 @@ DETAIL_ROUTES: dict[str, Route] = {
     "asset-download": Route("asset"),
     "survey-orthophoto": Route("survey"),
     "surveys:survey-tile": Route("tile", ("get",)),
+    # a photo's Deep Zoom pyramid (the annotation tool and the site viewer's photo viewer) follows the photo
+    "surveys:photo_dzi": Route("asset", ("get", "head")),
+    "surveys:photo_tile": Route("asset", ("get", "head")),
+    "inspection:annotate": Route("survey", ("get",)),
     # annotations follow their survey; writing is for inspectors (inspection/permissions.py), planners read
     "survey-annotations": Route("survey"),
     "annotation-detail": Route("annotation"),
@@ -392,6 +396,7 @@ def kwargs_for(world: World, obj: Any, names: list[str], *, missing: bool = Fals
             "upload_id": uuid.uuid4(),
             "organisation_id": 987654,
             "token": "no-such-token",
+            "asset_id": 987654,
         }
     else:
         values = {
@@ -400,8 +405,9 @@ def kwargs_for(world: World, obj: Any, names: list[str], *, missing: bool = Fals
             "survey_id": obj.pk,
             "upload_id": obj.pk,
             "organisation_id": obj.pk,
+            "asset_id": obj.pk,
         }
-    values.update({"z": z, "x": x, "y": y, "ext": "png"})
+    values.update({"z": z, "x": x, "y": y, "ext": "png", "level": 0, "col": 0, "row": 0})
     return {name: values[name] for name in names if name != "action"}
 
 

@@ -1,0 +1,31 @@
+"""The annotation tool's page (static/js/annotate.js): one photo at a time, drawn on its Deep Zoom pyramid,
+marked with the survey's schema, saved through the annotations API. Visibility follows the survey."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from surveys.selectors import visible_surveys
+
+from . import selectors
+from .permissions import can_annotate
+
+
+@login_required
+@require_safe
+def annotate(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(visible_surveys(request.user), pk=pk)
+    photos = [{"id": a.pk, "name": a.original_name, "width": (a.metadata or {}).get("width"),
+               "height": (a.metadata or {}).get("height"),
+               "dzi": reverse("surveys:photo_dzi", kwargs={"asset_id": a.pk})}
+              for a in selectors.survey_photos(survey=survey)]
+    schema = selectors.schema_for_survey(survey=survey)
+    config = {"survey": survey.pk, "photos": photos, "schema": schema.document if schema else None,
+              "can_annotate": can_annotate(request.user, survey),
+              "annotations_url": reverse("survey-annotations", kwargs={"survey_id": survey.pk}),
+              "reports_url": reverse("survey-reports", kwargs={"survey_id": survey.pk})}
+    return render(request, "inspection/annotate.html", {"survey": survey, "config": config, "photos": photos})

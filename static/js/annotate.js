@@ -1,0 +1,291 @@
+// The annotation tool (templates/inspection/annotate.html, docs/inspection.md "Annotation tool"): one photo at a
+// time on OpenSeadragon from its Deep Zoom pyramid, shapes drawn with Annotorious (mouse) or the keyboard, marked
+// with the survey's schema and saved through /api/v1/surveys/<id>/annotations/ in pixels of the stored original.
+// Contract with candidates.js: fires `annotate:photo` on document with {surveyId, assetId}; window.SkyAnnotate
+// has showShape(geojson) and reload().
+(function () {
+  "use strict";
+  const cfgEl = document.getElementById("annotate-config");
+  const viewerEl = document.getElementById("photo-viewer");
+  if (!cfgEl || !viewerEl) return;
+  const cfg = JSON.parse(cfgEl.textContent);
+  const schema = cfg.schema || { categories: [], severity: { levels: [] } };
+  const levels = (schema.severity.levels || []).slice().sort(function (a, b) { return a.rank - b.rank; });
+  const extents = schema.extent ? schema.extent.levels : [];
+  const $ = function (id) { return document.getElementById(id); };
+  const form = $("annotation-form"), cat = $("ann-category"), sev = $("ann-severity"), ext = $("ann-extent");
+  const state = { index: 0, shape: null, saved: [], all: [], anno: null, viewer: null, preview: null };
+
+  function csrf() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function option(select, value, text) {
+    const o = document.createElement("option");
+    o.value = value; o.textContent = text; select.appendChild(o);
+  }
+  schema.categories.forEach(function (c, n) { option(cat, c.code, (n < 9 ? (n + 1) + " · " : "") + c.label); });
+  levels.forEach(function (lv) { option(sev, lv.code, lv.code + " · " + lv.label); });
+  if (extents.length) { $("extent-row").hidden = false; }
+
+  function allowedExtents() {
+    const lv = levels[sev.selectedIndex];
+    return extents.filter(function (e) { return !lv || !lv.extents || lv.extents.indexOf(e.code) >= 0; });
+  }
+  function fillExtents() {
+    if (!extents.length) return;
+    const keep = ext.value;
+    ext.textContent = "";
+    allowedExtents().forEach(function (e) { option(ext, e.code, e.code + " · " + e.label); });
+    if (keep) ext.value = keep;
+    if (!ext.value && ext.options.length) ext.selectedIndex = 0;
+  }
+  function showMeaning() {
+    const lv = levels[sev.selectedIndex];
+    $("severity-meaning").textContent = lv ? lv.meaning : "";
+    fillExtents();
+  }
+  sev.addEventListener("change", showMeaning);
+  showMeaning();
+
+  // ---- shapes: Annotorious selectors <-> GeoJSON in photo pixels
+  function photo() { return cfg.photos[state.index]; }
+  function clampPt(p) {
+    const ph = photo();
+    return [Math.round(Math.min(Math.max(p[0], 0), ph.width)), Math.round(Math.min(Math.max(p[1], 0), ph.height))];
+  }
+  function toGeoJSON(selector) {
+    const g = selector.geometry;
+    if (selector.type === "RECTANGLE") {
+      const a = clampPt([g.x, g.y]), b = clampPt([g.x + g.w, g.y + g.h]);
+      return { type: "Polygon", coordinates: [[a, [b[0], a[1]], b, [a[0], b[1]], a]] };
+    }
+    if (selector.type === "POLYGON") {
+      const ring = g.points.map(clampPt);
+      ring.push(ring[0]);
+      return { type: "Polygon", coordinates: [ring] };
+    }
+    return null;
+  }
+  function bounds(points) {
+    const xs = points.map(function (p) { return p[0]; }), ys = points.map(function (p) { return p[1]; });
+    return { minX: Math.min.apply(null, xs), minY: Math.min.apply(null, ys),
+             maxX: Math.max.apply(null, xs), maxY: Math.max.apply(null, ys) };
+  }
+  function toAnnotorious(id, geom) {
+    let points;
+    if (geom.type === "Polygon") points = geom.coordinates[0].slice(0, -1);
+    else if (geom.type === "LineString") points = geom.coordinates;
+    else if (geom.type === "Point") {
+      const p = geom.coordinates, r = Math.max(6, photo().width / 200);
+      points = [[p[0] - r, p[1] - r], [p[0] + r, p[1] - r], [p[0] + r, p[1] + r], [p[0] - r, p[1] + r]];
+    } else return null;
+    return { id: String(id), bodies: [], target: { annotation: String(id),
+             selector: { type: "POLYGON", geometry: { points: points, bounds: bounds(points) } } } };
+  }
+  function setShape(geom, how) {
+    state.shape = geom;
+    $("shape-state").textContent = geom ? geom.type + " drawn" + (how ? " (" + how + ")" : "") +
+      ": choose category and severity, then Enter." : "Nothing drawn.";
+    viewerEl.dataset.shape = geom ? geom.type : "";
+  }
+  function visibleRect() {
+    const v = state.viewer, ph = photo();
+    if (!v || !v.world.getItemAt(0)) return { x: 0, y: 0, w: ph.width, h: ph.height };
+    const r = v.viewport.viewportToImageRectangle(v.viewport.getBounds(true));
+    const x = Math.max(0, r.x), y = Math.max(0, r.y);
+    return { x: x, y: y, w: Math.min(ph.width, r.x + r.width) - x, h: Math.min(ph.height, r.y + r.height) - y };
+  }
+  function keyboardShape(kind) {
+    const r = visibleRect(), cx = r.x + r.w / 2, cy = r.y + r.h / 2, hw = r.w / 8, hh = r.h / 8;
+    let geom;
+    if (kind === "box") {
+      const a = clampPt([cx - hw, cy - hh]), b = clampPt([cx + hw, cy + hh]);
+      geom = { type: "Polygon", coordinates: [[a, [b[0], a[1]], b, [a[0], b[1]], a]] };
+    } else if (kind === "polygon") {
+      const ring = [clampPt([cx, cy - hh]), clampPt([cx + hw, cy + hh]), clampPt([cx - hw, cy + hh])];
+      geom = { type: "Polygon", coordinates: [ring.concat([ring[0]])] };
+    } else if (kind === "line") {
+      geom = { type: "LineString", coordinates: [clampPt([cx - hw, cy]), clampPt([cx + hw, cy])] };
+    } else {
+      geom = { type: "Point", coordinates: clampPt([cx, cy]) };
+    }
+    showShape(geom, "draft");
+    setShape(geom, "keyboard, centred in the view");
+  }
+  function showShape(geom, id) {
+    if (!state.anno || !geom) return;
+    const a = toAnnotorious(id || "preview", geom);
+    if (!a) return;
+    try { state.anno.removeAnnotation(a.id); } catch (e) { /* not there */ }
+    state.anno.addAnnotation(a);
+  }
+
+  // ---- the viewer
+  function openPhoto(i) {
+    if (!cfg.photos.length) return;
+    state.index = (i + cfg.photos.length) % cfg.photos.length;
+    const ph = photo();
+    $("photo-name").textContent = ph.name;
+    $("photo-position").textContent = "photo " + (state.index + 1) + " of " + cfg.photos.length;
+    viewerEl.dataset.asset = String(ph.id);
+    viewerEl.dataset.ready = "";
+    setShape(null);
+    if (state.anno) state.anno.clearAnnotations();
+    state.viewer.open(ph.dzi);
+    history.replaceState(null, "", "?photo=" + ph.id);
+    document.dispatchEvent(new CustomEvent("annotate:photo", { detail: { surveyId: cfg.survey, assetId: ph.id } }));
+    reload();
+  }
+  state.viewer = window.OpenSeadragon({
+    element: viewerEl, prefixUrl: viewerEl.dataset.icons || "", showNavigationControl: false,
+    gestureSettingsMouse: { clickToZoom: false }, crossOriginPolicy: false, maxZoomPixelRatio: 4,
+  });
+  state.viewer.addHandler("open", function () {
+    const item = state.viewer.world.getItemAt(0);
+    const done = function () { viewerEl.dataset.ready = "1"; };
+    if (item.getFullyLoaded()) done(); else item.addOnceHandler("fully-loaded-change", done);
+  });
+  try {
+    state.anno = window.AnnotoriousOSD.createOSDAnnotator(state.viewer, { drawingEnabled: true, drawingMode: "drag" });
+    state.anno.setDrawingTool("rectangle");
+    state.anno.on("createAnnotation", function (a) {
+      const geom = toGeoJSON(a.target.selector);
+      if (geom) setShape(geom, "drawn");
+    });
+    state.anno.on("updateAnnotation", function (a) {
+      if (String(a.id).indexOf("saved-") === 0) return;
+      const geom = toGeoJSON(a.target.selector);
+      if (geom) setShape(geom, "edited");
+    });
+  } catch (e) {
+    state.anno = null;  // drawing by keyboard still works; shapes are not shown
+    $("shape-state").textContent = "Shapes cannot be shown in this browser; the keyboard still draws.";
+  }
+
+  // ---- saving and the photo's annotations
+  function status(text) { $("save-status").textContent = text; }
+  function save() {
+    if (!state.shape) { status("Draw a shape first (b: box)."); return; }
+    if (!cfg.can_annotate) { status("You may read this survey's annotations, not add to them."); return; }
+    const body = { asset: photo().id, pixel_geometry: state.shape, category: cat.value, severity: sev.value };
+    if (extents.length && ext.value) body.extent = ext.value;
+    if ($("ann-note").value.trim()) body.note = $("ann-note").value.trim();
+    fetch(cfg.annotations_url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        if (!r.ok) { status("Not saved: " + (data.detail || r.status)); return; }
+        status("Saved: " + data.category + ", severity " + data.severity +
+               (data.location && data.location.bng ? " at " + data.location.bng : "") + ".");
+        $("ann-note").value = "";
+        setShape(null);
+        reload();
+      });
+    }).catch(function () { status("Not saved: the server could not be reached."); });
+  }
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); save(); });
+
+  function rankOf(code) {
+    const lv = levels.find(function (l) { return l.code === code; });
+    return lv ? lv.rank : 0;
+  }
+  function reload() {
+    return fetch(cfg.annotations_url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (rows) {
+        state.all = rows;
+        const ph = photo(), list = $("photo-annotations");
+        list.textContent = "";
+        if (state.anno) state.anno.clearAnnotations();
+        rows.filter(function (a) { return a.asset === ph.id; }).forEach(function (a) {
+          const li = document.createElement("li");
+          li.setAttribute("data-annotation", String(a.id));
+          li.textContent = a.category + " · severity " + a.severity + (a.extent ? a.extent : "") +
+            (a.location && a.location.bng ? " · " + a.location.bng : "");
+          list.appendChild(li);
+          if (a.pixel_geometry) showShape(a.pixel_geometry, "saved-" + a.id);
+        });
+        if (state.shape) showShape(state.shape, "draft");
+        drawMap(rows);
+      });
+  }
+
+  // ---- the map of every defect, coloured by severity
+  const mapEl = $("defect-map");
+  const map = mapEl ? L.map(mapEl, { attributionControl: false }).setView([54.5, -3], 5) : null;
+  const layer = map ? L.layerGroup().addTo(map) : null;
+  const top = levels.length ? levels[levels.length - 1].rank : 1;
+  function colour(rank) {
+    const t = top > 1 ? (rank - 1) / (top - 1) : 1;  // green (least) to dark red (worst)
+    return "hsl(" + Math.round(120 * (1 - t)) + ", 80%, " + Math.round(45 - 15 * t) + "%)";
+  }
+  function drawMap(rows) {
+    if (!map) return;
+    layer.clearLayers();
+    const placed = rows.filter(function (a) { return a.location; });
+    placed.forEach(function (a) {
+      const rank = rankOf(a.severity);
+      L.circleMarker([a.location.lat, a.location.lon], {
+        radius: 8, color: "#222", weight: 1, fillColor: colour(rank), fillOpacity: 0.9,
+        className: "defect-marker severity-rank-" + rank + (a.asset === photo().id ? " on-this-photo" : ""),
+      }).bindPopup(a.category + " · severity " + a.severity + (a.location.bng ? "<br>" + a.location.bng : ""))
+        .addTo(layer);
+    });
+    mapEl.dataset.count = String(placed.length);
+    $("defect-count").textContent = placed.length + " defect(s) on the map" +
+      (rows.length > placed.length ? ", " + (rows.length - placed.length) + " not placed" : "") + ".";
+    if (placed.length) map.fitBounds(L.latLngBounds(placed.map(function (a) {
+      return [a.location.lat, a.location.lon]; })).pad(0.3), { maxZoom: 19 });
+  }
+
+  // ---- the report
+  const reportBtn = $("make-report");
+  if (reportBtn) reportBtn.addEventListener("click", function () {
+    fetch(cfg.reports_url, { method: "POST", credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrf() } })
+      .then(function (r) { return r.json().then(function (d) { return [r, d]; }); })
+      .then(function (rd) {
+        const r = rd[0], d = rd[1];
+        $("report-status").textContent = r.status === 202 ? "Report requested (job " + d.job + ")." :
+          r.ok ? "No change since version " + d.report.number + "." : "Not requested: " + (d.detail || r.status);
+        $("report-status").dataset.job = d.job ? String(d.job) : "";
+      });
+  });
+
+  // ---- keys
+  function move(select, delta) {
+    if (!select.options.length) return;
+    select.selectedIndex = Math.min(select.options.length - 1, Math.max(0, select.selectedIndex + delta));
+    select.dispatchEvent(new Event("change"));
+  }
+  document.addEventListener("keydown", function (ev) {
+    const t = ev.target;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (t && document.getElementById("candidate-panel").contains(t)) return;  // candidates.js owns its keys
+    const k = ev.key;
+    if (/^[1-9]$/.test(k) && Number(k) <= cat.options.length) { cat.selectedIndex = Number(k) - 1; }
+    else if (k === "ArrowUp") { move(sev, 1); }
+    else if (k === "ArrowDown") { move(sev, -1); }
+    else if (k === "ArrowRight") { move(ext, 1); }
+    else if (k === "ArrowLeft") { move(ext, -1); }
+    else if (k === "Enter") { save(); }
+    else if (k === "b") { keyboardShape("box"); }
+    else if (k === "g") { keyboardShape("polygon"); }
+    else if (k === "o") { keyboardShape("point"); }
+    else if (k === "l") { keyboardShape("line"); }
+    else if (k === "Escape") { setShape(null); if (state.anno) state.anno.cancelSelected(); reload(); }
+    else if (k === "n" || k === "PageDown") { openPhoto(state.index + 1); }
+    else if (k === "p" || k === "PageUp") { openPhoto(state.index - 1); }
+    else return;
+    ev.preventDefault();
+  });
+
+  window.SkyAnnotate = { showShape: function (geom) { showShape(geom, "candidate"); }, reload: reload };
+  const wanted = Number(new URLSearchParams(location.search).get("photo"));
+  const start = cfg.photos.findIndex(function (p) { return p.id === wanted; });
+  openPhoto(start >= 0 ? start : 0);
+})();
