@@ -5,8 +5,12 @@ Every zone finding carries the zone's id and name (`zone_id`, `zone`: ZoneHit.ev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..importers.geodesy import NM
 from ..types import Permission, Severity
+from ..wording import Words, without_trailing_brackets, zone_label
 from ..zones import ZoneHit, ZoneKind
 from .base import Assessment
 
@@ -50,12 +54,14 @@ def _frz(a: Assessment) -> None:
     boundary): they are one restriction needing one permission, so they are reported together."""
     groups: dict[str, list[ZoneHit]] = {}
     names: dict[str, str] = {}
+    plain_names: dict[str, str] = {}
     for h in a.hits_of(ZoneKind.FRZ):
         aero = a.ctx.zones.aerodrome_of(h.zone)
         key = aero.ident if aero else h.zone.name
         groups.setdefault(key, []).append(h)
         if aero:
             names[key] = f"{aero.name} ({aero.ident})" if aero.name else aero.ident
+            plain_names[key] = aero.name
     for key, hits in groups.items():
         label = names.get(key, key)
         perm = next((p for p in (permission_for(a, "frz", h, aerodrome=key) for h in hits) if p), None)
@@ -63,6 +69,7 @@ def _frz(a: Assessment) -> None:
                    "ATC, else the flight information unit, else the aerodrome operator")
         parts = [_frz_part(h) for h in hits]
         evidence = {**hits[0].evidence(), "aerodrome": key if key in names else None,
+                    "aerodrome_name": plain_names.get(key) or None,
                     "zones": [h.zone.name for h in hits], "zone_ids": [h.zone.id for h in hits], "parts": parts,
                     "overlap_m2": round(max(h.overlap_m2 for h in hits), 1)}
         if len(parts) > 1:
@@ -125,3 +132,50 @@ def check(a: Assessment) -> None:
     elif (a.flight_date - data).days > s.airac_days:
         a.add("AIR-10", B, f"The airspace data ({data}) is older than one AIRAC cycle ({s.airac_days} days) "
               f"on the flight date {a.flight_date}.", data_date=data, flight_date=a.flight_date)
+
+
+# ---- the findings in words (policy.core.wording)
+ZONE_WORDS = {"AIR-02": "prohibited area", "AIR-03": "restricted area", "AIR-04": "danger area",
+              "AIR-05": "temporary restriction", "AIR-06": "NOTAM", "AIR-07": "prison",
+              "AIR-08": "controlled airspace", "AIR-09": "the space-site restriction zone"}
+
+
+def _explain_frz(ev: Mapping[str, Any], w: Words) -> str:
+    """AIR-01: "The area overlaps the runway protection zone 01 of Oban (EGEO) by 44.6 ha." Several pieces: the
+    largest overlap, "at least", since the pieces overlap one another."""
+    ident, name = ev.get("aerodrome") or "", ev.get("aerodrome_name") or ""
+    label = f"{name} ({ident})" if name and ident else ident
+    zone = str(ev.get("zone") or "")
+    parts = [p for p in (without_trailing_brackets(str(p)) for p in ev.get("parts") or ()) if p and p != zone]
+    if label and len(parts) == 1 and parts[0].startswith("the ") and "aerodrome" not in parts[0]:
+        sentence = w.where(ev, f"{parts[0]} of {label}")
+    else:
+        whole = f"the Flight Restriction Zone of {label}" if label else zone_label(ev, "the Flight Restriction Zone")
+        sentence = w.where(ev, whole)
+        if len(parts) > 1:
+            sentence = sentence.replace(" by ", " by at least ", 1)
+            sentence = sentence[:-1] + f", through {w.listing(parts)}."
+        elif parts:
+            sentence = sentence[:-1] + f" ({parts[0]})."
+    if ev.get("permission"):
+        sentence += f" Permission {ev['permission']} is on file."
+    return sentence
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """An AIR finding's evidence in one sentence: the zone by name, the overlap in hectares or the distance."""
+    if rule == "AIR-01":
+        return _explain_frz(ev, w)
+    if rule == "AIR-10":
+        if not ev.get("data_date"):
+            return ""
+        return (f"The airspace data is of {w.day(ev['data_date'])}; the flight is on {w.day(ev.get('flight_date'))}.")
+    if rule not in ZONE_WORDS:
+        return ""
+    sentence = w.where(ev, zone_label(ev, ZONE_WORDS[rule]))
+    if ev.get("valid_from") or ev.get("valid_to"):
+        sentence += (f" It applies from {w.when(ev.get('valid_from')) or 'the start of the data'}"
+                     f" to {w.when(ev.get('valid_to')) or 'further notice'}.")
+    if ev.get("permission"):
+        sentence += f" Permission {ev['permission']} is on file."
+    return sentence

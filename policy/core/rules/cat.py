@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..types import Severity
+from ..wording import Words
 from ..zones import ZoneKind
 from .base import OPEN, SPECIFIC, Assessment
 
@@ -207,7 +211,8 @@ def check(a: Assessment) -> None:
                       planned_m=d)
             if t is not None and t < s.pdra01_takeoff_separation_m:
                 a.add("CAT-10", B, f"PDRA01 needs {s.pdra01_takeoff_separation_m:.0f} m from people during take-off "
-                      f"and landing; planned {t:g} m.", required_m=s.pdra01_takeoff_separation_m, planned_m=t)
+                      f"and landing; planned {t:g} m.", required_m=s.pdra01_takeoff_separation_m, planned_m=t,
+                      phase="take-off and landing")
         if auth is not None:
             _within_authorisation(a)
 
@@ -233,3 +238,48 @@ def _within_authorisation(a: Assessment) -> None:
     if auth.area_types and congested and "congested" not in auth.area_types:
         a.add("CAT-11", B, "The area is built-up (congested) and the authorisation does not cover congested areas.",
               reference=auth.reference, area_types=list(auth.area_types))
+
+
+# ---- the findings in words (policy.core.wording)
+def _aircraft(ev: Mapping[str, Any], w: Words) -> str:
+    """"a class UK1 aircraft of 600 g" from `class_mark` and `mass_g`."""
+    cls = ev.get("class_mark")
+    what = f"a class {cls} aircraft" if cls and cls not in ("LEGACY", "HOME_BUILT") else \
+        f"a {str(cls).lower().replace('_', '-')} aircraft" if cls else "an aircraft of no stated class"
+    return what + (f" of {w.mass(ev['mass_g'])}" if ev.get("mass_g") is not None else " of unstated mass")
+
+
+def _separation(ev: Mapping[str, Any], w: Words, from_what: str) -> str:
+    planned = ev.get("planned_m")
+    return (f"{w.distance(ev['required_m'])} from {from_what} is needed; the plan keeps "
+            + (f"{w.distance(planned)}." if planned is not None else "a distance it does not state."))
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """A CAT finding's evidence in one sentence: the aircraft, the height, the distances against the limits."""
+    if rule == "CAT-01" and "category" in ev:
+        category = ev["category"] if ev["category"] == "Specific" else f"Open {ev['category']}"
+        return f"Assessed as {category}, flown with {_aircraft(ev, w)}."
+    if rule == "CAT-02" and "mass_g" in ev:
+        return f"The aircraft weighs {w.mass(ev['mass_g'])} at take-off; it must be under {w.mass(ev['limit_g'])}."
+    if rule == "CAT-03" and "max_height_m" in ev:
+        return (f"The plan goes up to {w.height(ev['max_height_m'])} above the ground; the limit here is "
+                f"{w.height(ev['limit_m'])}.")
+    if rule == "CAT-04" and "limit_m" in ev:
+        planned = ev.get("distance_m")
+        return ("The remote pilot may be at most " + w.distance(ev["limit_m"]) + " from the aircraft; the plan says "
+                + (f"{w.distance(planned)}." if planned is not None else "nothing about the distance."))
+    if rule in ("CAT-06", "CAT-07") and "required_m" not in ev and ("class_mark" in ev or "mass_g" in ev):
+        placed = ev.get("placed_on_market")
+        return (f"Flown with {_aircraft(ev, w)}" + (f", placed on the market {w.day(placed)}" if placed else "")
+                + ".")
+    if rule == "CAT-07" and "required_m" in ev:
+        return "In A2, " + _separation(ev, w, "uninvolved people")
+    if rule == "CAT-10" and "required_m" in ev:
+        people = f"people during {ev['phase']}" if ev.get("phase") else "uninvolved people"
+        return "Under PDRA01, " + _separation(ev, w, people)
+    if rule == "CAT-11" and ev.get("reference"):
+        covers = ev.get("area_types")
+        return (f"Checked against Operational Authorisation {ev['reference']}"
+                + (f", which covers {w.listing(covers)} areas." if covers else "."))
+    return ""

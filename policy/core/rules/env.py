@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..types import Severity
+from ..wording import Words, zone_label
 from ..zones import ZoneKind
 from .base import Assessment
 
@@ -36,3 +40,26 @@ def check(a: Assessment) -> None:
         a.add("ENV-06", A, f"Historic Environment Scotland property {h.zone.name}: HES permission for take-off and "
               "landing" + (f" ({docs.hes_permission})." if docs.hes_permission else " is needed."),
               **h.evidence(), permission=docs.hes_permission or None)
+
+
+# ---- the findings in words (policy.core.wording)
+ZONE_WORDS = {"ENV-01": "protected site", "ENV-02": "seal haul-out", "ENV-04": "seabird colony",
+              "ENV-06": "Historic Environment Scotland property"}
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """An ENV finding's evidence in one sentence. Schedule 1 nest sites are not named in the sentence (their
+    places are kept out of what is widely read; the technical details hold the record)."""
+    if rule == "ENV-03":
+        sentence = w.where(ev, "a Schedule 1 nest site")
+    elif rule in ZONE_WORDS:
+        sentence = w.where(ev, zone_label(ev, ZONE_WORDS[rule]))
+    else:
+        return ""
+    if rule == "ENV-02" and ev.get("buffer_m") is not None:
+        sentence += f" The policy keeps flights {w.distance(ev['buffer_m'])} from it at this time of year."
+    if ev.get("consent"):
+        sentence += f" NatureScot consent {ev['consent']} is on file."
+    if ev.get("permission"):
+        sentence += f" HES permission {ev['permission']} is on file."
+    return sentence

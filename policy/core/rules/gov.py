@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from ..types import Severity
+from ..wording import Words
 from ..zones import ZoneKind
 from .base import Assessment
 
@@ -76,3 +79,37 @@ def check(a: Assessment) -> None:
     if not docs.flight_log_commitment:
         a.add("GOV-08", W, f"The flight log and any incidents must be delivered after the flight; the operator keeps "
               f"logs {s.log_retention_years} years.")
+
+
+# ---- the findings in words (policy.core.wording)
+OWNER_WORDS = {"council": "the council", "hes": "Historic Environment Scotland", "private": "a private owner"}
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """A GOV finding's evidence in one sentence: what is missing, who asked, the notice in working days."""
+    if rule == "GOV-01" and ev.get("missing"):
+        return f"Missing from the application: {w.listing(ev['missing'])}."
+    if rule == "GOV-03":
+        points = len(ev.get("takeoff_points") or ())
+        owner = ev.get("land_owner")
+        owner = (f"The take-off land belongs to {OWNER_WORDS.get(owner, owner)}" if owner
+                 else "The owner of the take-off land is not stated")
+        return f"{owner}; {points} take-off and landing point{'s' if points != 1 else ''} planned."
+    if rule == "GOV-04" and (ev.get("requester") or ev.get("approver")):
+        if ev.get("approver"):
+            return f"The requester ({ev.get('requester')}) and the approver ({ev['approver']}) are the same person."
+        return f"Requested by {ev['requester']}; no approving officer is named yet."
+    if rule == "GOV-05":
+        what = "road" if ev.get("kind") == "road" else "park"
+        zones = ev.get("zones") or []
+        sentences = [f"Next to the area: {what}{'s' if len(zones) > 1 else ''} {w.listing(zones)}." if zones else ""]
+        if ev.get("site_flag"):
+            sentences.append(f"The request says the site is by a {what}.")
+        return " ".join(x for x in sentences if x)
+    if rule == "GOV-06" and "working_days" in ev:
+        days = ev["working_days"]
+        return (f"Submitted {days} working day{'s' if days != 1 else ''} before the flight; the policy asks for "
+                f"{ev['required']}.")
+    if rule == "GOV-07" and ev.get("aerodrome"):
+        return f"Aerodrome {ev['aerodrome']} is {w.distance(ev.get('distance_m'))} from the area."
+    return ""

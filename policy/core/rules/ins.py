@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..types import Severity
+from ..wording import Words
 from .base import Assessment
 
 B, A = Severity.BLOCK, Severity.APPROVAL
@@ -44,3 +48,29 @@ def check(a: Assessment) -> None:
         a.add("INS-03", A, f"The certificate names {ins.named_operator or 'nobody'!r}, not the operator "
               f"{plan.operator.name or '(unknown)'!r}.", named=ins.named_operator, operator=plan.operator.name,
               operator_id=plan.operator.operator_id or None, policy=ins.policy_number or None)
+
+
+# ---- the findings in words (policy.core.wording)
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """An INS finding's evidence in one sentence: the cover in SDR or pounds, the dates of the policy."""
+    policy = f"Insurance policy {ev['policy']}" if ev.get("policy") else "The insurance"
+    if rule == "INS-01":
+        if "minimum_sdr" in ev:
+            cover = ev.get("cover_sdr")
+            return ("Third-party cover is " + (f"{w.num(round(cover))} SDR" if cover is not None else "not stated")
+                    + f"; at least {w.num(ev['minimum_sdr'])} SDR is needed (SDR: the IMF's special drawing right).")
+        if ev.get("expiry"):
+            return f"{policy} ends on {w.day(ev['expiry'])}; the flight window ends on {w.day(ev.get('window_end'))}."
+        if ev.get("start"):
+            return f"{policy} starts on {w.day(ev['start'])}."
+        if "aircraft_covered" in ev:
+            return f"The insurance lists {w.listing(ev['aircraft_covered']) or 'no aircraft'}."
+        return ""
+    if rule == "INS-02" and "minimum_gbp" in ev:
+        cover = ev.get("cover_gbp")
+        return ("Public liability cover is " + (w.money(cover) if cover is not None else "not stated")
+                + f"; the council asks for at least {w.money(ev['minimum_gbp'])}.")
+    if rule == "INS-03" and "operator" in ev:
+        return (f"The certificate names {ev.get('named') or 'nobody'}; the operator is "
+                f"{ev.get('operator') or 'not named'}" + (f" ({ev['operator_id']})." if ev.get("operator_id") else "."))
+    return ""

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..daylight import SHORT_LABELS, definition_label, night_minutes
 from ..types import Severity
+from ..wording import Words
 from .base import Assessment
 
 
@@ -34,3 +38,26 @@ def lgt01_night(a: Assessment) -> None:
 
 def check(a: Assessment) -> None:
     lgt01_night(a)
+
+
+# ---- the findings in words (policy.core.wording)
+def night_words(periods: list[list[str]], definition: str | None, w: Words) -> str:
+    """"night from Mon 15 Jun 2026, 22:30 to Tue 16 Jun 2026, 04:10 (and 2 more nights)", in the council's time."""
+    first = periods[0]
+    text = f"night from {w.when(first[0])} to {w.when(first[1])}"
+    if len(periods) > 1:
+        more = len(periods) - 1
+        text += f" (and {more} more night{'s' if more != 1 else ''})"
+    if definition in SHORT_LABELS:
+        text += f", by {SHORT_LABELS[definition]}"
+    return text
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """LGT-01: when the night falls in the window, in local time, and how long it is."""
+    if rule != "LGT-01" or not ev.get("night"):
+        return ""
+    minutes = ev.get("night_minutes")
+    total = f"{minutes // 60} h {minutes % 60:02d} min" if isinstance(minutes, int) and minutes >= 60 else \
+        f"{minutes} minutes"
+    return f"The window holds {night_words(ev['night'], ev.get('definition'), w)}: {total} of night in all."

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..types import Severity
+from ..wording import Words
 from ..zones import ZoneKind
 from .base import Assessment
 
@@ -80,3 +84,24 @@ def check(a: Assessment) -> None:
             a.add("PRIV-05", W, "Faces and number plates must be blurred before footage is shared or published.")
     if plan.covert_surveillance and not docs.ripsa_authorisation:
         a.add("PRIV-06", B, "Covert or targeted surveillance needs a RIP(S)A authorisation; none is on file.")
+
+
+# ---- the findings in words (policy.core.wording)
+NOTICE_WORDS = {"website": "the website", "signage": "signs on site", "high_visibility": "high-visibility clothing"}
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """A PRIV finding's evidence in one sentence: the schools near, the DPIAs on file, how long footage is kept."""
+    if rule == "PRIV-01" and ev.get("schools"):
+        schools = ev["schools"]
+        return f"School{'s' if len(schools) > 1 else ''} in the area: {w.listing(schools)}."
+    if rule == "PRIV-02" and ev.get("public_notice"):
+        return "People are told through " + w.listing(NOTICE_WORDS.get(n, n) for n in ev["public_notice"]) + "."
+    if rule == "PRIV-03" and "people_likely" in ev:
+        who = f"For {ev['organisation']}: " if ev.get("organisation") else ""
+        people = "people are likely in view" if ev["people_likely"] else "people are not expected in view"
+        dpia = f"this flight's DPIA is {ev['flight_dpia']}" if ev.get("flight_dpia") else "this flight has no DPIA on file"
+        return f"{who}{people}, and {dpia}."
+    if rule == "PRIV-04" and ev.get("retention_days") is not None:
+        return f"The footage would be kept for {ev['retention_days']} days."
+    return ""

@@ -4,7 +4,11 @@ Findings about a pilot carry the pilot's name and Flyer ID (`pilot`, `flyer_id`)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..types import Pilot, Severity
+from ..wording import Words
 from .base import SPECIFIC, Assessment, expired
 
 B, A = Severity.BLOCK, Severity.APPROVAL
@@ -107,3 +111,51 @@ def reg04_competence(a: Assessment) -> None:
               gvc_expiry=p.gvc_expiry if p.gvc else None, rpc_l1_expiry=p.rpc_l1_expiry if p.rpc_l1 else None)
     if not a.plan.pilots:
         a.add("REG-04", B, "Specific operations need a pilot with a GVC or RPC-L1; none is named.")
+
+
+# ---- the findings in words (policy.core.wording)
+def _pilot(ev: Mapping[str, Any]) -> str:
+    name, flyer = ev.get("pilot"), ev.get("flyer_id")
+    if name and flyer:
+        return f"{name} (Flyer ID {flyer})"
+    return str(name or (f"the pilot with Flyer ID {flyer}" if flyer else "the pilot"))
+
+
+def _expiry(value: Any, w: Words) -> str:
+    return f"expires on {w.day(value)}" if value else "has no expiry date on file"
+
+
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """A REG finding's evidence in one sentence: whose credential, and its dates."""
+    if rule == "REG-01":
+        if ev.get("expiry"):
+            return f"Operator ID {ev.get('operator_id')} {_expiry(ev['expiry'], w)}."
+        if ev.get("holder_age") is not None:
+            return f"The Operator ID holder is {ev['holder_age']}."
+        if ev.get("mass_g") is not None:
+            return f"The aircraft weighs {w.mass(ev['mass_g'])}, so the operator needs an Operator ID."
+        return ""
+    if rule == "REG-02" and ("pilot" in ev or "flyer_id" in ev):
+        if not ev.get("flyer_id"):
+            return f"{_pilot(ev)[:1].upper()}{_pilot(ev)[1:]} has no Flyer ID on file."
+        return f"The Flyer ID of {_pilot(ev)} {_expiry(ev.get('expiry'), w)}."
+    if rule == "REG-03" and ("pilot" in ev or "flyer_id" in ev):
+        return (f"A2 CofC of {_pilot(ev)}: " + (f"expired on {w.day(ev['expiry'])}." if ev.get("expiry")
+                                                 else "none on file."))
+    if rule == "REG-04" and ("pilot" in ev or "flyer_id" in ev):
+        held = []
+        if ev.get("gvc_expiry"):
+            held.append(f"GVC expired on {w.day(ev['gvc_expiry'])}")
+        if ev.get("rpc_l1_expiry"):
+            held.append(f"RPC-L1 expired on {w.day(ev['rpc_l1_expiry'])}")
+        return f"{_pilot(ev)}: " + ("; ".join(held) if held else "no GVC or RPC-L1 on file") + "."
+    if rule == "REG-05" and ev.get("reference"):
+        kind = f" ({ev['type']})" if ev.get("type") else ""
+        sentence = f"Operational Authorisation {ev['reference']}{kind} {_expiry(ev.get('expiry'), w)}."
+        if ev.get("pilots_not_named"):
+            sentence += f" Not named on it: {w.listing(ev['pilots_not_named'])}."
+        return sentence
+    if rule == "REG-06" and ev.get("pfco"):
+        return f"PfCO {ev['pfco']}" + (f" held by operator {ev['operator_id']}" if ev.get("operator_id") else "") + \
+            "; an Operational Authorisation is needed instead."
+    return ""

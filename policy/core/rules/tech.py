@@ -4,8 +4,11 @@ unit."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from ..types import Severity, Stage
+from ..wording import Words
 from .base import Assessment
 
 B, W = Severity.BLOCK, Severity.WARN
@@ -99,3 +102,20 @@ def check(a: Assessment) -> None:
     if craft.low_speed_mode and craft.class_mark not in ("UK2", "C2"):
         a.add("TECH-03", B, f"Low-speed mode is claimed for class {craft.class_mark or 'unknown'}; only UK2/C2 "
               f"aircraft have it (about {a.s.low_speed_ms:g} m/s).", class_mark=craft.class_mark)
+
+
+# ---- the findings in words (policy.core.wording)
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """A TECH finding's evidence in one sentence: the aircraft, the night in the window, the data's age."""
+    craft = " ".join(x for x in (f"class {ev['class_mark']}" if ev.get("class_mark") else "",
+                                 str(ev.get("model") or "")) if x)
+    if rule == "TECH-02" and ev.get("night_from"):
+        return f"Night falls in the window from {w.when(ev['night_from'])} to {w.when(ev.get('night_to'))}."
+    if rule == "TECH-04" and ev.get("data_date"):
+        return (f"The geo-awareness data of the {craft or 'aircraft'} is of {w.day(ev['data_date'])}, "
+                f"{ev.get('age_days')} days before the flight.")
+    if rule == "TECH-05" and ev.get("broadcast"):
+        return f"The Remote ID unit broadcasts {ev['broadcast']}; the operator's ID is {ev.get('operator_id')}."
+    if rule in ("TECH-01", "TECH-03", "TECH-04", "TECH-05") and craft:
+        return f"The aircraft: {craft}."
+    return ""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ..types import Severity, Stage
+from ..wording import Words
 from .base import Assessment
 
 B, W = Severity.BLOCK, Severity.WARN
@@ -76,3 +80,35 @@ def check(a: Assessment) -> None:
                   kp=kp)
         elif kp >= s.wx_kp_warn:
             a.add("WX-07", W, f"Kp {kp:g}: GNSS/RTK accuracy may suffer (caution from {s.wx_kp_warn:g}).", kp=kp)
+
+
+# ---- the findings in words (policy.core.wording)
+def explain(rule: str, ev: Mapping[str, Any], w: Words) -> str:
+    """A WX finding's evidence in one sentence: the measured weather against the aircraft's limits."""
+    n = w.num
+    if rule == "WX-01" and "mean_wind_ms" in ev:
+        if ev.get("aircraft_max_ms") is None:
+            return f"Mean wind {n(ev['mean_wind_ms'])} m/s; the aircraft's limit is not on file."
+        share = f" ({float(ev['fraction']):.0%} of it)" if ev.get("fraction") is not None else ""
+        return f"Mean wind {n(ev['mean_wind_ms'])} m/s against the aircraft's limit of {n(ev['aircraft_max_ms'])} m/s{share}."
+    if rule == "WX-02" and "gust_ms" in ev:
+        return f"Gusts of {n(ev['gust_ms'])} m/s; the aircraft is rated to {n(ev.get('aircraft_max_ms'))} m/s."
+    if rule == "WX-03" and "precipitation_mmh" in ev:
+        ip = ev.get("ip_rating")
+        return (f"Rain or snow at {n(ev['precipitation_mmh'])} mm an hour; the aircraft is "
+                + (f"rated IP{ip}." if ip is not None else "not IP rated."))
+    if rule == "WX-04" and "temperature_c" in ev:
+        sentence = f"Temperature {n(ev['temperature_c'])} °C"
+        if ev.get("min_c") is not None or ev.get("max_c") is not None:
+            lo = f"{n(ev['min_c'])} °C" if ev.get("min_c") is not None else "no stated minimum"
+            hi = f"{n(ev['max_c'])} °C" if ev.get("max_c") is not None else "no stated maximum"
+            sentence += f"; the aircraft flies from {lo} to {hi}"
+        return sentence + "."
+    if rule == "WX-05" and "visibility_km" in ev:
+        return f"Visibility {w.distance(float(ev['visibility_km']) * 1000)}."
+    if rule == "WX-06" and "cloud_base_m" in ev:
+        return (f"Cloud base {w.height(ev['cloud_base_m'])}; the flight needs {w.height(ev.get('required_m'))} "
+                "(its maximum height plus the margin).")
+    if rule == "WX-07" and "kp" in ev:
+        return f"Geomagnetic activity: Kp index {n(ev['kp'])}."
+    return ""
