@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from this app, not a CDN
     "django_htmx",
     "axes",
+    "csp",
     "notify",
     "accounts",
     "booking",
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with 429
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx for the fragment endpoints
+    "csp.middleware.CSPMiddleware",  # the Content-Security-Policy header (CONTENT_SECURITY_POLICY below)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -221,6 +223,53 @@ if not (FILE_SERVING_INTERNAL_PREFIX.startswith("/") and FILE_SERVING_INTERNAL_P
     raise SettingError(f"FILE_SERVING_INTERNAL_PREFIX={FILE_SERVING_INTERNAL_PREFIX!r} must start and end with /")
 if not 1 <= FILE_SERVING_URL_SECONDS <= 7 * 24 * 3600:
     raise SettingError(f"FILE_SERVING_URL_SECONDS={FILE_SERVING_URL_SECONDS} must be 1 to 604800 (7 days)")
+
+# Content-Security-Policy (django-csp): scripts only from this site, never inline (page data travels in
+# json_script elements and data- attributes), no plugins, no framing. Images may also come from the basemap's
+# tile host, from SITE_URL (TileJSON and map data give absolute tile links built from it, which differ from the
+# page's own origin when the app is reached by another name) and, with presigned S3 downloads, from the bucket's
+# host (an <img> of a download is redirected there).
+def _origin_of(url: str) -> str | None:
+    """The CSP source for the host of a URL template such as https://{s}.tile.example/{z}/{x}/{y}.png: a
+    placeholder in the leftmost label becomes the wildcard CSP allows there; relative URLs are 'self'."""
+    from urllib.parse import urlsplit
+
+    url = (url or "").strip()
+    if url.lower() in {"", "none"} or (url.startswith("/") and not url.startswith("//")):
+        return None
+    parts = urlsplit(url if "//" in url else f"https://{url}")
+    host = parts.netloc.rsplit("@", 1)[-1]
+    labels = host.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    if any("{" in label for label in labels) or not parts.netloc:
+        raise SettingError(f"cannot take a host for the Content-Security-Policy from {url!r}")
+    return f"{parts.scheme or 'https'}://{'.'.join(labels)}"
+
+
+_csp_file_hosts = []
+if FILE_SERVING == "s3-presigned":
+    _csp_file_hosts.append(_origin_of(env_str("S3_ENDPOINT_URL", "")) or "https://*.amazonaws.com")
+_csp_site = [o for o in [_origin_of(SITE_URL)] if o]
+_csp_img = ["'self'", "data:", "blob:", *_csp_site, *filter(None, [_origin_of(BASEMAP_URL)]), *_csp_file_hosts]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline styles, not needed by Leaflet (it styles through element.style, which CSP does not govern:
+        # tests/web/test_csp.py) but by the spend bars' style="" widths, the print pages' <style> blocks,
+        # Swagger UI's page (drf-spectacular's <style>) and ReDoc (styled-components adds <style> elements).
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": _csp_img,
+        "connect-src": ["'self'", *_csp_site, *_csp_file_hosts],
+        "media-src": ["'self'", "blob:", *_csp_file_hosts],
+        "worker-src": ["'self'", "blob:"],  # ReDoc's search index runs in a worker made from a blob
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Real data for tests, benchmarks and the demo (never copied into the repository).
 SHARED_DATA_DIR = Path(env_str("SHARED_DATA_DIR", str(BASE_DIR.parent / "shared" / "data")))
