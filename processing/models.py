@@ -39,6 +39,12 @@ class Job(models.Model):
     max_attempts = models.PositiveIntegerField(default=3)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     claimed_by = models.CharField(max_length=200, blank=True, default="")
+    # Celery only: when the job's message was last handed to the broker (null: not yet, or the broker could not
+    # be reached; the embedded runner needs no message and leaves it null). The dispatch sweep (beat, worker
+    # start) sends every PENDING job not dispatched, or dispatched longer ago than JOB_REDISPATCH_AFTER_SECONDS.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    dispatch_attempts = models.PositiveIntegerField(default=0)
+    dispatch_error = models.TextField(blank=True, default="")
     survey = models.ForeignKey(
         "surveys.Survey", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
     )
@@ -54,7 +60,7 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"])]
+        indexes = [models.Index(fields=["state", "created_at"]), models.Index(fields=["state", "dispatched_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(progress__lte=100), name="job_progress_at_most_100"),
             models.CheckConstraint(condition=Q(max_attempts__gte=1), name="job_max_attempts_positive"),

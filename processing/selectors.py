@@ -1,4 +1,4 @@
-"""Reads: an opened stored COG for tiles (the engine knows files, not who may read them)."""
+"""Reads: a job's state in words; an opened stored COG for tiles (the engine knows files, not who may read them)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,43 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from .models import Job, JobState
 
 if TYPE_CHECKING:
     from .core.tiles import TileSource
+
+
+def job_waiting(job: Job) -> str:
+    """Why a PENDING job has not started, as a user should read it ("" for other states):
+    `queue_unreachable` (Celery: the broker could not be reached, the job is kept and is sent when it is back),
+    `dispatching` (Celery: being handed to the broker), `queued` (in the broker's queue, or the embedded runner's
+    table, waiting for a free worker)."""
+    if job.state != JobState.PENDING:
+        return ""
+    if settings.REDIS_URL and job.dispatched_at is None:
+        return "queue_unreachable" if job.dispatch_error else "dispatching"
+    return "queued"
+
+
+def job_state_detail(job: Job) -> str:
+    """The job's state in one honest sentence (API `state_detail`, the survey's "already being built" answer)."""
+    waiting = job_waiting(job)
+    if waiting == "queue_unreachable":
+        return ("Queued, waiting for the job queue: it could not be reached just now, so the job has not been "
+                "handed to a worker yet. It is kept and starts by itself when the queue is back.")
+    if waiting == "dispatching":
+        return "Queued: being handed to the workers."
+    if waiting == "queued":
+        since = timezone.localtime(job.dispatched_at or job.created_at)
+        return f"Queued since {since:%H:%M}: waiting for a free worker."
+    if job.state == JobState.RUNNING:
+        return f"Running{f' ({job.stage})' if job.stage else ''}: {job.progress}% done, attempt {job.attempts} of " \
+               f"{job.max_attempts}."
+    return job.get_state_display() + "."
 
 
 def storage_raster_path(name: str) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
+from django.utils import timezone
 
 from . import registry
 from .models import Job, JobState
@@ -55,21 +56,92 @@ def enqueue_job(*, kind: str, survey: Any = None, params: dict | None = None) ->
     job = Job.objects.create(
         kind=kind, survey=survey, params=params or {}, max_attempts=max(1, settings.JOB_MAX_ATTEMPTS)
     )
-    transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
+    transaction.on_commit(lambda: _dispatch_and_note(job), robust=True)  # a failure never fails the request
     return job
 
 
-def job_dispatch(*, job_id: int) -> None:
-    """Hand a pending job to Celery when a broker is configured; the embedded runner polls otherwise. The task
-    (`processing.tasks.run_job`) is sent by name: the sender needs no import of the worker's code."""
+def _dispatch_and_note(job: Job) -> None:
+    """Dispatch after commit, and copy the outcome onto the caller's instance (an API answer made from it then
+    says whether the job reached the queue)."""
     if not settings.REDIS_URL:
-        return
+        return  # embedded: the runner polls the table, nothing is sent
+    job_dispatch(job_id=job.pk)
+    fields = ("dispatched_at", "dispatch_attempts", "dispatch_error")
+    row = Job.objects.filter(pk=job.pk).values(*fields).first()
+    for name, value in (row or {}).items():
+        setattr(job, name, value)
+
+
+# A message handed to the broker but not claimed within this many seconds is sent again (the broker may have lost
+# it: restarted without persistence, queue purged). A duplicate is harmless: claiming is conditional.
+REDISPATCH_AFTER_SECONDS_DEFAULT = 300
+# How long one send may keep a request waiting when the broker is down (kombu retries, then raises).
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+
+def redispatch_after_seconds() -> int:
+    return max(1, int(getattr(settings, "JOB_REDISPATCH_AFTER_SECONDS", 0) or REDISPATCH_AFTER_SECONDS_DEFAULT))
+
+
+def job_dispatch(*, job_id: int, now: datetime | None = None, seen: datetime | None = None) -> bool:
+    """Hand a PENDING job to Celery when a broker is configured (the embedded runner polls the table instead, and
+    this does nothing). True when the message went out.
+
+    The send is claimed first, like a job: one conditional update moves `dispatched_at` from the value the caller
+    saw (`seen`; None: not dispatched) to `now`, so of two senders (the commit of `enqueue_job` and a sweep, or two
+    sweeps) only one sends. If the broker cannot be reached the job stays PENDING with `dispatched_at` back to null
+    and the broker's error in `dispatch_error`: the next sweep (beat, a worker starting) sends it. The task
+    (`processing.tasks.run_job`) is sent by name: the sender needs no import of the worker's code."""
+    return _dispatch(job_id, now or timezone.now(), seen) == "sent"
+
+
+def _dispatch(job_id: int, now: datetime, seen: datetime | None) -> str:
+    """"sent", "skipped" (no broker; or running, finished, or another sender has it) or "failed" (broker down)."""
+    if not settings.REDIS_URL:
+        return "skipped"
+    claim = Job.objects.filter(id=job_id, state=JobState.PENDING)
+    claim = claim.filter(dispatched_at__isnull=True) if seen is None else claim.filter(dispatched_at=seen)
+    if claim.update(dispatched_at=now, dispatch_attempts=F("dispatch_attempts") + 1) != 1:
+        return "skipped"
     from celery import current_app  # here: Celery is slow to import, and only used with a broker
 
     try:
-        current_app.send_task("processing.run_job", args=[job_id])
-    except Exception:  # broker down: the job stays PENDING and the next reclaim/run_jobs picks it up
-        log.exception("could not send job %s to the broker", job_id)
+        current_app.send_task("processing.run_job", args=[job_id], retry_policy=PUBLISH_RETRY_POLICY)
+    except Exception as exc:  # broker down: the job stays PENDING, not dispatched, until a sweep sends it
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        log.warning("job %s: the broker could not be reached (%s); it stays queued until the broker is back",
+                    job_id, error)
+        Job.objects.filter(id=job_id, state=JobState.PENDING, dispatched_at=now).update(
+            dispatched_at=None, dispatch_error=error
+        )
+        return "failed"
+    Job.objects.filter(id=job_id, dispatched_at=now).exclude(dispatch_error="").update(dispatch_error="")
+    return "sent"
+
+
+def jobs_dispatch_pending(*, now: datetime, limit: int = 500) -> list[int]:
+    """Send every PENDING job of any age that was not dispatched (broker down at enqueue time, a sender that died
+    between claim and send, a job handed back by a stopping worker) or was dispatched longer ago than
+    `redispatch_after_seconds()` without a worker claiming it (the message may be lost). Oldest first; returns
+    the ids sent. Run by celery beat (`processing.reclaim_stale_jobs`) and by every Celery worker as it starts.
+    A duplicate message is harmless: the job claim is conditional, so no job runs twice."""
+    if not settings.REDIS_URL:
+        return []
+    cutoff = now - timedelta(seconds=redispatch_after_seconds())
+    due = (
+        Job.objects.filter(state=JobState.PENDING)
+        .filter(Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=cutoff))
+        .order_by("created_at", "id")
+        .values_list("id", "dispatched_at")[:limit]
+    )
+    sent = []
+    for job_id, seen in list(due):
+        outcome = _dispatch(job_id, now, seen)
+        if outcome == "failed":
+            break  # the broker is down: the others would wait for it the same way; the next sweep tries again
+        if outcome == "sent":
+            sent.append(job_id)
+    return sent
 
 
 def job_claim(*, job_id: int, worker: str, now: datetime) -> bool:
@@ -162,7 +234,7 @@ def job_fail(*, job: Job, error: str, now: datetime, retry: bool) -> str:
     if state == JobState.FAILED:
         fields["finished_at"] = now
     else:
-        fields["claimed_by"] = ""
+        fields.update(claimed_by="", dispatched_at=None)
     if _owned(job).update(**fields) != 1:
         raise JobLost(f"job {job.pk} is no longer owned by {job.claimed_by}")
     job.state, job.error = state, error
@@ -179,9 +251,11 @@ def job_release(*, job: Job, now: datetime) -> None:
     line = f"{now:%H:%M:%S} [{job.stage}] worker stopped; job returned to the queue\n"
     if _owned(job).update(
         state=JobState.PENDING, claimed_by="", attempts=F("attempts") - 1, log=Concat(F("log"), Value(line)),
-        updated_at=now,
+        updated_at=now, dispatched_at=None,
     ) == 1:
         job_clean_partial(job_id=job.pk)
+        # Celery acknowledges the stopping worker's message: send a new one for another worker.
+        transaction.on_commit(lambda: job_dispatch(job_id=job.pk))
 
 
 def jobs_reclaim_stale(*, now: datetime) -> list[int]:
@@ -201,6 +275,7 @@ def jobs_reclaim_stale(*, now: datetime) -> list[int]:
             "claimed_by": "",
             "log": Concat(F("log"), Value(line)),
             "updated_at": now,
+            "dispatched_at": None,
         }
         if final:
             fields.update(error=error, finished_at=now)
@@ -218,20 +293,11 @@ def jobs_reclaim_stale(*, now: datetime) -> list[int]:
     return reclaimed
 
 
-def jobs_redispatch_pending(*, now: datetime) -> list[int]:
-    """Send again the PENDING jobs queued longer than JOB_STALE_AFTER_SECONDS (their message may have been lost:
-    broker down at enqueue time, queue purged). A duplicate message is harmless: claiming is conditional."""
-    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
-    ids = list(Job.objects.filter(state=JobState.PENDING, created_at__lt=cutoff).values_list("id", flat=True))
-    for job_id in ids:
-        job_dispatch(job_id=job_id)
-    return ids
-
-
 def jobs_recover(*, now: datetime) -> dict[str, list[int]]:
-    """What a Celery worker does when it starts: reclaim jobs of dead workers, resend long-pending ones."""
-    pending = jobs_redispatch_pending(now=now)
-    return {"reclaimed": jobs_reclaim_stale(now=now), "redispatched": pending}
+    """What celery beat does every minute and a Celery worker when it starts: reclaim jobs of dead workers, then
+    send every pending job that is not (or no longer) in the broker's queue."""
+    reclaimed = jobs_reclaim_stale(now=now)
+    return {"reclaimed": reclaimed, "dispatched": jobs_dispatch_pending(now=now)}
 
 
 def job_retry(*, job: Job, now: datetime) -> Job:
@@ -248,6 +314,7 @@ def job_retry(*, job: Job, now: datetime) -> Job:
         progress=0,
         log=Concat(F("log"), Value(line)),
         updated_at=now,
+        dispatched_at=None,
     )
     if changed != 1:
         raise JobError("the job changed meanwhile; reload and try again", "state")

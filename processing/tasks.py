@@ -23,15 +23,18 @@ def run_job(job_id: int) -> str | None:
 
 
 @shared_task(name="processing.reclaim_stale_jobs", ignore_result=True)
-def reclaim_stale_jobs() -> list[int]:
-    """Schedule with celery beat (e.g. every minute) so jobs of dead workers are retried."""
-    return services.jobs_reclaim_stale(now=timezone.now())
+def reclaim_stale_jobs() -> dict[str, list[int]]:
+    """Celery beat runs this every minute (CELERY_BEAT_SCHEDULE): jobs of dead workers are retried, and every
+    pending job that is not in the broker's queue (the broker was down when it was queued, or lost the message)
+    is sent, whatever its age. No job runs twice: claiming is conditional."""
+    return services.jobs_recover(now=timezone.now())
 
 
 @worker_ready.connect
 def recover_jobs_on_start(**kwargs: Any) -> None:
     """A worker that starts (often: restarted after a crash) hands jobs of dead workers back to the queue at once,
-    instead of waiting for celery beat, and resends pending jobs whose message may have been lost."""
+    instead of waiting for celery beat, and sends every pending job not dispatched (of any age) or whose message
+    may have been lost."""
     try:
         recovered = services.jobs_recover(now=timezone.now())
         log.info("job recovery at worker start: %s", recovered)

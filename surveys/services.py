@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from processing.models import Job, JobState
+from processing.selectors import job_state_detail
 from processing.services import enqueue_job
 
 from .audit import survey_audit_record
@@ -322,7 +323,9 @@ def survey_rebuild_map(*, survey: Survey, by: Any, now: datetime | None = None) 
         ensure_allowed(survey=locked, action="rebuild_map", actor=by)
         active = Job.objects.filter(survey=locked, state__in=[JobState.PENDING, JobState.RUNNING]).first()
         if active is not None:
-            raise SurveyError("status", f"A map is already being built for this survey (job {active.pk}).")
+            # A pending job counts even when the job queue was down (a sweep sends it when it is back): say so.
+            raise SurveyError("status", f"A map is already being built for this survey (job {active.pk}). "
+                                        f"{job_state_detail(active)}")
         job = _enqueue_processing(survey=locked)
         if job is None:
             raise SurveyError("assets", "Nothing to build a map from: this survey has no photos or orthophoto GeoTIFF.")
