@@ -36,9 +36,11 @@
     if (!extents.length) return;
     const keep = ext.value;
     ext.textContent = "";
-    allowedExtents().forEach(function (e) { option(ext, e.code, e.code + " · " + e.label); });
+    const allowed = allowedExtents();
+    allowed.forEach(function (e) { option(ext, e.code, e.code + " · " + e.label); });
     if (keep) ext.value = keep;
     if (!ext.value && ext.options.length) ext.selectedIndex = 0;
+    $("extent-row").hidden = !allowed.length;  // a level without extents (e.g. "no defect") takes none
   }
   function showMeaning() {
     const lv = levels[sev.selectedIndex];
@@ -169,7 +171,7 @@
     if (!state.shape) { status("Draw a shape first (b: box)."); return; }
     if (!cfg.can_annotate) { status("You may read this survey's annotations, not add to them."); return; }
     const body = { asset: photo().id, pixel_geometry: state.shape, category: cat.value, severity: sev.value };
-    if (extents.length && ext.value) body.extent = ext.value;
+    if (!$("extent-row").hidden && ext.value) body.extent = ext.value;
     if ($("ann-note").value.trim()) body.note = $("ann-note").value.trim();
     fetch(cfg.annotations_url, {
       method: "POST", credentials: "same-origin",
@@ -284,7 +286,9 @@
     ev.preventDefault();
   });
 
-  window.SkyAnnotate = { showShape: function (geom) { showShape(geom, "candidate"); }, reload: reload };
+  window.SkyAnnotate = { showShape: function (geom) { showShape(geom, "candidate"); }, reload: reload,
+    // the photo open now, for a script that loads after the first `annotate:photo` event (candidates.js)
+    current: function () { return { surveyId: cfg.survey, assetId: photo() ? photo().id : null }; } };
   const wanted = Number(new URLSearchParams(location.search).get("photo"));
   const start = cfg.photos.findIndex(function (p) { return p.id === wanted; });
   openPhoto(start >= 0 ? start : 0);

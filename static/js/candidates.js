@@ -105,6 +105,14 @@
     load();
   });
 
+  // the tool may have opened its first photo before this script ran
+  if (window.SkyAnnotate && typeof window.SkyAnnotate.current === "function") {
+    const now = window.SkyAnnotate.current();
+    state.surveyId = now.surveyId;
+    state.assetId = now.assetId;
+    load();
+  }
+
   document.addEventListener("keydown", function (ev) {
     const t = ev.target;
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;

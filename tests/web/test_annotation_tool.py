@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from inspection.models import Annotation, InspectionReport
 from inspection.selectors import schema_for_survey
+from inspection.services import ensure_default_schemas
 from processing.models import Job
 from surveys.services import asset_ingest_file
 from tests.factories import PASSWORD, make_cast
@@ -24,6 +25,7 @@ SECOND = "IMG_9355.jpg"
 
 
 def _survey(shared_data):
+    ensure_default_schemas()  # seeded by a migration, which a transactional test's flush removes
     cast = make_cast()
     survey = make_delivery(cast, area=CALITERRA_AREA)
     for name in (PHOTO, SECOND):
@@ -125,4 +127,47 @@ def test_a_planner_looks_but_cannot_save(page, live_server, shared_data):
     page.keyboard.press("Enter")
     assert "may read" in page.locator("#save-status").inner_text()
     assert Annotation.objects.count() == 0
+    assert page.js_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accept_and_reject_detector_candidates_by_key(page, live_server, shared_data):
+    import io
+    import json
+
+    from detection.models import Candidate, CandidateStatus
+    from processing import services as processing
+
+    cast, survey = _survey(shared_data)
+    processing.enqueue_job(kind="detect_cracks", survey=survey)
+    call_command("run_jobs", "--burst", "--quiet", stdout=io.StringIO())
+    photo = survey.assets.get(original_name=PHOTO)
+    proposed = Candidate.objects.filter(survey=survey, asset=photo).count()
+    assert proposed >= 2, "the crack detector should propose candidates on this photo"
+    best, runner_up = Candidate.objects.filter(survey=survey, asset=photo).order_by("-score")[:2]
+
+    _open(page, live_server, cast.contractor, survey)
+    page.wait_for_function(f"document.querySelectorAll('#candidate-panel li[data-candidate]').length === {proposed}")
+    assert page.locator("#candidate-panel li[aria-selected=true]").get_attribute("data-candidate") == str(best.pk)
+    page.keyboard.press("a")
+    page.wait_for_function("document.querySelector('[data-candidate-status]').textContent.startsWith('Accepted')")
+    page.wait_for_function("document.getElementById('defect-map').dataset.count === '1'")
+    accepted = Annotation.objects.get(survey=survey)
+    assert accepted.source == "crack-blackhat v1" and accepted.pixel_geometry == best.pixel_geometry
+    page.wait_for_function(
+        f"document.querySelectorAll('#candidate-panel li[data-candidate]').length === {proposed - 1}")
+    page.keyboard.press("r")
+    page.wait_for_function("document.querySelector('[data-candidate-status]').textContent.startsWith('Rejected')")
+    runner_up.refresh_from_db()
+    assert runner_up.status == CandidateStatus.REJECTED and runner_up.reviewed_by == cast.contractor
+    assert Annotation.objects.filter(survey=survey).count() == 1  # a rejection makes no annotation
+
+    # the accepted candidate is in the report, with the detector named
+    page.locator("#make-report").click()
+    page.wait_for_function("document.getElementById('report-status').dataset.job")
+    call_command("run_jobs", "--burst", "--quiet", stdout=io.StringIO())
+    report = InspectionReport.objects.get(survey=survey)
+    with report.json_file.open("rb") as fh:
+        content = json.load(fh)
+    assert "proposed by crack-blackhat v1" in json.dumps(content)
     assert page.js_errors == []
