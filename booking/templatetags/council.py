@@ -2,7 +2,11 @@
 
 `{% load council %}` then: `{{ value|money }}` → £12,345.50; `{{ dt|when }}` → Thu 10 Dec 2026, 10:00;
 `{{ m2|hectares }}` → 44.6 ha; `{{ metres|distance }}` → 850 m / 2.3 km; `{{ bytes|filesize }}` → 20 GB;
-`{% sort_header "reference" "Reference" %}` → a <th> whose link that sorts by that (whitelisted) key."""
+`{{ metres|height }}` → 120 m; `{{ row|spend_used }}` → "83% used" (a spend row: limit and remaining);
+`{% sort_header "reference" "Reference" %}` → a <th> whose link that sorts by that (whitelisted) key.
+
+The number formats are policy.core.wording's (the policy evidence sentences use the same), so a hectare or a
+pound reads the same on every page."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from urllib.parse import urlencode
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+
+from policy.core import wording
 
 register = template.Library()
 
@@ -30,16 +36,17 @@ def _number(value: object) -> Decimal | None:
 @register.filter
 def money(value: object) -> str:
     """£12,345.50 (negative: −£12.00); not a number: shown as it is."""
-    amount = _number(value)
-    if amount is None:
+    if _number(value) is None:
         return "" if value is None else str(value)
-    text = f"£{abs(amount).quantize(Decimal('0.01')):,}"
-    return f"−{text}" if amount < 0 else text
+    return wording.money(value)
 
 
 @register.filter
 def when(value: object) -> str:
-    """A date-time as "Thu 10 Dec 2026, 10:00" in local time; a date as "Thu 10 Dec 2026"."""
+    """A date-time as "Thu 10 Dec 2026, 10:00" in local time (the site's TIME_ZONE, Europe/London); a date as
+    "Thu 10 Dec 2026"; ISO 8601 text (as JSON and the spend summary hold dates) likewise; other text as it is."""
+    if isinstance(value, str):
+        value = wording.parse_when(value) or value
     if isinstance(value, datetime):
         local = timezone.localtime(value) if timezone.is_aware(value) else value
         return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
@@ -51,23 +58,19 @@ def when(value: object) -> str:
 @register.filter
 def hectares(square_metres: object) -> str:
     """Square metres as hectares: 445986.7 → "44.6 ha"; under a tenth of a hectare in m²."""
-    area = _number(square_metres)
-    if area is None:
-        return ""
-    if abs(area) < 1000:
-        return f"{area:,.0f} m²"
-    return f"{area / 10000:,.1f} ha"
+    return wording.hectares(square_metres)
 
 
 @register.filter
 def distance(metres: object) -> str:
     """Metres as "850 m" or, from a kilometre, "2.3 km"."""
-    length = _number(metres)
-    if length is None:
-        return ""
-    if abs(length) < 1000:
-        return f"{length:,.0f} m"
-    return f"{length / 1000:,.1f} km"
+    return wording.distance(metres)
+
+
+@register.filter
+def height(metres: object) -> str:
+    """Metres as "120 m" (to a tenth of a metre)."""
+    return wording.height(metres)
 
 
 @register.filter
@@ -87,6 +90,19 @@ def filesize(size: object) -> str:
 def percent(value: object) -> str:
     n = _number(value)
     return "" if n is None else f"{n:.0f}%"
+
+
+@register.filter
+def spend_used(row: object) -> str:
+    """A spend row (`limit`, `remaining`: a budget or framework of booking.money's summary) as "83% used": the
+    share committed and spent, uncapped, so an overspent budget reads "130% used" though its bar stops full."""
+    get = row.get if isinstance(row, dict) else (lambda k: getattr(row, k, None))
+    limit, remaining = _number(get("limit")), _number(get("remaining"))
+    if limit is None or remaining is None:
+        return ""
+    if limit <= 0:
+        return "no limit set" if remaining >= 0 else "over a zero limit"
+    return f"{(limit - remaining) * 100 / limit:.0f}% used"
 
 
 @register.simple_tag(takes_context=True)
