@@ -7,7 +7,8 @@
 They need root (a tmpfs is mounted to fill the disk; PostgreSQL is restarted with pg_ctlcluster), so they are
 drills in bench/, not tests in CI. The drills kept in the suite: a worker killed mid-job
 (tests/processing/test_jobs.py), an upload cut mid-chunk and resumed (tests/surveys/test_uploads.py), SMTP down
-(tests/notify/test_outbox.py), Redis down (tests/processing/).
+(tests/notify/test_outbox.py), the broker down at enqueue time (tests/processing/test_jobs_dispatch.py). Redis down
+and back with a worker and its beat running throughout is a drill here (it waits for beat's real 60 s schedule).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.db import connection
 from django.utils import timezone
 
 from processing import services
-from processing.models import JobState
+from processing.models import Job, JobState
 from tests.processing.test_jobs import ROOT, add_asset, make_survey, media_files, subprocess_env
 
 OUT = ROOT / "bench" / "out"
@@ -216,7 +217,7 @@ def test_postgres_restarts_during_requests_and_the_app_serves_again(postgres, li
         while not stop.is_set():
             req = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
             try:
-                with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - the local live server
+                with urllib.request.urlopen(req, timeout=30) as r:
                     answers.append(("read", r.status))
             except urllib.error.HTTPError as exc:
                 answers.append(("read", exc.code))
@@ -238,3 +239,127 @@ def test_postgres_restarts_during_requests_and_the_app_serves_again(postgres, li
         "errors": len([c for c in codes if c >= 500 or c == 0]), "last_five": after})
     assert codes.count(200) > 0 and all(c == 200 for c in after), codes
     assert all(c in (200, 500, 503) for c in codes), codes
+
+
+# ---------------------------------------------------------------- Redis down and back
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this drill's own (no persistence, as in CI), that the drill stops and starts again."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server")
+    port = _free_port()
+    procs: list[subprocess.Popen] = []
+
+    def start() -> None:
+        proc = subprocess.Popen(["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                 "--appendonly", "no", "--dir", str(tmp_path)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        for _ in range(100):
+            if subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True,
+                              check=False).stdout.strip() == b"PONG":
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop() -> None:
+        proc = procs[-1]
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    start()
+    yield type("Redis", (), {"url": f"redis://127.0.0.1:{port}/0", "start": staticmethod(start),
+                             "stop": staticmethod(stop)})
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_redis_down_and_back_the_queued_rebuild_runs_once_without_a_worker_restart(
+        private_redis, bali, settings, client, tmp_path):
+    """A Celery worker with its beat (`celery -A config worker -B`, the settings' CELERY_BEAT_SCHEDULE) runs on a
+    Redis that stops: a rebuild asked for meanwhile answers 202, the job waits "not dispatched" and says so;
+    Redis comes back; the same worker (no restart) reconnects, beat's sweep sends the job, and it runs once."""
+    from config.celery import app
+    from tests.factories import make_cast
+    from tests.processing.test_jobs_celery import _forget_connections
+    from tests.processing.test_jobs_dispatch import delivered_survey
+
+    saved = app.conf.broker_url
+    app.conf.broker_url = private_redis.url
+    _forget_connections(app)
+    settings.REDIS_URL = private_redis.url
+    env = {**subprocess_env(settings), "REDIS_URL": private_redis.url}
+    env.pop("JOB_STALE_AFTER_SECONDS")  # the real limits: this drill is about dispatch, not stale heartbeats
+    env.pop("JOB_HEARTBEAT_SECONDS")
+    log_path = tmp_path / "celery.log"
+    code = (f"from config.celery import app; app.worker_main(['worker', '-B', '-s', {str(tmp_path / 'beat')!r}, "
+            "'--pool=solo', '-c', '1', '--without-gossip', '--without-mingle', '--without-heartbeat', '-l', 'info'])")
+    with open(log_path, "wb") as log:
+        worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "job recovery at worker start" not in log_path.read_text(errors="replace"):
+            assert time.monotonic() < deadline and worker.poll() is None, log_path.read_text(errors="replace")
+            time.sleep(0.2)
+        cast = make_cast()
+        survey = delivered_survey(cast, bali)
+        before = media_files(settings.MEDIA_ROOT)
+        client.force_login(cast.contractor)
+
+        private_redis.stop()  # Redis down
+        down_at = time.monotonic()
+        response = client.post(f"/api/v1/surveys/{survey.pk}/rebuild-map/")
+        assert response.status_code == 202, response.content
+        body = response.json()
+        assert body["waiting"] == "queue_unreachable", body
+        again = client.post(f"/api/v1/surveys/{survey.pk}/rebuild-map/")
+        assert again.status_code == 400 and "waiting for the job queue" in again.json()["detail"]
+        time.sleep(5)
+        job_id = body["id"]
+        job = Job.objects.get(pk=job_id)
+        assert (job.state, job.dispatched_at) == (JobState.PENDING, None)
+
+        private_redis.start()  # Redis back, empty (no persistence)
+        back_at, back_wall = time.monotonic(), timezone.now()
+        deadline = back_at + 240
+        while not Job.objects.get(pk=job_id).is_final:
+            assert time.monotonic() < deadline and worker.poll() is None, log_path.read_text(errors="replace")[-4000:]
+            time.sleep(0.2)
+        recovered_s = time.monotonic() - back_at
+        job.refresh_from_db()
+        survey.refresh_from_db()
+        worker_log = log_path.read_text(errors="replace")
+        assert job.state == JobState.SUCCEEDED, (job.error, job.log, worker_log[-4000:])
+        assert job.attempts == 1 and worker.poll() is None, "the same worker ran it once"
+        assert survey.orthophoto.name == f"surveys/orthophotos/survey-{survey.pk}-job-{job.pk}.tif"
+        assert media_files(settings.MEDIA_ROOT) == sorted(before + [survey.orthophoto.name]), "nothing else stored"
+        assert Job.objects.filter(survey=survey).count() == 1
+        record("Redis down and back (worker and beat running throughout)", {
+            "outage_s": round(back_at - down_at, 1), "rebuild_status": response.status_code,
+            "waiting": body["waiting"], "recovered_s": round(recovered_s, 1),
+            "sent_by_beat_after_s": round((job.dispatched_at - back_wall).total_seconds(), 1),
+            "beat_interval_s": settings.CELERY_BEAT_SCHEDULE["reclaim-stale-jobs"]["schedule"],
+            "dispatch_attempts": job.dispatch_attempts, "attempts": job.attempts, "result": job.state,
+            "worker_restarted": False})
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        app.conf.broker_url = saved
+        _forget_connections(app)
