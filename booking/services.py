@@ -4,6 +4,7 @@ every public service is importable from here. Every service takes `now` (views p
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -36,10 +37,12 @@ from .models import (
     Lot,
     OrderStatus,
     PolicyOutcome,
+    Profile,
     Purpose,
     Quote,
     RequestStatus,
     Role,
+    new_calendar_token,
 )
 from .money import estimate_cost
 from .selectors import current_framework
@@ -56,6 +59,7 @@ PURPOSE_LOT_NUMBER = {
     Purpose.STRUCTURE_INSPECTION: 3,
     Purpose.THERMAL_SURVEY: 3,
 }
+security_log = logging.getLogger("security")  # account-level events (accounts/signals.py logs lock-outs there)
 MAX_HEIGHT_LIMIT_M = 1000  # input sanity only; the policy engine applies the legal 120 m
 
 EDITABLE_FIELDS = (
@@ -420,3 +424,21 @@ def quote_add(
             supplier=supplier,  # only this supplier, of the suppliers, reads its quote
         )
     return quote
+
+
+def calendar_token_rotate(*, actor: Any, now: datetime) -> Profile:
+    """A new secret for the user's own calendar feed: the old URL stops working at once (every calendar app
+    subscribed to it gets 404 from then on), the new one works. Recorded in the `security` log."""
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().filter(user=actor).first()
+        if profile is None:
+            raise NotAllowedError("only users with a role have a calendar feed")
+        old = profile.calendar_token
+        profile.calendar_token = new_calendar_token()
+        profile.save(update_fields=["calendar_token"])
+    # The old token's first characters only: enough to match a support call, not enough to use.
+    security_log.info(
+        "calendar feed token rotated: user=%s old_token_prefix=%s at=%s",
+        actor.username, old[:4], now.isoformat(),
+    )  # fmt: skip
+    return profile

@@ -33,4 +33,5 @@ urlpatterns = [
     path("requests/<int:pk>/actions/<slug:action>/", views.request_action, name="request_action"),
     path("spend/", views.spend, name="spend"),
     path("profile/", views.profile, name="profile"),
+    path("profile/calendar/rotate/", views.calendar_token_rotate, name="calendar_token_rotate"),
 ]

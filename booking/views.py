@@ -490,3 +490,17 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(
         request, "booking/profile.html", {"profile": prof, "feed_url": feed_url, "flights": flights}
     )
+
+
+@login_required
+@require_POST
+def calendar_token_rotate(request: HttpRequest) -> HttpResponse:
+    """A new secret calendar address for the signed-in user; the old one stops working at once."""
+    try:
+        services.calendar_token_rotate(actor=request.user, now=timezone.now())
+    except BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your calendar feed has a new address. The old address no longer works: "
+                                  "subscribe to the new one in your calendar app.")
+    return redirect(reverse("booking:profile") + "#calendar")
