@@ -27,5 +27,7 @@ def annotate(request: HttpRequest, pk: int) -> HttpResponse:
     config = {"survey": survey.pk, "photos": photos, "schema": schema.document if schema else None,
               "can_annotate": can_annotate(request.user, survey),
               "annotations_url": reverse("survey-annotations", kwargs={"survey_id": survey.pk}),
-              "reports_url": reverse("survey-reports", kwargs={"survey_id": survey.pk})}
+              "reports_url": reverse("survey-reports", kwargs={"survey_id": survey.pk}),
+              "tilejson_url": (reverse("survey-tilejson", kwargs={"survey_id": survey.pk})
+                               if survey.orthophoto else None)}
     return render(request, "inspection/annotate.html", {"survey": survey, "config": config, "photos": photos})

@@ -14,7 +14,7 @@
   const extents = schema.extent ? schema.extent.levels : [];
   const $ = function (id) { return document.getElementById(id); };
   const form = $("annotation-form"), cat = $("ann-category"), sev = $("ann-severity"), ext = $("ann-extent");
-  const state = { index: 0, shape: null, saved: [], all: [], anno: null, viewer: null, preview: null };
+  const state = { index: 0, shape: null, mapShape: null, saved: [], all: [], anno: null, viewer: null };
 
   function csrf() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -87,6 +87,7 @@
   }
   function setShape(geom, how) {
     state.shape = geom;
+    if (geom) clearMapShape();
     $("shape-state").textContent = geom ? geom.type + " drawn" + (how ? " (" + how + ")" : "") +
       ": choose category and severity, then Enter." : "Nothing drawn.";
     viewerEl.dataset.shape = geom ? geom.type : "";
@@ -168,9 +169,10 @@
   // ---- saving and the photo's annotations
   function status(text) { $("save-status").textContent = text; }
   function save() {
-    if (!state.shape) { status("Draw a shape first (b: box)."); return; }
+    if (!state.shape && !state.mapShape) { status("Draw a shape first (b: box, or on the map)."); return; }
     if (!cfg.can_annotate) { status("You may read this survey's annotations, not add to them."); return; }
-    const body = { asset: photo().id, pixel_geometry: state.shape, category: cat.value, severity: sev.value };
+    const body = state.mapShape ? { geometry: state.mapShape, category: cat.value, severity: sev.value }
+      : { asset: photo().id, pixel_geometry: state.shape, category: cat.value, severity: sev.value };
     if (!$("extent-row").hidden && ext.value) body.extent = ext.value;
     if ($("ann-note").value.trim()) body.note = $("ann-note").value.trim();
     fetch(cfg.annotations_url, {
@@ -184,6 +186,7 @@
                (data.location && data.location.bng ? " at " + data.location.bng : "") + ".");
         $("ann-note").value = "";
         setShape(null);
+        clearMapShape();
         reload();
       });
     }).catch(function () { status("Not saved: the server could not be reached."); });
@@ -217,8 +220,51 @@
 
   // ---- the map of every defect, coloured by severity
   const mapEl = $("defect-map");
-  const map = mapEl ? L.map(mapEl, { attributionControl: false }).setView([54.5, -3], 5) : null;
+  const map = mapEl ? L.map(mapEl).setView([56.415, -5.472], 10) : null;
   const layer = map ? L.layerGroup().addTo(map) : null;
+  const drawn = map ? L.featureGroup().addTo(map) : null;
+  let fitted = false;
+  if (map) {
+    const base = window.MapWidget && window.MapWidget.baseLayer({ maxZoom: 24 });
+    if (base) base.addTo(map); else mapEl.classList.add("no-basemap");
+    if (cfg.tilejson_url) {
+      fetch(cfg.tilejson_url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (tj) {
+          if (!tj || !tj.tiles || !tj.tiles.length) return;
+          const opts = { maxZoom: 24, maxNativeZoom: tj.maxzoom || 22, className: "ortho-layer" };
+          if (tj.bounds) opts.bounds = [[tj.bounds[1], tj.bounds[0]], [tj.bounds[3], tj.bounds[2]]];
+          L.tileLayer(tj.tiles[0], opts).addTo(map).bringToBack();
+          if (opts.bounds && !fitted) { map.fitBounds(opts.bounds); fitted = true; }
+          mapEl.dataset.ortho = "1";
+        });
+    }
+    if (cfg.can_annotate && cfg.schema && L.Control.Draw) {
+      map.addControl(new L.Control.Draw({
+        position: "topright", edit: false,
+        draw: { circle: false, circlemarker: false, rectangle: { showArea: false },
+                polygon: { showArea: false }, polyline: true, marker: true },
+      }));
+      map.on(L.Draw.Event.CREATED, function (ev) { setMapShape(ev.layer.toGeoJSON().geometry, "drawn on the map"); });
+    }
+  }
+  function clearMapShape() {
+    state.mapShape = null;
+    if (drawn) drawn.clearLayers();
+    if (mapEl) mapEl.dataset.shape = "";
+  }
+  function setMapShape(geom, how) {
+    setShape(null);
+    state.mapShape = geom;
+    drawn.clearLayers();
+    L.geoJSON(geom, { style: { color: "#005a8c", weight: 3, dashArray: "6 4" } }).addTo(drawn);
+    mapEl.dataset.shape = geom.type;
+    $("shape-state").textContent = geom.type + " " + how + ": choose category and severity, then Enter.";
+  }
+  function mapPoint() {  // by keyboard: a point at the centre of the map as it is now (pan with the arrows first)
+    const c = map.getCenter();
+    setMapShape({ type: "Point", coordinates: [Number(c.lng.toFixed(7)), Number(c.lat.toFixed(7))] },
+                "placed at the map's centre");
+  }
   const top = levels.length ? levels[levels.length - 1].rank : 1;
   function colour(rank) {
     const t = top > 1 ? (rank - 1) / (top - 1) : 1;  // green (least) to dark red (worst)
@@ -239,8 +285,11 @@
     mapEl.dataset.count = String(placed.length);
     $("defect-count").textContent = placed.length + " defect(s) on the map" +
       (rows.length > placed.length ? ", " + (rows.length - placed.length) + " not placed" : "") + ".";
-    if (placed.length) map.fitBounds(L.latLngBounds(placed.map(function (a) {
-      return [a.location.lat, a.location.lon]; })).pad(0.3), { maxZoom: 19 });
+    if (placed.length && !fitted) {
+      map.fitBounds(L.latLngBounds(placed.map(function (a) { return [a.location.lat, a.location.lon]; })).pad(0.3),
+                    { maxZoom: 19 });
+      fitted = true;
+    }
   }
 
   // ---- the report
@@ -269,6 +318,11 @@
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
     if (t && document.getElementById("candidate-panel").contains(t)) return;  // candidates.js owns its keys
     const k = ev.key;
+    if (mapEl && t && mapEl.contains(t)) {  // the map has focus: arrows and +/- are Leaflet's
+      if (k === "k" && cfg.can_annotate) { mapPoint(); ev.preventDefault(); }
+      else if (k === "Enter") { save(); ev.preventDefault(); }
+      return;
+    }
     if (/^[1-9]$/.test(k) && Number(k) <= cat.options.length) { cat.selectedIndex = Number(k) - 1; }
     else if (k === "ArrowUp") { move(sev, 1); }
     else if (k === "ArrowDown") { move(sev, -1); }
@@ -279,7 +333,7 @@
     else if (k === "g") { keyboardShape("polygon"); }
     else if (k === "o") { keyboardShape("point"); }
     else if (k === "l") { keyboardShape("line"); }
-    else if (k === "Escape") { setShape(null); if (state.anno) state.anno.cancelSelected(); reload(); }
+    else if (k === "Escape") { setShape(null); clearMapShape(); if (state.anno) state.anno.cancelSelected(); reload(); }
     else if (k === "n" || k === "PageDown") { openPhoto(state.index + 1); }
     else if (k === "p" || k === "PageUp") { openPhoto(state.index - 1); }
     else return;

@@ -65,6 +65,7 @@ def test_mark_a_defect_by_keyboard_and_see_it_on_the_map_and_in_the_report(page,
     assert page.locator("#ann-category").input_value() == document["categories"][1]["code"]
     assert page.locator("#ann-severity").input_value() == levels[2]["code"]
     assert levels[2]["meaning"][:20] in page.locator("#severity-meaning").inner_text()
+    assert page.locator("#extent-row").is_visible() == bool(document.get("extent"))
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('save-status').textContent.startsWith('Saved')")
     assert "NM " in page.locator("#save-status").inner_text()  # a British National Grid reference at Oban
@@ -170,4 +171,42 @@ def test_accept_and_reject_detector_candidates_by_key(page, live_server, shared_
     with report.json_file.open("rb") as fh:
         content = json.load(fh)
     assert "proposed by crack-blackhat v1" in json.dumps(content)
+    assert page.js_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mark_defects_on_the_map_by_keyboard_and_with_the_drawing_tools(page, live_server, shared_data):
+    cast, survey = _survey(shared_data)
+    _open(page, live_server, cast.contractor, survey)
+    page.wait_for_function("document.getElementById('defect-count').textContent !== ''")
+
+    page.locator("#defect-map").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # Leaflet pans the map; the severity stays as it is
+    severity = page.locator("#ann-severity").input_value()
+    page.keyboard.press("k")
+    assert "placed at the map's centre" in page.locator("#shape-state").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('defect-map').dataset.count === '1'")
+    mark = Annotation.objects.get(survey=survey)
+    assert mark.kind == "map" and mark.asset_id is None and mark.geometry["type"] == "Point"
+    assert mark.severity == severity
+    lon, lat = mark.geometry["coordinates"]
+    assert -7 < lon < -4 and 55 < lat < 58  # near Oban, where the map opened (no defect was placed before)
+
+    # the polygon tool of the drawing toolbar, by mouse
+    page.locator("#defect-map .leaflet-draw-draw-polygon").click()
+    box = page.locator("#defect-map").bounding_box()
+    points = [(0.3, 0.3), (0.6, 0.3), (0.5, 0.7)]
+    for fx, fy in [*points, points[0]]:  # back on the first corner closes the polygon
+        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=5)
+        page.mouse.down()
+        page.mouse.up()
+        page.wait_for_timeout(150)
+    page.wait_for_function("document.getElementById('defect-map').dataset.shape === 'Polygon'")
+    page.locator("#ann-save").click()
+    page.wait_for_function("document.getElementById('defect-map').dataset.count === '2'")
+    polygon = Annotation.objects.filter(survey=survey).latest("id")
+    assert polygon.kind == "map" and polygon.geometry["type"] == "Polygon"
+    assert len(polygon.geometry["coordinates"][0]) == 4  # three corners, closed
     assert page.js_errors == []
