@@ -73,7 +73,9 @@ def test_progress_partial(failed_job):
     failed_job.state = JobState.RUNNING
     failed_job.progress = 40
     html = render_to_string("processing/_job.html", {"job": failed_job})
-    assert 'value="40"' in html and "setInterval" in html
+    assert 'value="40"' in html and "data-job-poll" in html and 'src="/static/js/job.js"' in html  # polls by itself
+    failed_job.state = JobState.SUCCEEDED
+    assert "data-job-poll" not in render_to_string("processing/_job.html", {"job": failed_job})
 
 
 def test_staff_cancel_pending_and_running(client, cast, failed_job):
