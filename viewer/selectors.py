@@ -62,3 +62,25 @@ def survey_when(survey: Survey) -> Any:
     """The date a survey shows on the timeline: when it was flown, else when it was opened."""
     flight = survey.flight
     return flight.scheduled_start if flight is not None else survey.created_at
+
+
+def surveys_with_elevation(surveys: list[Survey]) -> set[int]:
+    """The ids of those surveys that have an elevation model (DSM/DTM GeoTIFF) delivered."""
+    return set(Asset.objects.filter(survey__in=[s.pk for s in surveys], kind="elevation")
+               .values_list("survey_id", flat=True))
+
+
+def defect_scales(survey: Survey) -> dict[str, Any] | None:
+    """The categories and the ranked severity scale of the inspection schema that applies to the survey, for the
+    page's defect filters and marker colours (None when no schema applies)."""
+    from inspection.core.schema import parse_schema
+    from inspection.selectors import schema_for_survey
+
+    row = schema_for_survey(survey=survey)
+    if row is None:
+        return None
+    schema = parse_schema(row.document)
+    return {"family": schema.family, "severity_name": schema.severity.name,
+            "categories": [{"code": c.code, "label": c.label} for c in schema.categories],
+            "severity": [{"code": lv.code, "label": lv.label, "rank": lv.rank}
+                         for lv in sorted(schema.severity.levels, key=lambda lv: lv.rank)]}

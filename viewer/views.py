@@ -23,13 +23,16 @@ from .models import ShareLink
 
 
 def _survey_entry(survey: Any, *, tiles: str, tilejson: str, mapdata: str | None, defects: str,
-                  photo: str | None, dzi: str | None) -> dict[str, Any]:
+                  photo: str | None, dzi: str | None, elevation: str | None = None) -> dict[str, Any]:
+    """What the page's script (static/js/site_viewer.js) knows of one survey. `elevation`: the base of its elevation
+    API (…/elevation/, with `profile` and `volume` under it) when it has a DSM/DTM and the viewer may measure."""
     fr, when = survey.flight_request, selectors.survey_when(survey)
     return {"id": survey.pk, "date": when.date().isoformat() if when else "",
             "service": fr.organisation.name if fr is not None and fr.organisation_id else "",
             "contractor": survey.supplier.name if survey.supplier_id else "",
             "status": survey.get_status_display(), "has_map": bool(survey.orthophoto),
-            "tilejson": tilejson, "tiles": tiles, "map": mapdata, "defects": defects, "photo": photo, "dzi": dzi}
+            "tilejson": tilejson, "tiles": tiles, "map": mapdata, "defects": defects, "photo": photo, "dzi": dzi,
+            "scales": selectors.defect_scales(survey), "elevation": elevation}
 
 
 def _basemap() -> dict[str, Any]:
@@ -47,10 +50,12 @@ def site_page(request: HttpRequest, pk: int) -> HttpResponse:
     if site is None:
         raise Http404("no such site")
     surveys = list(selectors.site_surveys(user=request.user, site=site))
+    with_dsm = selectors.surveys_with_elevation(surveys)
     entries = [_survey_entry(
         s, tiles=f"/tiles/surveys/{s.pk}/{{z}}/{{x}}/{{y}}.png", tilejson=f"/api/v1/surveys/{s.pk}/tilejson.json",
         mapdata=f"/api/v1/surveys/{s.pk}/map/", defects=f"/api/v1/surveys/{s.pk}/defects?type=geojson",
-        photo="/files/{asset}/download/", dzi=_dzi_template(f"/surveys/{s.pk}/photos/")) for s in surveys]
+        photo="/files/{asset}/download/", dzi=_dzi_template(f"/surveys/{s.pk}/photos/"),
+        elevation=reverse("survey-elevation", args=[s.pk]) if s.pk in with_dsm else None) for s in surveys]
     context = {"site": site, "surveys": surveys, "viewer": {"site": site.pk, "geometry": site.geometry,
                                                             "surveys": entries, "basemap": _basemap()},
                "shared": None}
