@@ -21,7 +21,7 @@ from surveys.selectors import visible_surveys
 
 from . import selectors, services
 from .core.errors import InspectionError
-from .models import Annotation
+from .models import Annotation, AnnotationKind
 from .permissions import can_annotate
 from .serializers import AnnotationSerializer, InspectionSchemaSerializer
 
@@ -38,6 +38,33 @@ def _body(request: Request) -> dict | InspectionError:
     if not isinstance(request.data, dict):
         return InspectionError("body", "must be a JSON object")
     return dict(request.data)
+
+
+#: PUT: fields of the representation that are not written (DRF's read-only fields: sent back as GET gave them).
+READ_ONLY = ("id", "survey", "kind", "schema", "author", "created_at", "updated_at", "location")
+#: PUT: what an editable field left out becomes (the values a new annotation gets).
+EMPTY = {"severity": None, "extent": None, "risk_impact": None, "risk_probability": None, "note": ""}
+
+
+def _replacement(annotation: Annotation, body: dict) -> dict | InspectionError:
+    """The changes that make `annotation` what a PUT body describes, or the error naming the field at fault."""
+    photo = annotation.kind == AnnotationKind.PHOTO
+    position, other = ("pixel_geometry", "geometry") if photo else ("geometry", "pixel_geometry")
+    fields = {k: v for k, v in body.items() if k not in READ_ONLY}
+    unknown = sorted(set(fields) - set(services.EDITABLE) - {"asset"})
+    if unknown:
+        return InspectionError(unknown[0], f"is not an annotation field ({', '.join(CREATE_FIELDS)})")
+    missing = [name for name in ("category", position) if fields.get(name) is None]
+    if missing:
+        return InspectionError(missing[0], "is required: PUT replaces the whole annotation (PATCH changes some "
+                                           "fields)")
+    if fields.pop(other, None) is not None:
+        return InspectionError(other, "a photo annotation's position comes from its pixel_geometry" if photo
+                               else "a map annotation has no photo")
+    if "asset" in fields and fields.pop("asset") != annotation.asset_id:
+        return InspectionError("asset", "an annotation stays on its photo (or on the map): mark the other photo "
+                                        "with a new annotation")
+    return {**EMPTY, **fields}
 
 
 def _serialize(annotations: list[Annotation], many: bool = True) -> list | dict:
@@ -85,7 +112,7 @@ class SurveyAnnotationsView(APIView):
 
 
 class AnnotationView(APIView):
-    """GET, PATCH (or PUT with the fields to change) and DELETE one annotation."""
+    """GET, PATCH (the fields to change), PUT (the whole annotation) and DELETE one annotation."""
 
     permission_classes = [HasRole]
 
@@ -115,7 +142,24 @@ class AnnotationView(APIView):
 
     @extend_schema(request=dict, responses=AnnotationSerializer)
     def put(self, request: Request, pk: int) -> Response:
-        return self.patch(request, pk)
+        """Replace the annotation with the representation sent (as GET gives it): `category` and its position
+        (`pixel_geometry` on a photo, `geometry` on the map) are required; an editable field left out takes its
+        empty value; read-only fields are ignored, and the annotation stays where it is (same photo, or map)."""
+        annotation = self._annotation(request, pk)
+        if not can_annotate(request.user, annotation.survey):
+            raise PermissionDenied("you may read this annotation, not change it")
+        body = _body(request)
+        if isinstance(body, InspectionError):
+            return error_response(body)
+        changes = _replacement(annotation, body)
+        if isinstance(changes, InspectionError):
+            return error_response(changes)
+        try:
+            annotation = services.annotation_update(annotation=annotation, by=request.user, now=timezone.now(),
+                                                    changes=changes)
+        except InspectionError as exc:
+            return error_response(exc)
+        return Response(_serialize([annotation], many=False))
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
