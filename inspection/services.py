@@ -318,3 +318,46 @@ def report_sign_off(*, report: Any, by: Any, now: datetime) -> Any:
         survey_audit_record(survey, "report_signed_off", by=by, now=now,
                             data={"report": locked.pk, "version": locked.number})
     return locked
+
+
+# --- annotated photos ----------------------------------------------------------------------------------------
+
+#: the longer side of a gallery thumbnail of an annotated photo
+THUMB_SIDE = 480
+
+
+def annotated_photo_ensure(*, asset: Asset, thumb: bool = False) -> str:
+    """The storage name of the photo with its annotations drawn on it (full size, or a thumbnail), made from the
+    stored original when it is not there yet. The name carries a digest of the marks, so a changed, added or
+    deleted mark gives a new picture and an old one is never shown for the new marks."""
+    import hashlib
+    from pathlib import PurePosixPath
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from .core.report_figures import PhotoMark, annotated_photo, decode_photo, severity_colour
+
+    rows = list(asset.annotations.select_related("schema").order_by("id"))
+    digest = hashlib.sha256(json.dumps(
+        [[a.pk, a.pixel_geometry, a.severity, a.schema_id, a.updated_at.isoformat()] for a in rows],
+        sort_keys=True, default=str).encode()).hexdigest()[:16]
+    stored = PurePosixPath(asset.file.name)
+    name = str(stored.with_name(f"{stored.stem}_marked_{digest}{'_thumb' if thumb else ''}.jpg"))
+    if default_storage.exists(name):
+        return name
+    marks = []
+    for a in rows:
+        if not a.pixel_geometry:
+            continue
+        scale = parse_schema(a.schema.document).severity
+        level = scale.get(a.severity)
+        top = max(lv.rank for lv in scale.levels)
+        marks.append(PhotoMark(pixel_geometry=a.pixel_geometry, label=a.severity,
+                               colour=severity_colour(level.rank if level else top, top)))
+    with default_storage.open(asset.file.name, "rb") as fh:
+        image = decode_photo(fh.read(), asset.original_name)
+    data = annotated_photo(image, marks, max_side=THUMB_SIDE if thumb else None)
+    if not default_storage.exists(name):  # another request may have made it meanwhile: the same bytes
+        default_storage.save(name, ContentFile(data))
+    return name

@@ -8,4 +8,5 @@ app_name = "inspection"
 
 urlpatterns = [
     path("surveys/<int:pk>/annotate/", views.annotate, name="annotate"),
+    path("photos/<int:asset_id>/marked.jpg", views.annotated_photo, name="annotated_photo"),
 ]

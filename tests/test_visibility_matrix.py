@@ -141,6 +141,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "surveys:photo_dzi": Route("asset", ("get", "head")),
     "surveys:photo_tile": Route("asset", ("get", "head")),
     "inspection:annotate": Route("survey", ("get",)),
+    "inspection:annotated_photo": Route("asset", ("get", "head")),  # the photo with its defects drawn on it
     # annotations follow their survey; writing is for inspectors (inspection/permissions.py), planners read
     "survey-annotations": Route("survey"),
     "annotation-detail": Route("annotation"),

@@ -104,6 +104,33 @@ def annotated_crop(image: np.ndarray, pixel_geometry: dict[str, Any], *, colour:
 
 
 @dataclass(frozen=True)
+class PhotoMark:
+    """One defect to draw on a whole photo: its shape in the original's pixels, colour (BGR) and short label."""
+    pixel_geometry: dict[str, Any]
+    colour: tuple[int, int, int]
+    label: str
+
+
+def annotated_photo(image: np.ndarray, marks: Sequence[PhotoMark], *, max_side: int | None = None,
+                    quality: int = 88) -> bytes:
+    """The whole photo with every mark drawn on it (lines thick enough to see on a 12 MP photo), JPEG; scaled so
+    that its longer side is at most `max_side` when given (the mark positions scaled with it)."""
+    height, width = image.shape[:2]
+    scale = min(1.0, max_side / max(height, width)) if max_side else 1.0
+    canvas = image.copy() if scale == 1.0 else cv2.resize(
+        image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    line = max(2, round(max(canvas.shape[:2]) / 500))
+    for mark in marks:
+        pts = np.array(_points(mark.pixel_geometry), dtype=np.float64) * scale
+        _draw_shape(canvas, str(mark.pixel_geometry.get("type")), pts, mark.colour, line, None)
+        x, y = int(pts[:, 0].min()), int(pts[:, 1].min())
+        radius = max(10, line * 6)
+        _marker(canvas, (max(radius + 2, x - radius), max(radius + 2, y - radius)), mark.label, mark.colour,
+                radius)
+    return _jpeg(canvas, quality)
+
+
+@dataclass(frozen=True)
 class Marker:
     number: int
     lon: float

@@ -214,8 +214,39 @@
           if (a.pixel_geometry) showShape(a.pixel_geometry, "saved-" + a.id);
         });
         if (state.shape) showShape(state.shape, "draft");
+        const marked = $("marked-download"), mine = rows.filter(function (a) { return a.asset === ph.id; });
+        marked.hidden = !mine.length;
+        marked.href = ph.marked + "?v=" + mine.map(function (a) { return a.id + "." + a.updated_at; }).join(",");
+        drawGallery(rows);
         drawMap(rows);
       });
+  }
+
+  // ---- the gallery of marked photos (thumbnails drawn by the server, inspection/services.py)
+  function drawGallery(rows) {
+    const list = $("marked-gallery");
+    if (!list) return;
+    list.textContent = "";
+    cfg.photos.forEach(function (ph, n) {
+      const mine = rows.filter(function (a) { return a.asset === ph.id; });
+      if (!mine.length) return;
+      const version = mine.map(function (a) { return a.id + "." + a.updated_at; }).join(",");
+      const li = document.createElement("li"), a = document.createElement("a"), img = document.createElement("img");
+      li.setAttribute("data-photo", String(ph.id));
+      a.href = ph.marked + "?v=" + encodeURIComponent(version);
+      img.src = ph.marked + "?size=thumb&v=" + encodeURIComponent(version);
+      img.alt = ph.name + ": " + mine.length + " defect(s) marked";
+      img.loading = "lazy";
+      a.appendChild(img);
+      const open = document.createElement("button");
+      open.type = "button";
+      open.textContent = ph.name + " (" + mine.length + ")";
+      open.addEventListener("click", function () { openPhoto(n); });
+      li.appendChild(a);
+      li.appendChild(open);
+      list.appendChild(li);
+    });
+    list.dataset.count = String(list.children.length);
   }
 
   // ---- the map of every defect, coloured by severity

@@ -82,6 +82,11 @@ def test_mark_a_defect_by_keyboard_and_see_it_on_the_map_and_in_the_report(page,
     page.wait_for_function("document.getElementById('defect-map').dataset.count === '1'")
     assert page.locator(f"#defect-map path.defect-marker.severity-rank-{levels[2]['rank']}").count() == 1
     assert page.locator("#photo-annotations li").count() == 1
+    # the gallery of marked photos shows this one, drawn by the server; the download link is offered
+    page.wait_for_function("(() => { const i = document.querySelector('#marked-gallery img');"
+                           " return i && i.complete && i.naturalWidth === 480; })()")
+    assert page.locator("#marked-gallery li").count() == 1
+    assert page.locator("#marked-download").is_visible()
 
     # a second box drawn with the mouse (Annotorious), saved with the worst severity
     box = page.locator("#photo-viewer").bounding_box()
