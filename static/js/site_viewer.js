@@ -200,9 +200,12 @@
     return layers.get(key);
   }
 
+  const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
   function label(id) {
     const s = byId.get(String(id));
-    return s ? "survey #" + s.id + (s.date ? " of " + s.date : "") : "no survey";
+    if (!s) return "no survey";
+    const when = s.date ? new Date(s.date + "T00:00:00Z") : null;
+    return "survey #" + s.id + (when && !Number.isNaN(when.getTime()) ? " of " + dateFormat.format(when) : "");
   }
 
   function ensureMap2() {
