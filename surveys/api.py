@@ -124,7 +124,7 @@ class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = ListPagination
 
     def get_queryset(self):
-        return selectors.visible_surveys(self.request.user)
+        return selectors.survey_list_rows(self.request.user)
 
     @extend_schema(request=SurveyCreateSerializer, responses={201: SurveySerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:

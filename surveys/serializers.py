@@ -50,7 +50,8 @@ class SurveySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_asset_count(self, obj: Survey) -> int:
-        return obj.assets.count()
+        counted = getattr(obj, "asset_total", None)  # selectors.survey_list_rows counts them for a whole page
+        return counted if counted is not None else obj.assets.count()
 
     def get_orthophoto(self, obj: Survey) -> str | None:
         return _absolute(self, reverse("survey-orthophoto", kwargs={"pk": obj.pk})) if obj.orthophoto else None
