@@ -154,6 +154,8 @@ def _validated(
         )
     if "lot" in out and out["lot"] is not None and not isinstance(out["lot"], Lot):
         raise FieldError("lot", "unknown lot")
+    if out.get("lot") is not None:
+        _check_lot_in_force(out["lot"], now=now)
     for name, kind in (
         ("documents", dict),
         ("site_context", dict),
@@ -163,6 +165,20 @@ def _validated(
         if name in out and out[name] is not None and not isinstance(out[name], kind):
             raise FieldError(name, f"must be a JSON {'object' if kind is dict else 'list'}")
     return out
+
+
+def _check_lot_in_force(lot: Lot, *, now: datetime) -> None:
+    """A request is bought under the framework in force: a lot of another framework (an expired one, or one not
+    yet started) is refused, naming both frameworks."""
+    framework = current_framework(now=now)
+    if framework is None:
+        raise FieldError("lot", "no framework is in force today: a lot cannot be chosen")
+    if lot.framework_id != framework.pk:
+        raise FieldError(
+            "lot",
+            f"{lot} belongs to framework {lot.framework.reference}, not to {framework.reference}, the "
+            f"framework in force: choose one of its lots",
+        )
 
 
 def _default_lot(*, purpose: str, now: datetime) -> Lot | None:
@@ -315,6 +331,8 @@ def flight_request_submit(
             raise FieldError(
                 "window_start", "the window starts in the past: revise it before submitting"
             )
+        if flight_request.status == RequestStatus.DRAFT and flight_request.lot is not None:
+            _check_lot_in_force(flight_request.lot, now=now)  # e.g. drafted before its framework ended
         apply_transition(flight_request=flight_request, action="submit", actor=actor, now=now)
         outcome, summary = run_policy_check(
             flight_request=flight_request, stage="submission", now=now

@@ -95,6 +95,18 @@ def _flown_flight(*, flight_request: Any, by: Any) -> Any:
     return flights.first()
 
 
+def _check_delivery_open(flight_request: Any) -> None:
+    """A delivery is opened only while the request takes one: flown, or returned for rework (the sources of
+    booking's "deliver"); never before the flight nor once delivered, completed or cancelled."""
+    from booking.transitions import TRANSITIONS
+
+    open_states = TRANSITIONS["deliver"].sources
+    if flight_request.status not in open_states:
+        raise SurveyError("flight_request", f"Request {flight_request.reference} is "
+                                            f"{flight_request.get_status_display().lower()}: a survey is opened "
+                                            "once it is flown, or returned for rework.")
+
+
 def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None,
                   flying_height_m: float | None = None) -> Survey:
     """Open a survey (a delivery) for the request's flown flight (or the given one, which must be flown: never
@@ -116,6 +128,7 @@ def survey_create(*, flight_request: Any, by: Any, flight: Any | None = None,
                                     "record the flight as flown before opening its survey.")
     if not is_admin(by) and flight.supplier_id != supplier_id_of(by):
         raise SurveyError("flight", "This flight is not flown by your supplier.")
+    _check_delivery_open(flight_request)
     with transaction.atomic():
         site = site_get_or_create(
             name=flight_request.site_name, geometry=flight_request.area, organisation=flight_request.organisation
@@ -131,6 +144,7 @@ def survey_open(*, flight_request: Any, by: Any) -> tuple[Survey, bool]:
     flight and supplier, else a new one (see `survey_create`). Returns (survey, created)."""
     flight = _flown_flight(flight_request=flight_request, by=by)
     if flight is not None:
+        _check_delivery_open(flight_request)
         existing = (Survey.objects.filter(flight_request=flight_request, flight=flight, supplier_id=flight.supplier_id)
                     .order_by("-created_at", "-id").first())
         if existing is not None:
