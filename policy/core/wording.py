@@ -177,32 +177,6 @@ def zone_label(ev: Mapping[str, Any], kind_word: str) -> str:
     return f"{kind_word} {name}" if name else kind_word
 
 
-@cache
-def families() -> dict[str, Explainer]:
-    """Each rule family's `explain`, by the family's prefix (imported here, not at load time: the rule modules
-    import this one)."""
-    from .rules import air, cat, env, gov, ins, lgt, priv, reg, tech, wx
-
-    return {"AIR": air.explain, "CAT": cat.explain, "ENV": env.explain, "GOV": gov.explain, "INS": ins.explain,
-            "LGT": lgt.explain, "PRIV": priv.explain, "REG": reg.explain, "TECH": tech.explain, "WX": wx.explain}
-
-
-def explain(finding: Mapping[str, Any], tz: str = LONDON) -> str:
-    """The finding's evidence as one plain-English sentence ("" when the message already says it all). A
-    finding is the engine's dict (`rule`, `evidence`, ...) or a Finding."""
-    if not isinstance(finding, Mapping):
-        finding = {"rule": getattr(finding, "rule", ""), "evidence": getattr(finding, "evidence", {})}
-    rule = str(finding.get("rule") or "")
-    evidence = finding.get("evidence") or {}
-    family = families().get(rule.partition("-")[0])
-    if family is None or not isinstance(evidence, Mapping):
-        return ""
-    try:
-        return family(rule, evidence, Words(tz)).strip()
-    except (TypeError, ValueError, KeyError, AttributeError):  # evidence stored by an older engine: no sentence
-        return ""
-
-
 def _plain(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(_plain(v) for v in value)

@@ -1,5 +1,5 @@
 """The policy findings in words on the web pages: `{% load policy_words %}`, then `{{ finding|in_words }}` (the
-evidence as one sentence, policy.core.wording.explain, dates in the site's time zone) and
+evidence as one sentence, policy.core.explain.explain, dates in the site's time zone) and
 `{{ finding.evidence|technical_details }}` ((key, value) text pairs for the "Technical details")."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from policy.core.wording import LONDON, explain
+from policy.core.explain import explain
+from policy.core.wording import LONDON
 from policy.core.wording import technical_details as _technical_details
 
 register = template.Library()

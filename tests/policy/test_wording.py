@@ -12,7 +12,8 @@ from shapely.geometry import Point, shape
 
 from policy.core import ZoneIndex, ZoneRecord, evaluate
 from policy.core import wording as words
-from policy.core.wording import explain, technical_details
+from policy.core.explain import explain
+from policy.core.wording import technical_details
 
 from .plans import (
     DELETE,
