@@ -20,7 +20,14 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.utils.http import content_disposition_header
 
 if TYPE_CHECKING:
@@ -96,8 +103,51 @@ def _headers(response: HttpResponseBase, *, content_type: str, filename: str) ->
     return response
 
 
-def stored_file_response(*, name: str, content_type: str, filename: str) -> HttpResponseBase:
-    """The answer to a permitted download of the stored file `name`, always as an attachment."""
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_CHUNK = 256 * 1024
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+    """The (first, last) byte a single-range `Range: bytes=…` header asks for within `size` bytes; None when
+    there is no usable header (answer the whole file), False when the range cannot be satisfied (416). Several
+    ranges in one header are answered whole, as RFC 9110 allows."""
+    match = _RANGE.match((header or "").strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first:  # the last N bytes
+        n = int(last)
+        return (max(0, size - n), size - 1) if n > 0 and size > 0 else False
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    return (start, end) if start < size and start <= end else False
+
+
+def _ranged(name: str, span: tuple[int, int], size: int) -> HttpResponseBase:
+    first, last = span
+
+    def chunks():
+        with default_storage.open(name, "rb") as fh:
+            fh.seek(first)
+            left = last - first + 1
+            while left > 0:
+                block = fh.read(min(_CHUNK, left))
+                if not block:
+                    return
+                left -= len(block)
+                yield block
+
+    response = StreamingHttpResponse(chunks(), status=206)
+    response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Content-Length"] = str(last - first + 1)
+    return response
+
+
+def stored_file_response(*, name: str, content_type: str, filename: str,
+                         range_header: str | None = None) -> HttpResponseBase:
+    """The answer to a permitted download of the stored file `name`, always as an attachment. Served by this
+    process, a `Range` header (`range_header`: a video seeking in the page) gets 206 with just those bytes; the
+    front server or S3 does the same in the other modes."""
     mode = settings.FILE_SERVING
     if mode == "s3-presigned":
         disposition = content_disposition_header(True, filename)
@@ -116,10 +166,19 @@ def stored_file_response(*, name: str, content_type: str, filename: str) -> Http
         response["X-Sendfile"] = default_storage.path(name)
     else:
         try:
-            response = FileResponse(default_storage.open(name, "rb"))
+            size = default_storage.size(name)
+            span = byte_range(range_header, size) if range_header else None
+            if span is False:
+                response = HttpResponse(b"", status=416)
+                response["Content-Range"] = f"bytes */{size}"
+            elif span:
+                response = _ranged(name, span, size)
+            else:
+                response = FileResponse(default_storage.open(name, "rb"))
         except FileNotFoundError:
             log.error("stored file %s is missing", name)
             raise Http404("This file is missing from storage; please tell an administrator.") from None
+        response["Accept-Ranges"] = "bytes"
     return _headers(response, content_type=content_type, filename=filename)
 
 
@@ -136,11 +195,12 @@ def json_response(*, text: str, filename: str) -> HttpResponse:
 REPORTS = {"map_report": "map-report", "conformance_report": "conformance-report"}
 
 
-def asset_response(asset: Asset) -> HttpResponseBase:
+def asset_response(asset: Asset, range_header: str | None = None) -> HttpResponseBase:
     """A delivered file, typed by the format the upload check detected (not by the sender's name)."""
     fmt = format_of((asset.metadata or {}).get("format"))
     return stored_file_response(name=asset.file.name, content_type=fmt.content_type,
-                                filename=safe_filename(asset.original_name, fmt.suffix, fallback=f"asset-{asset.pk}"))
+                                filename=safe_filename(asset.original_name, fmt.suffix, fallback=f"asset-{asset.pk}"),
+                                range_header=range_header)
 
 
 def orthophoto_response(survey: Survey) -> HttpResponseBase:

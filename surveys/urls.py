@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import deepzoom, live, tiles, views
+from . import deepzoom, live, previews, tiles, views
 
 
 class TileFormat:
@@ -37,6 +37,7 @@ urlpatterns = [
     path("photos/<int:asset_id>/deepzoom_files/<int:level>/<int:col>_<int:row>.jpg",
          deepzoom.photo_tile, name="photo_tile"),
     path("files/<int:pk>/download/", views.asset_download, name="asset_download"),
+    path("files/<int:asset_id>/still.jpg", previews.asset_preview, name="asset_preview"),
     path("tiles/surveys/<int:survey_id>/<int:z>/<int:x>/<int:y>.<tileformat:ext>", tiles.survey_tile,
          name="survey-tile"),
 ]

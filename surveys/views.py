@@ -120,8 +120,10 @@ def _downloaded(request: HttpRequest, survey, file: str, asset=None) -> None:
 def asset_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """A delivered file, as an attachment typed by its detected format; 404 unless the user may see its survey."""
     asset = get_object_or_404(selectors.visible_assets(request.user), pk=pk)
-    response = files.asset_response(asset)
-    _downloaded(request, asset.survey, "asset", asset)
+    wanted = request.headers.get("Range")
+    response = files.asset_response(asset, range_header=wanted)
+    if not wanted or wanted.replace(" ", "").startswith("bytes=0-"):
+        _downloaded(request, asset.survey, "asset", asset)  # once per download, not per chunk a video seeks
     return response
 
 

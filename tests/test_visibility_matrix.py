@@ -140,6 +140,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     # a photo's Deep Zoom pyramid (the annotation tool and the site viewer's photo viewer) follows the photo
     "surveys:photo_dzi": Route("asset", ("get", "head")),
     "surveys:photo_tile": Route("asset", ("get", "head")),
+    "surveys:asset_preview": Route("asset", ("get", "head")),  # a photo's or video's still (poster frame)
     "inspection:annotate": Route("survey", ("get",)),
     "inspection:annotated_photo": Route("asset", ("get", "head")),  # the photo with its defects drawn on it
     # annotations follow their survey; writing is for inspectors (inspection/permissions.py), planners read

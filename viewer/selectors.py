@@ -45,7 +45,9 @@ def link_site(link: ShareLink) -> Site:
 
 
 def link_photos(link: ShareLink) -> QuerySet[Asset]:
-    return Asset.objects.filter(survey__in=link_surveys(link).values("id"), kind__in=("photo", "thermal_photo"))
+    """The stills a link may show (blurred): its surveys' photos and the poster frames of their videos."""
+    return Asset.objects.filter(survey__in=link_surveys(link).values("id"),
+                                kind__in=("photo", "thermal_photo", "video"))
 
 
 def site_for(user: Any, pk: int) -> Site | None:
@@ -84,3 +86,41 @@ def defect_scales(survey: Survey) -> dict[str, Any] | None:
             "categories": [{"code": c.code, "label": c.label} for c in schema.categories],
             "severity": [{"code": lv.code, "label": lv.label, "rank": lv.rank}
                          for lv in sorted(schema.severity.levels, key=lambda lv: lv.rank)]}
+
+
+#: at most this many fixes of a flight track go to the page (a 10-minute DJI SRT has about 18,000)
+TRACK_POINTS = 1500
+
+
+def _thin(points: list[dict[str, Any]], limit: int = TRACK_POINTS) -> list[dict[str, Any]]:
+    if len(points) <= limit:
+        return points
+    step = (len(points) - 1) / (limit - 1)
+    return [points[round(i * step)] for i in range(limit)]
+
+
+def survey_videos(survey: Survey, *, shared_base: str | None = None) -> list[dict[str, Any]]:
+    """The survey's videos for the site page: name, duration, poster and source, and the flight track (t_s, lat,
+    lon) from the DJI SRT log read with the video or delivered beside it with the same name. Signed in, the
+    poster is the video's still and the source its permission-checked download; through a share link
+    (`shared_base`) the poster is the blurred still and the video itself is not offered."""
+    assets = list(survey.assets.filter(kind__in=("video", "flight_log")).only(
+        "id", "kind", "original_name", "metadata").order_by("original_name", "id"))
+    logs = {a.original_name.rsplit(".", 1)[0].lower(): a for a in assets if a.kind == "flight_log"}
+    videos = []
+    for a in assets:
+        if a.kind != "video":
+            continue
+        meta = a.metadata or {}
+        log = logs.get(a.original_name.rsplit(".", 1)[0].lower())
+        points = meta.get("track") or ((log.metadata or {}).get("track") if log is not None else None) or []
+        fixes = [{"t_s": p["t_s"], "lat": p["lat"], "lon": p["lon"]} for p in points
+                 if isinstance(p, dict) and {"t_s", "lat", "lon"} <= set(p)]
+        facts = meta.get("video") or {}
+        videos.append({
+            "id": a.pk, "name": a.original_name, "duration_s": facts.get("duration_s"),
+            "poster": f"{shared_base}/photos/{a.pk}.jpg" if shared_base else f"/files/{a.pk}/still.jpg",
+            "src": None if shared_base else f"/files/{a.pk}/download/",
+            "track": _thin(sorted(fixes, key=lambda p: p["t_s"])) or None,
+        })
+    return videos

@@ -116,8 +116,13 @@ def blurred_photo(*, asset: Asset, now: datetime) -> BlurredPhoto:
 
     from .core.blur import DETECTOR_NAME, blur_faces
 
-    with asset.file.open("rb") as fh:
-        data = np.frombuffer(fh.read(), np.uint8)
+    if asset.kind == "video":  # its poster frame, blurred like a photo
+        from surveys.previews import still_bytes
+
+        data = np.frombuffer(still_bytes(asset), np.uint8)
+    else:
+        with asset.file.open("rb") as fh:
+            data = np.frombuffer(fh.read(), np.uint8)
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if bgr is None:
         raise ShareLinkError("This file is not a photo that can be shown.")

@@ -23,7 +23,8 @@ from .models import ShareLink
 
 
 def _survey_entry(survey: Any, *, tiles: str, tilejson: str, mapdata: str | None, defects: str,
-                  photo: str | None, dzi: str | None, elevation: str | None = None) -> dict[str, Any]:
+                  photo: str | None, dzi: str | None, elevation: str | None = None,
+                  shared_base: str | None = None) -> dict[str, Any]:
     """What the page's script (static/js/site_viewer.js) knows of one survey. `elevation`: the base of its elevation
     API (…/elevation/, with `profile` and `volume` under it) when it has a DSM/DTM and the viewer may measure."""
     fr, when = survey.flight_request, selectors.survey_when(survey)
@@ -32,7 +33,8 @@ def _survey_entry(survey: Any, *, tiles: str, tilejson: str, mapdata: str | None
             "contractor": survey.supplier.name if survey.supplier_id else "",
             "status": survey.get_status_display(), "has_map": bool(survey.orthophoto),
             "tilejson": tilejson, "tiles": tiles, "map": mapdata, "defects": defects, "photo": photo, "dzi": dzi,
-            "scales": selectors.defect_scales(survey), "elevation": elevation}
+            "scales": selectors.defect_scales(survey), "elevation": elevation,
+            "videos": selectors.survey_videos(survey, shared_base=shared_base)}
 
 
 def _basemap() -> dict[str, Any]:
@@ -54,21 +56,12 @@ def site_page(request: HttpRequest, pk: int) -> HttpResponse:
     entries = [_survey_entry(
         s, tiles=f"/tiles/surveys/{s.pk}/{{z}}/{{x}}/{{y}}.png", tilejson=f"/api/v1/surveys/{s.pk}/tilejson.json",
         mapdata=f"/api/v1/surveys/{s.pk}/map/", defects=f"/api/v1/surveys/{s.pk}/defects?type=geojson",
-        photo="/files/{asset}/download/", dzi=_dzi_template(f"/surveys/{s.pk}/photos/"),
+        photo="/files/{asset}/still.jpg", dzi="/photos/{asset}/deepzoom.dzi",
         elevation=reverse("survey-elevation", args=[s.pk]) if s.pk in with_dsm else None) for s in surveys]
     context = {"site": site, "surveys": surveys, "viewer": {"site": site.pk, "geometry": site.geometry,
                                                             "surveys": entries, "basemap": _basemap()},
                "shared": None}
     return render(request, "viewer/site.html", context)
-
-
-def _dzi_template(prefix: str) -> str | None:
-    """The deep-zoom URL template of a photo, when the deep-zoom viewer (processing.core.deepzoom) is present."""
-    try:
-        import processing.core.deepzoom  # noqa: F401
-    except ImportError:
-        return None
-    return prefix + "{asset}.dzi"
 
 
 # ---------------------------------------------------------------- share links: made and revoked from the pages
@@ -221,7 +214,8 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
     entries = [_survey_entry(
         s, tiles=f"{base}/surveys/{s.pk}/tiles/{{z}}/{{x}}/{{y}}.png", tilejson=f"{base}/surveys/{s.pk}/tilejson.json",
         mapdata=f"{base}/surveys/{s.pk}/map.json", defects=f"{base}/surveys/{s.pk}/defects.geojson",
-        photo=f"{base}/photos/{{asset}}.jpg", dzi=_dzi_template(f"{base}/photos/")) for s in surveys]
+        # through a link: the blurred copy only, never the original's pyramid
+        photo=f"{base}/photos/{{asset}}.jpg", dzi=None, shared_base=base) for s in surveys]
     context = {"site": site, "surveys": surveys, "link": link, "base": base,
                "viewer": {"site": site.pk, "geometry": site.geometry, "surveys": entries, "basemap": _basemap(),
                           "shared": True},

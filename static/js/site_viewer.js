@@ -278,6 +278,8 @@
     }
     loadDefects(defectSurvey());
     showElevation(defectSurvey());
+    // the photos and video of the survey shown (static/js/site_media.js)
+    document.dispatchEvent(new CustomEvent("siteviewer:survey", { detail: { id: defectSurvey() } }));
   }
 
   /* ---------------------------------------------------------------- timeline and compare controls */
