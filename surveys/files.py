@@ -107,7 +107,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
 
 
-def byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+def byte_range(header: str | None, size: int) -> tuple[int, int] | bool | None:
     """The (first, last) byte a single-range `Range: bytes=…` header asks for within `size` bytes; None when
     there is no usable header (answer the whole file), False when the range cannot be satisfied (416). Several
     ranges in one header are answered whole, as RFC 9110 allows."""

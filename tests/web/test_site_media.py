@@ -37,10 +37,10 @@ def _video(tmp_path, shared_data):
     cues = []
     for i in range(FPS * SECONDS):
         t0, t1 = i / FPS, (i + 1) / FPS
-        stamp = lambda t: f"00:00:{int(t):02d},{int(round((t % 1) * 1000)):03d}"  # noqa: E731
+        stamp = lambda t: f"00:00:{int(t):02d},{round((t % 1) * 1000):03d}"  # noqa: E731
         lat, lon = 29.5085 + i * 0.00002, -98.3378 + i * 0.00002
         cues.append(f"{i + 1}\n{stamp(t0)} --> {stamp(t1)}\n<font size=\"28\">FrameCnt: {i + 1}\n"
-                    f"2026-11-20 10:00:{int(t0):02d}.{int(round((t0 % 1) * 1000)):03d}\n"
+                    f"2026-11-20 10:00:{int(t0):02d}.{round((t0 % 1) * 1000):03d}\n"
                     f"[latitude: {lat:.6f}] [longitude: {lon:.6f}] [rel_alt: 60.0 abs_alt: 320.0]</font>\n")
     srt = tmp_path / "DJI_0001.SRT"
     srt.write_text("\n".join(cues))
