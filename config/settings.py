@@ -176,6 +176,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # Where uploads in progress are kept until complete and verified.
 UPLOAD_TEMP_DIR = Path(env_str("UPLOAD_TEMP_DIR", str(MEDIA_ROOT / "_incoming")))
 UPLOAD_MAX_FILE_BYTES = env_int("UPLOAD_MAX_FILE_BYTES", 20 * 1024**3)
+# Per survey: what is stored plus what is being uploaded (a day's survey with video is tens of GB).
+UPLOAD_MAX_SURVEY_BYTES = env_int("UPLOAD_MAX_SURVEY_BYTES", 500 * 1024**3)
+UPLOAD_MAX_SURVEY_FILES = env_int("UPLOAD_MAX_SURVEY_FILES", 20_000)
 UPLOAD_ABANDON_HOURS = env_int("UPLOAD_ABANDON_HOURS", 48)
 # Decompression-bomb limits, checked from file headers before any pixel is decoded (docs/security.md).
 UPLOAD_MAX_IMAGE_PIXELS = env_int("UPLOAD_MAX_IMAGE_PIXELS", 80_000_000)

@@ -148,6 +148,40 @@ def upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha25
     return upload
 
 
+#: request states in which nothing more is delivered
+_CLOSED_REQUEST = ("completed", "cancelled")
+
+
+def _check_survey_open(survey: Survey) -> None:
+    """Files go to a survey still being delivered: not to an accepted one, nor to one whose request is
+    completed or cancelled."""
+    if survey.status == "accepted":
+        raise UploadError("survey", "This delivery has been accepted; nothing more can be added to it.", status=409)
+    fr = survey.flight_request
+    if fr is not None and fr.status in _CLOSED_REQUEST:
+        raise UploadError("survey", f"The request {fr.reference} is {fr.get_status_display().lower()}; nothing more "
+                          "can be delivered to it.", status=409)
+
+
+def _check_quota(survey: Survey, size: int) -> None:
+    """The survey's quota (UPLOAD_MAX_SURVEY_BYTES, UPLOAD_MAX_SURVEY_FILES) counts what is stored and what is
+    being uploaded now, so parallel uploads cannot together pass it."""
+    from django.db.models import Sum
+
+    stored = survey.assets.aggregate(n=Sum("size"))["n"] or 0
+    receiving = survey.uploads.filter(state=UploadState.RECEIVING)
+    pending = receiving.aggregate(n=Sum("size"))["n"] or 0
+    limit = settings.UPLOAD_MAX_SURVEY_BYTES
+    if stored + pending + size > limit:
+        raise UploadError("size", f"This survey may hold at most {human_size(limit)}; it holds "
+                          f"{human_size(stored)} and {human_size(pending)} is being uploaded, so "
+                          f"{human_size(max(0, limit - stored - pending))} is left.", status=413)
+    files = survey.assets.count() + receiving.count()
+    if files >= settings.UPLOAD_MAX_SURVEY_FILES:
+        raise UploadError("size", f"This survey may hold at most {settings.UPLOAD_MAX_SURVEY_FILES:,} files.",
+                          status=413)
+
+
 def _upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha256: str) -> Upload:
     filename = clean_filename(filename)
     sha256 = (sha256 or "").strip().lower()
@@ -157,7 +191,10 @@ def _upload_create(*, survey: Survey, owner: Any, filename: str, size: int, sha2
         raise UploadError("size", "The size must be a positive number of bytes.")
     if size > settings.UPLOAD_MAX_FILE_BYTES:
         raise UploadError("size", f"Files over {human_size(settings.UPLOAD_MAX_FILE_BYTES)} are not accepted.", status=413)
+    _check_survey_open(survey)
     existing = survey.assets.filter(sha256=sha256).first()
+    if existing is None:
+        _check_quota(survey, size)
     if existing is not None:
         return Upload.objects.create(
             survey=survey, owner=owner, filename=filename, size=size, sha256=sha256, offset=size,
