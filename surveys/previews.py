@@ -9,8 +9,6 @@ import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
-import cv2
-import numpy as np
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -33,6 +31,9 @@ def preview_name(asset: Asset) -> str:
 
 def still_bytes(asset: Asset) -> bytes:
     """The JPEG still of the asset (a photo scaled down, or a video's poster frame), made from the original."""
+    import cv2  # here, not at import: the URL conf loads this module (tests/test_startup.py)
+    import numpy as np
+
     from processing.core.errors import ImageryError
     from processing.core.video import write_poster_frame
 

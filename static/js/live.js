@@ -29,8 +29,13 @@
     var url = el.dataset.liveUrl;
     var timer = null;
     var busy = false;
+    var wanted = false; // a refresh asked for while one was in flight: fetch again as soon as it ends
 
-    function again() { clearTimeout(timer); timer = url ? setTimeout(tick, every) : null; }
+    function again() {
+      clearTimeout(timer);
+      if (wanted && url) { wanted = false; timer = setTimeout(function () { tick(true); }, 0); return; }
+      timer = url ? setTimeout(tick, every) : null;
+    }
 
     function busyInside() {
       var active = document.activeElement;
@@ -38,7 +43,7 @@
     }
 
     function tick(force) {
-      if (busy) return;
+      if (busy) { if (force === true) wanted = true; return; }
       if (!force && (document.hidden || busyInside())) return again();
       busy = true;
       fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true", Accept: "text/html" } })

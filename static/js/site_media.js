@@ -1,6 +1,6 @@
 /* The site page's photos and video (templates/viewer/site.html, docs/viewer.md "Photos and video").
    Follows the survey the page shows (the `siteviewer:survey` event of static/js/site_viewer.js):
-   - a camera marker per photo, in flight order (capture time, then name); a marker or the photo list opens the
+   - a camera marker and the ground outline (footprint) of each photo, in flight order (capture time, then name); a marker or the photo list opens the
      photo in a dialog with the deep-zoom viewer the annotation tool uses (OpenSeadragon on the photo's Deep Zoom
      pyramid), Previous/Next (or n/p, ←/→) along the flight line. Through a share link the photo is the stored
      copy with faces blurred (a single image, never the original's pyramid);
@@ -18,7 +18,7 @@
   const $ = (id) => document.getElementById(id);
   const photoLayer = L.layerGroup().addTo(map);
   const trackLayer = L.layerGroup().addTo(map);
-  const state = { survey: null, photos: [], index: -1, osd: null, token: 0, videos: [] };
+  const state = { survey: null, photos: [], markers: [], index: -1, osd: null, token: 0 };
 
   /* ---------------------------------------------------------------- photos on the map and in the list */
 
@@ -27,6 +27,7 @@
     state.survey = id == null ? null : byId.get(String(id)) || null;
     photoLayer.clearLayers();
     state.photos = [];
+    state.markers = [];
     const list = $("photo-list");
     if (list) list.replaceChildren();
     drawVideos(state.survey);
@@ -45,6 +46,12 @@
       if (p.layer === "placed_position") placed.set(p.asset, f);
       else if (p.layer === "position" && (p.kind === "photo" || p.kind === "thermal_photo")) gps.set(p.asset, f);
     }
+    const outlines = new Map();  // the ground each photo covers: as placed by the orthomosaic, else from its pose
+    for (const f of collection.features || []) {
+      const p = f.properties || {};
+      if (p.asset == null || f.geometry.type !== "Polygon") continue;
+      if (p.layer === "placed_footprint" || (p.layer === "footprint" && !outlines.has(p.asset))) outlines.set(p.asset, f);
+    }
     const all = new Map([...gps, ...placed]);
     const times = new Map();
     for (const f of gps.values()) times.set(f.properties.asset, f.properties.captured_at || "");
@@ -54,9 +61,12 @@
     })).sort((a, b) => (a.when < b.when ? -1 : a.when > b.when ? 1 : a.name.localeCompare(b.name) || a.id - b.id));
     state.photos.forEach((ph, n) => {
       const title = ph.name || "Photo " + (n + 1);
-      L.circleMarker(ph.latlng, { radius: 5, weight: 1, color: "#fff", fillColor: "#005a8c", fillOpacity: 0.9,
-        className: "camera-marker" })
-        .bindTooltip(title).on("click", () => openPhoto(n)).addTo(photoLayer);
+      const outline = outlines.get(ph.id);
+      if (outline) L.geoJSON(outline, { style: { color: "#005a8c", weight: 1, fillOpacity: 0.04,
+        className: "photo-footprint" } }).on("click", () => openPhoto(n)).addTo(photoLayer);
+      state.markers.push(L.circleMarker(ph.latlng, { radius: 5, weight: 1, color: "#fff", fillColor: "#005a8c",
+        fillOpacity: 0.9, className: "camera-marker" })
+        .bindTooltip(title).on("click", () => openPhoto(n)).addTo(photoLayer));
       if (list) {
         const li = document.createElement("li"), b = document.createElement("button");
         b.type = "button"; b.className = "photo-go"; b.textContent = (n + 1) + ". " + title;
@@ -102,9 +112,9 @@
       });
     }
     state.osd.open(source(ph));
-    photoLayer.eachLayer((m) => m.setStyle && m.setStyle({ fillColor: "#005a8c", radius: 5 }));
-    const marker = photoLayer.getLayers()[state.index];
-    if (marker) marker.setStyle({ fillColor: "#f39c12", radius: 8 });
+    state.markers.forEach((m) => m.setStyle({ fillColor: "#005a8c", radius: 5 }));
+    const marker = state.markers[state.index];
+    if (marker) marker.setStyle({ fillColor: "#f39c12", radius: 8 }).bringToFront();
   }
   if (dialog) {
     $("photo-prev").addEventListener("click", () => openPhoto(state.index - 1));

@@ -53,6 +53,12 @@ def world(shared_data, tmp_path):
     survey = make_delivery(cast, area=CALITERRA_AREA)
     for name in PHOTOS:
         asset_ingest_file(survey=survey, path=shared_data / "drone" / "caliterra-half" / name, original_name=name)
+    for a in survey.assets.filter(kind="photo"):  # footprints as a stated flying height would give them
+        d = 0.0003
+        a.footprint = {"type": "Polygon", "coordinates": [[[a.lon - d, a.lat - d], [a.lon + d, a.lat - d],
+                                                           [a.lon + d, a.lat + d], [a.lon - d, a.lat + d],
+                                                           [a.lon - d, a.lat - d]]]}
+        a.save(update_fields=["footprint"])
     video, srt = _video(tmp_path, shared_data)
     asset_ingest_file(survey=survey, path=video, original_name=video.name)
     asset_ingest_file(survey=survey, path=srt, original_name=srt.name)
@@ -73,6 +79,7 @@ def test_photos_open_in_deep_zoom_and_the_video_follows_its_track(page, live_ser
     cast, survey = world
     requested = _open(page, live_server, cast.policy_officer, f"/sites/{survey.site_id}/")
     assert page.locator("#site-map path.camera-marker").count() == 3
+    assert page.locator("#site-map path.photo-footprint").count() == 3  # the ground each photo covers
     assert page.locator("#photo-list li").count() == 3
 
     page.locator("#photo-list-box summary").click()
