@@ -34,7 +34,9 @@ def _survey_entry(survey: Any, *, tiles: str, tilejson: str, mapdata: str | None
             "status": survey.get_status_display(), "has_map": bool(survey.orthophoto),
             "tilejson": tilejson, "tiles": tiles, "map": mapdata, "defects": defects, "photo": photo, "dzi": dzi,
             "scales": selectors.defect_scales(survey), "elevation": elevation,
-            "videos": selectors.survey_videos(survey, shared_base=shared_base)}
+            "videos": selectors.survey_videos(survey, shared_base=shared_base),
+            # areas changed since the previous survey of the site (detection's "detect_changes"), signed in only
+            "changes": None if shared_base else f"/api/v1/surveys/{survey.pk}/candidates/?status=proposed"}
 
 
 def _basemap() -> dict[str, Any]:

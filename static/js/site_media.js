@@ -31,6 +31,7 @@
     const list = $("photo-list");
     if (list) list.replaceChildren();
     drawVideos(state.survey);
+    loadChanges(state.survey, token);
     if (!state.survey || !state.survey.map) { summary(); return; }
     let collection;
     try {
@@ -125,6 +126,41 @@
       if (ev.key === "n" || ev.key === "ArrowRight" || ev.key === "PageDown") { openPhoto(state.index + 1); ev.preventDefault(); }
       else if (ev.key === "p" || ev.key === "ArrowLeft" || ev.key === "PageUp") { openPhoto(state.index - 1); ev.preventDefault(); }
     });
+  }
+
+  /* ---------------------------------------------------------------- changes since the previous survey */
+
+  const changeLayer = L.layerGroup().addTo(map);
+  async function loadChanges(survey, token) {
+    changeLayer.clearLayers();
+    const section = $("changes-section"), list = $("change-list");
+    if (!section) return;
+    let rows = [];
+    if (survey && survey.changes) {
+      try {
+        const r = await fetch(survey.changes, { credentials: "same-origin", headers: { Accept: "application/json" } });
+        rows = r.ok ? await r.json() : [];
+      } catch (e) { rows = []; }
+    }
+    if (token !== state.token) return;
+    rows = rows.filter((c) => c.kind === "change" && c.geometry);
+    section.hidden = !rows.length;
+    list.replaceChildren();
+    const nf = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
+    rows.forEach((c, n) => {
+      const area = c.facts && c.facts.area_m2 != null ? nf.format(c.facts.area_m2) + " m²" : "";
+      const layer = L.geoJSON(c.geometry, { style: { color: "#7b1fa2", weight: 2, dashArray: "5 4", fillOpacity: 0.12,
+        className: "change-area" } }).bindPopup("Change " + (n + 1) + (area ? ": " + area : "") + " (" + c.source + ")")
+        .addTo(changeLayer);
+      const li = document.createElement("li"), b = document.createElement("button");
+      b.type = "button"; b.className = "defect-go";
+      b.textContent = "Change " + (n + 1) + (area ? ", " + area : "");
+      b.addEventListener("click", () => { map.fitBounds(layer.getBounds().pad(0.5)); layer.openPopup(); });
+      li.append(b); list.append(li);
+    });
+    $("change-count").textContent = rows.length ? rows.length + " area" + (rows.length === 1 ? "" : "s") +
+      " changed, proposed for review." : "";
+    map.getContainer().dataset.changes = String(rows.length);
   }
 
   /* ---------------------------------------------------------------- video with its flight track */

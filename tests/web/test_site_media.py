@@ -148,3 +148,24 @@ def test_the_still_of_a_video_is_its_poster_frame(client, world):
     assert still.shape[:2] == (480, 640)
     client.force_login(cast.other_contractor)
     assert client.get(f"/files/{video.pk}/still.jpg").status_code == 404
+
+
+def test_changes_since_the_previous_survey_are_on_the_site_map(page, live_server, world):
+    from detection.models import Candidate
+
+    cast, survey = world
+    photo = survey.assets.filter(kind="photo").first()
+    lon, lat, d = photo.lon, photo.lat, 0.0002
+    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]
+    for area, status in ((812.4, "proposed"), (95.0, "rejected")):
+        Candidate.objects.create(survey=survey, kind="change", detector="change-structure", detector_version="1",
+                                 geometry={"type": "Polygon", "coordinates": [ring]}, score=area,
+                                 facts={"area_m2": area}, status=status, created_at=timezone.now())
+    _open(page, live_server, cast.policy_officer, f"/sites/{survey.site_id}/")
+    page.wait_for_function("document.getElementById('site-map').dataset.changes === '1'")  # not the rejected one
+    assert page.locator("#changes-section").is_visible()
+    assert page.locator("#site-map path.change-area").count() == 1
+    assert "812 m²" in page.locator("#change-list").inner_text()
+    page.locator("#change-list button").first.click()
+    assert "812 m²" in page.locator(".leaflet-popup-content").inner_text()
+    assert page.js_errors == []
