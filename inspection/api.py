@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -109,6 +110,56 @@ class SurveyAnnotationsView(APIView):
         except InspectionError as exc:
             return error_response(exc)
         return Response(_serialize([annotation], many=False), status=status.HTTP_201_CREATED)
+
+
+class _AnyFile(BaseParser):
+    """The request body as bytes, whatever its type: the import reads GeoJSON, COCO JSON or a GeoPackage."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:  # type: ignore[override]
+        return stream.read() if stream is not None else b""
+
+
+#: the largest annotations file the API takes (a GeoPackage of thousands of defects is a few MB)
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+
+
+class SurveyAnnotationsImportView(APIView):
+    """POST a GeoJSON FeatureCollection, a COCO JSON document or a GeoPackage (the file itself as the body,
+    detected from the content): its annotations are created on the survey. A file with any problem is refused
+    whole (400, `problems` lists every one) and nothing is created."""
+
+    permission_classes = [HasRole]
+    parser_classes = [_AnyFile]
+
+    @extend_schema(request={"application/geo+json": OpenApiTypes.OBJECT, "application/json": OpenApiTypes.OBJECT,
+                            "application/geopackage+sqlite3": OpenApiTypes.BINARY},
+                   responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+    def post(self, request: Request, survey_id: int) -> Response:
+        from .core.formats import FormatError, gpkg_document
+
+        survey = get_object_or_404(visible_surveys(request.user), pk=survey_id)
+        if not can_annotate(request.user, survey):
+            raise PermissionDenied("you may read this survey's annotations, not add to them")
+        raw = request.data if isinstance(request.data, bytes) else b""
+        if not raw:
+            return error_response(InspectionError("file", "send the GeoJSON, COCO or GeoPackage file as the body"))
+        if len(raw) > MAX_IMPORT_BYTES:
+            return error_response(InspectionError("file", f"is over {MAX_IMPORT_BYTES // 1024**2} MB"))
+        try:
+            document = gpkg_document(raw) if raw.startswith(b"SQLite format 3\0") else json.loads(raw.decode())
+            made = services.annotations_import(survey=survey, by=request.user, now=timezone.now(),
+                                               document=document)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return error_response(InspectionError("file", f"is not JSON or a GeoPackage ({exc})"))
+        except FormatError as exc:
+            return Response({"file": exc.problems, "problems": exc.problems,
+                             "detail": f"nothing imported: {len(exc.problems)} problem(s)"},
+                            status=status.HTTP_400_BAD_REQUEST)
+        except InspectionError as exc:
+            return error_response(exc)
+        return Response({"created": len(made), "annotations": [a.pk for a in made]}, status=status.HTTP_201_CREATED)
 
 
 class AnnotationView(APIView):

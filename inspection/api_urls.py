@@ -8,6 +8,8 @@ urlpatterns = [
     path("surveys/<int:survey_id>/annotations/", api.SurveyAnnotationsView.as_view(), name="survey-annotations"),
     path("surveys/<int:survey_id>/annotations/export", api.SurveyAnnotationsExportView.as_view(),
          name="survey-annotations-export"),
+    path("surveys/<int:survey_id>/annotations/import", api.SurveyAnnotationsImportView.as_view(),
+         name="survey-annotations-import"),
     path("annotations/<int:pk>/", api.AnnotationView.as_view(), name="annotation-detail"),
     path("inspection/schemas/", api.SchemaListView.as_view(), name="inspection-schemas"),
     path("surveys/<int:survey_id>/reports/", api.SurveyReportsView.as_view(), name="survey-reports"),

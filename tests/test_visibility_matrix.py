@@ -147,6 +147,7 @@ DETAIL_ROUTES: dict[str, Route] = {
     "survey-annotations": Route("survey"),
     "annotation-detail": Route("annotation"),
     "survey-annotations-export": Route("survey", query="?type=geojson"),
+    "survey-annotations-import": Route("survey"),  # POST a file; writing is for inspectors
     # report versions follow their survey too; making one is for inspectors, sign-off for the council's side
     "survey-reports": Route("survey"),
     "report-detail": Route("report"),
