@@ -69,25 +69,10 @@
     }
     return null;
   }
-  function bounds(points) {
-    const xs = points.map(function (p) { return p[0]; }), ys = points.map(function (p) { return p[1]; });
-    return { minX: Math.min.apply(null, xs), minY: Math.min.apply(null, ys),
-             maxX: Math.max.apply(null, xs), maxY: Math.max.apply(null, ys) };
-  }
-  function toAnnotorious(id, geom) {
-    let points;
-    if (geom.type === "Polygon") points = geom.coordinates[0].slice(0, -1);
-    else if (geom.type === "LineString") points = geom.coordinates;
-    else if (geom.type === "Point") {
-      const p = geom.coordinates, r = Math.max(6, photo().width / 200);
-      points = [[p[0] - r, p[1] - r], [p[0] + r, p[1] - r], [p[0] + r, p[1] + r], [p[0] - r, p[1] + r]];
-    } else return null;
-    return { id: String(id), bodies: [], target: { annotation: String(id),
-             selector: { type: "POLYGON", geometry: { points: points, bounds: bounds(points) } } } };
-  }
   function setShape(geom, how) {
     state.shape = geom;
     if (geom) clearMapShape();
+    else if (drawnMarks.delete("draft")) redrawMarks();
     $("shape-state").textContent = geom ? geom.type + " drawn" + (how ? " (" + how + ")" : "") +
       ": choose category and severity, then Enter." : "Nothing drawn.";
     viewerEl.dataset.shape = geom ? geom.type : "";
@@ -116,12 +101,57 @@
     showShape(geom, "draft");
     setShape(geom, "keyboard, centred in the view");
   }
-  function showShape(geom, id) {
-    if (!state.anno || !geom) return;
-    const a = toAnnotorious(id || "preview", geom);
-    if (!a) return;
-    try { state.anno.removeAnnotation(a.id); } catch (e) { /* not there */ }
-    state.anno.addAnnotation(a);
+  // ---- the marks on the photo: our own SVG layer over the viewer (photo pixels -> screen through the OSD
+  // viewport), so saved marks show in their severity's colour, the draft dashed and a candidate dotted.
+  // Annotorious is used for drawing with the mouse only.
+  const SVG = "http://www.w3.org/2000/svg";
+  const overlay = document.createElementNS(SVG, "svg");
+  overlay.setAttribute("class", "marks-overlay");
+  overlay.setAttribute("aria-hidden", "true");
+  const marks = document.createElementNS(SVG, "g");
+  overlay.appendChild(marks);
+  const drawnMarks = new Map();  // id -> {geom, kind, colour}
+  function placeOverlay() {
+    const v = state.viewer;
+    if (!v || !v.world.getItemAt(0)) return;
+    const o = v.viewport.imageToViewerElementCoordinates(new window.OpenSeadragon.Point(0, 0));
+    const e = v.viewport.imageToViewerElementCoordinates(new window.OpenSeadragon.Point(1000, 0));
+    const k = (e.x - o.x) / 1000;
+    marks.setAttribute("transform", "translate(" + o.x + "," + o.y + ") scale(" + k + ")");
+  }
+  function markElement(geom, kind, colour) {
+    const pts = geom.type === "Polygon" ? geom.coordinates[0] : geom.type === "LineString" ? geom.coordinates : null;
+    let el;
+    if (pts) {
+      el = document.createElementNS(SVG, geom.type === "Polygon" ? "polygon" : "polyline");
+      el.setAttribute("points", pts.map(function (p) { return p[0] + "," + p[1]; }).join(" "));
+    } else if (geom.type === "Point") {
+      el = document.createElementNS(SVG, "circle");
+      el.setAttribute("cx", geom.coordinates[0]); el.setAttribute("cy", geom.coordinates[1]);
+      el.setAttribute("r", Math.max(8, photo().width / 150));
+    } else return null;
+    el.setAttribute("class", "mark mark-" + kind);
+    el.setAttribute("fill", kind === "saved" ? colour : "none");
+    el.setAttribute("fill-opacity", "0.15");
+    el.setAttribute("stroke", kind === "saved" ? colour : kind === "candidate" ? "#7b1fa2" : "#00b4ff");
+    el.setAttribute("stroke-width", "3");
+    el.setAttribute("vector-effect", "non-scaling-stroke");
+    if (kind !== "saved") el.setAttribute("stroke-dasharray", kind === "candidate" ? "2 4" : "8 5");
+    return el;
+  }
+  function redrawMarks() {
+    marks.textContent = "";
+    drawnMarks.forEach(function (m) { const el = markElement(m.geom, m.kind, m.colour); if (el) marks.appendChild(el); });
+    viewerEl.dataset.marks = String(drawnMarks.size);
+  }
+  function clearMarks() { drawnMarks.clear(); redrawMarks(); }
+  function showShape(geom, id, colour) {
+    if (!geom) return;
+    const key = String(id || "draft");
+    const kind = key.indexOf("saved-") === 0 ? "saved" : key === "candidate" ? "candidate" : "draft";
+    if (kind !== "saved") { drawnMarks.delete("draft"); drawnMarks.delete("candidate"); }
+    drawnMarks.set(key, { geom: geom, kind: kind, colour: colour || "#b3261e" });
+    redrawMarks();
   }
 
   // ---- the viewer
@@ -135,6 +165,7 @@
     viewerEl.dataset.ready = "";
     setShape(null);
     if (state.anno) state.anno.clearAnnotations();
+    clearMarks();
     state.viewer.open(ph.dzi);
     history.replaceState(null, "", "?photo=" + ph.id);
     document.dispatchEvent(new CustomEvent("annotate:photo", { detail: { surveyId: cfg.survey, assetId: ph.id } }));
@@ -144,6 +175,8 @@
     element: viewerEl, prefixUrl: viewerEl.dataset.icons || "", showNavigationControl: false,
     gestureSettingsMouse: { clickToZoom: false }, crossOriginPolicy: false, maxZoomPixelRatio: 4,
   });
+  state.viewer.canvas.appendChild(overlay);
+  ["update-viewport", "animation", "resize", "open"].forEach(function (ev) { state.viewer.addHandler(ev, placeOverlay); });
   state.viewer.addHandler("open", function () {
     const item = state.viewer.world.getItemAt(0);
     const done = function () { viewerEl.dataset.ready = "1"; };
@@ -154,12 +187,10 @@
     state.anno.setDrawingTool("rectangle");
     state.anno.on("createAnnotation", function (a) {
       const geom = toGeoJSON(a.target.selector);
-      if (geom) setShape(geom, "drawn");
-    });
-    state.anno.on("updateAnnotation", function (a) {
-      if (String(a.id).indexOf("saved-") === 0) return;
-      const geom = toGeoJSON(a.target.selector);
-      if (geom) setShape(geom, "edited");
+      if (!geom) return;
+      state.anno.clearAnnotations();  // shown from now on by our own layer, like every other mark
+      showShape(geom, "draft");
+      setShape(geom, "drawn");
     });
   } catch (e) {
     state.anno = null;  // drawing by keyboard still works; shapes are not shown
@@ -205,13 +236,14 @@
         const ph = photo(), list = $("photo-annotations");
         list.textContent = "";
         if (state.anno) state.anno.clearAnnotations();
+        clearMarks();
         rows.filter(function (a) { return a.asset === ph.id; }).forEach(function (a) {
           const li = document.createElement("li");
           li.setAttribute("data-annotation", String(a.id));
           li.textContent = a.category + " · severity " + a.severity + (a.extent ? a.extent : "") +
             (a.location && a.location.bng ? " · " + a.location.bng : "");
           list.appendChild(li);
-          if (a.pixel_geometry) showShape(a.pixel_geometry, "saved-" + a.id);
+          if (a.pixel_geometry) showShape(a.pixel_geometry, "saved-" + a.id, colour(rankOf(a.severity)));
         });
         if (state.shape) showShape(state.shape, "draft");
         const marked = $("marked-download"), mine = rows.filter(function (a) { return a.asset === ph.id; });

@@ -59,6 +59,7 @@ def test_mark_a_defect_by_keyboard_and_see_it_on_the_map_and_in_the_report(page,
 
     page.keyboard.press("b")
     assert "Polygon drawn" in page.locator("#shape-state").inner_text()
+    assert page.locator("#photo-viewer polygon.mark-draft").count() == 1  # the draft, dashed, on the photo
     page.keyboard.press("2")
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")
@@ -82,6 +83,14 @@ def test_mark_a_defect_by_keyboard_and_see_it_on_the_map_and_in_the_report(page,
     page.wait_for_function("document.getElementById('defect-map').dataset.count === '1'")
     assert page.locator(f"#defect-map path.defect-marker.severity-rank-{levels[2]['rank']}").count() == 1
     assert page.locator("#photo-annotations li").count() == 1
+    # on the photo: the saved mark in its severity's colour, where it is (inside the viewer), the draft gone
+    saved = page.locator("#photo-viewer polygon.mark-saved")
+    page.wait_for_function("document.querySelectorAll('#photo-viewer polygon.mark-saved').length === 1")
+    assert page.locator("#photo-viewer polygon.mark-draft").count() == 0
+    assert saved.get_attribute("stroke") == page.locator(
+        f"#defect-map path.defect-marker.severity-rank-{levels[2]['rank']}").get_attribute("fill")
+    shown, frame = saved.bounding_box(), page.locator("#photo-viewer").bounding_box()
+    assert frame["x"] < shown["x"] < shown["x"] + shown["width"] < frame["x"] + frame["width"]
     # the gallery of marked photos shows this one, drawn by the server; the download link is offered
     page.wait_for_function("(() => { const i = document.querySelector('#marked-gallery img');"
                            " return i && i.complete && i.naturalWidth === 480; })()")
