@@ -17,6 +17,11 @@
   const map = viewer.map;
   const $ = (id) => document.getElementById(id);
   const photoLayer = L.layerGroup().addTo(map);
+  const footprintLayer = L.layerGroup();  // off until asked for: 75 outlines hide the map under them
+  const footprintBox = $("show-footprints");
+  if (footprintBox) footprintBox.addEventListener("change", () => {
+    if (footprintBox.checked) footprintLayer.addTo(map); else map.removeLayer(footprintLayer);
+  });
   const trackLayer = L.layerGroup().addTo(map);
   const state = { survey: null, photos: [], markers: [], index: -1, osd: null, token: 0 };
 
@@ -26,6 +31,7 @@
     const token = ++state.token;
     state.survey = id == null ? null : byId.get(String(id)) || null;
     photoLayer.clearLayers();
+    footprintLayer.clearLayers();
     state.photos = [];
     state.markers = [];
     const list = $("photo-list");
@@ -63,8 +69,8 @@
     state.photos.forEach((ph, n) => {
       const title = ph.name || "Photo " + (n + 1);
       const outline = outlines.get(ph.id);
-      if (outline) L.geoJSON(outline, { style: { color: "#005a8c", weight: 1, fillOpacity: 0.04,
-        className: "photo-footprint" } }).on("click", () => openPhoto(n)).addTo(photoLayer);
+      if (outline) L.geoJSON(outline, { style: { color: "#005a8c", weight: 1, fill: false,
+        className: "photo-footprint" } }).on("click", () => openPhoto(n)).addTo(footprintLayer);
       state.markers.push(L.circleMarker(ph.latlng, { radius: 5, weight: 1, color: "#fff", fillColor: "#005a8c",
         fillOpacity: 0.9, className: "camera-marker" })
         .bindTooltip(title).on("click", () => openPhoto(n)).addTo(photoLayer));

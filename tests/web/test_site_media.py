@@ -79,6 +79,8 @@ def test_photos_open_in_deep_zoom_and_the_video_follows_its_track(page, live_ser
     cast, survey = world
     requested = _open(page, live_server, cast.policy_officer, f"/sites/{survey.site_id}/")
     assert page.locator("#site-map path.camera-marker").count() == 3
+    assert page.locator("#site-map path.photo-footprint").count() == 0  # off until asked for
+    page.locator("#show-footprints").check()
     assert page.locator("#site-map path.photo-footprint").count() == 3  # the ground each photo covers
     assert page.locator("#photo-list li").count() == 3
 
