@@ -50,6 +50,29 @@
   sev.addEventListener("change", showMeaning);
   showMeaning();
 
+  // A risk-matrix scale (roads, Well-managed Highway Infrastructure): impact × probability gives the category
+  const risk = schema.risk || null, impact = $("ann-impact"), probability = $("ann-probability");
+  function riskBand() {
+    if (!risk || !impact.value || !probability.value) return null;
+    const score = Number(impact.value) * Number(probability.value);
+    return { score: score, band: (risk.bands || []).find(function (b) { return b.min <= score && score <= b.max; }) };
+  }
+  function showRisk() {
+    const r = riskBand();
+    sev.disabled = !!(r && r.band);
+    if (r && r.band) { sev.value = r.band.severity; showMeaning(); }
+    $("risk-result").textContent = r ? "Risk " + impact.value + " × " + probability.value + " = " + r.score +
+      (r.band ? ": " + sev.options[sev.selectedIndex].textContent : "") : "Or choose the category directly.";
+  }
+  if (risk) {
+    $("risk-row").hidden = false;
+    (risk.impact || []).forEach(function (lv) { option(impact, lv.code, lv.code + " · " + lv.label); });
+    (risk.probability || []).forEach(function (lv) { option(probability, lv.code, lv.code + " · " + lv.label); });
+    impact.addEventListener("change", showRisk);
+    probability.addEventListener("change", showRisk);
+    showRisk();
+  }
+
   // ---- shapes: Annotorious selectors <-> GeoJSON in photo pixels
   function photo() { return cfg.photos[state.index]; }
   function clampPt(p) {
@@ -205,6 +228,7 @@
     const body = state.mapShape ? { geometry: state.mapShape, category: cat.value, severity: sev.value }
       : { asset: photo().id, pixel_geometry: state.shape, category: cat.value, severity: sev.value };
     if (!$("extent-row").hidden && ext.value) body.extent = ext.value;
+    if (riskBand()) { body.risk_impact = Number(impact.value); body.risk_probability = Number(probability.value); }
     if ($("ann-note").value.trim()) body.note = $("ann-note").value.trim();
     fetch(cfg.annotations_url, {
       method: "POST", credentials: "same-origin",
@@ -216,6 +240,7 @@
         status("Saved: " + data.category + ", severity " + data.severity +
                (data.location && data.location.bng ? " at " + data.location.bng : "") + ".");
         $("ann-note").value = "";
+        if (risk) { impact.value = ""; probability.value = ""; showRisk(); }
         setShape(null);
         clearMapShape();
         reload();
@@ -387,8 +412,8 @@
       return;
     }
     if (/^[1-9]$/.test(k) && Number(k) <= cat.options.length) { cat.selectedIndex = Number(k) - 1; }
-    else if (k === "ArrowUp") { move(sev, 1); }
-    else if (k === "ArrowDown") { move(sev, -1); }
+    else if (k === "ArrowUp") { if (!sev.disabled) move(sev, 1); }
+    else if (k === "ArrowDown") { if (!sev.disabled) move(sev, -1); }
     else if (k === "ArrowRight") { move(ext, 1); }
     else if (k === "ArrowLeft") { move(ext, -1); }
     else if (k === "Enter") { save(); }

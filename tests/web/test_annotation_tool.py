@@ -224,3 +224,26 @@ def test_mark_defects_on_the_map_by_keyboard_and_with_the_drawing_tools(page, li
     assert polygon.kind == "map" and polygon.geometry["type"] == "Polygon"
     assert len(polygon.geometry["coordinates"][0]) == 4  # three corners, closed
     assert page.js_errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_roads_defect_is_categorised_by_impact_and_probability(page, live_server, shared_data):
+    from booking.models import FlightRequest, Organisation
+
+    cast, survey = _survey(shared_data)
+    roads, _ = Organisation.objects.get_or_create(name="Roads", defaults={"kind": "service"})
+    FlightRequest.objects.filter(pk=survey.flight_request_id).update(organisation=roads)
+    _open(page, live_server, cast.policy_officer, survey)
+    assert page.locator("#risk-row").is_visible()
+    page.keyboard.press("b")
+    page.select_option("#ann-impact", "4")
+    page.select_option("#ann-probability", "3")
+    assert page.locator("#ann-severity").is_disabled()
+    assert page.locator("#ann-severity").input_value() == "cat1"  # 4 x 3 = 12: Category 1
+    assert "= 12" in page.locator("#risk-result").inner_text()
+    page.locator("#ann-save").click()
+    page.wait_for_function("document.getElementById('save-status').textContent.startsWith('Saved')")
+    mark = Annotation.objects.get(survey=survey)
+    assert (mark.risk_impact, mark.risk_probability, mark.severity) == (4, 3, "cat1")
+    assert not page.locator("#ann-severity").is_disabled()  # the form is ready for the next defect
+    assert page.js_errors == []
