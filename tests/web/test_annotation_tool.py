@@ -130,6 +130,10 @@ def test_mark_a_defect_by_keyboard_and_see_it_on_the_map_and_in_the_report(page,
     assert job.state == "succeeded", job.error
     report = InspectionReport.objects.get(survey=survey)
     assert report.defect_count == 2
+    with report.json_file.open("rb") as fh:
+        defects = __import__("json").load(fh)["defects"]
+    assert {(d["category"], d["severity"]) for d in defects} == {
+        (mark.category, mark.severity), (worst.category, worst.severity)}
     assert page.js_errors == []
 
 
