@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from rest_framework import serializers
 
 from .models import PolicyCheck
@@ -20,6 +21,18 @@ class PolicyCheckSerializer(serializers.ModelSerializer):
         fields = ["id", "flight_request", "stage", "outcome", "category", "findings", "rules_checked",
                   "policy_version", "plan", "zone_data_version", "evaluated_at", "created_at"]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """Each finding also carries `explanation`: its evidence as one sentence for a council officer
+        (policy.core.explain; "" when the message says it all), as the request page shows it."""
+        from .core.explain import explain
+
+        data = super().to_representation(instance)
+        findings = data.get("findings")
+        if isinstance(findings, list):
+            data["findings"] = [{**f, "explanation": explain(f, tz=settings.TIME_ZONE)} if isinstance(f, dict) else f
+                                for f in findings]
+        return data
 
 
 class DaylightQuerySerializer(serializers.Serializer):

@@ -42,3 +42,19 @@ def test_request_page_shows_the_sentence_first_and_the_details_in_details(client
     # the check's time as an officer reads it, in the site's time zone
     evaluated = timezone.localtime(fr.policy_checks.latest("evaluated_at").evaluated_at)
     assert f"{evaluated:%a} {evaluated.day} {evaluated:%b %Y, %H:%M}" in section
+
+
+def test_the_api_gives_each_finding_its_sentence(client):  # type: ignore[no-untyped-def]
+    cast = make_cast()
+    now = timezone.now()
+    fr = services.flight_request_create(actor=cast.requester, now=now, **cast.request_fields(
+        now=now, site_name="Oban airport apron", area=square(*OBAN_AIRPORT), takeoff_points=[list(OBAN_AIRPORT)]))
+    services.flight_request_submit(actor=cast.requester, flight_request=fr, now=now)
+    check = fr.policy_checks.latest("evaluated_at")
+    client.force_login(cast.requester)
+    got = client.get(f"/api/v1/policy/checks/{check.pk}/")
+    assert got.status_code == 200, got.status_code
+    findings = {f["rule"]: f for f in got.json()["findings"]}
+    assert findings["AIR-01"]["explanation"] == "The area overlaps the Flight Restriction Zone OBAN FRZ by 4.0 ha."
+    assert "zone_id" in findings["AIR-01"]["evidence"]  # the structured evidence stays beside it
+    assert all(isinstance(f["explanation"], str) for f in findings.values())
