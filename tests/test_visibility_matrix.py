@@ -174,7 +174,8 @@ DETAIL_ROUTES: dict[str, Route] = {
     "share-link-revoke": Route("sharelink"),
     # through a share link, keyed by its secret token (tests/viewer/test_share_links.py)
     **{f"viewer:{name}": Route("token") for name in ("share", "share_wmts", "share_tilejson", "share_tile",
-                                                       "share_map", "share_defects", "share_photo")},
+                                                       "share_map", "share_defects", "share_photo",
+                                                       "share_video")},
 }
 
 #: Routes that name no object. The value is the key of `results` ids to check for leaks (None: not a list).

@@ -68,3 +68,15 @@ class BlurredPhoto(models.Model):
     regions = models.JSONField(default=list, help_text="[x0, y0, x1, y1, score] per blurred region, in pixels")
     detector = models.CharField(max_length=80)
     created_at = models.DateTimeField()
+
+
+class BlurredVideo(models.Model):
+    """A video with the faces in its frames blurred (WebM): rendered once per asset by the `blur_video` job
+    and stored; share links play this, never the original."""
+
+    asset = models.OneToOneField("surveys.Asset", on_delete=models.CASCADE, related_name="blurred_video")
+    file = models.FileField(upload_to="viewer/blurred/", max_length=300)
+    frames = models.PositiveIntegerField()
+    faces = models.PositiveIntegerField(help_text="face detections over the frames looked at")
+    detector = models.CharField(max_length=80)
+    created_at = models.DateTimeField()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from surveys.models import Asset, Site, Survey
 from surveys.selectors import visible_sites, visible_surveys
 
-from .models import ShareLink
+from .models import BlurredVideo, ShareLink
 from .services import can_share
 
 #: The surveys a link to a site shows: those delivered (a delivery still being received is not shown).
@@ -103,10 +103,13 @@ def survey_videos(survey: Survey, *, shared_base: str | None = None) -> list[dic
     """The survey's videos for the site page: name, duration, poster and source, and the flight track (t_s, lat,
     lon) from the DJI SRT log read with the video or delivered beside it with the same name. Signed in, the
     poster is the video's still and the source its permission-checked download; through a share link
-    (`shared_base`) the poster is the blurred still and the video itself is not offered."""
+    (`shared_base`) the poster is the blurred still and the source the blurred rendition (`BlurredVideo`),
+    absent (`preparing`) until the job has made it."""
     assets = list(survey.assets.filter(kind__in=("video", "flight_log")).only(
         "id", "kind", "original_name", "metadata").order_by("original_name", "id"))
     logs = {a.original_name.rsplit(".", 1)[0].lower(): a for a in assets if a.kind == "flight_log"}
+    blurred = set(BlurredVideo.objects.filter(asset__in=[a for a in assets if a.kind == "video"])
+                  .values_list("asset_id", flat=True)) if shared_base else set()
     videos = []
     for a in assets:
         if a.kind != "video":
@@ -120,7 +123,10 @@ def survey_videos(survey: Survey, *, shared_base: str | None = None) -> list[dic
         videos.append({
             "id": a.pk, "name": a.original_name, "duration_s": facts.get("duration_s"),
             "poster": f"{shared_base}/photos/{a.pk}.jpg" if shared_base else f"/files/{a.pk}/still.jpg",
-            "src": None if shared_base else f"/files/{a.pk}/download/",
+            # through a link: the blurred rendition once the blur_video job made it, never the original
+            "src": (f"{shared_base}/videos/{a.pk}.webm" if a.pk in blurred else None) if shared_base
+            else f"/files/{a.pk}/download/",
+            "preparing": bool(shared_base) and a.pk not in blurred,
             "track": _thin(sorted(fixes, key=lambda p: p["t_s"])) or None,
         })
     return videos

@@ -17,7 +17,7 @@ from accounts.roles import OFFICER_ROLES, READ_ALL_SURVEYS_ROLES, is_admin, role
 from surveys.audit import survey_audit_record
 from surveys.models import Asset, Site, Survey
 
-from .models import BlurredPhoto, ShareLink, ShareLinkView
+from .models import BlurredPhoto, BlurredVideo, ShareLink, ShareLinkView
 
 
 class ShareLinkError(Exception):
@@ -80,7 +80,43 @@ def share_link_create(*, by: Any, now: datetime, expires_in: timedelta, purpose:
         _audit(link, "share_link_created", by=by, now=now,
                data={"names": link.names, "purpose": purpose, "expires_at": link.expires_at.isoformat(),
                      "passcode": bool(passcode)})
+        videos_blur_queue(surveys=[survey] if survey is not None else list(site.surveys.all()))
     return link
+
+
+def videos_blur_queue(*, surveys: list[Survey]) -> list[Any]:
+    """Queue the `blur_video` job for each video of `surveys` that has no blurred copy and no job on the way
+    (a link can then play it); the jobs run after the surrounding transaction commits."""
+    from processing.models import Job, JobState
+    from processing.services import enqueue_job
+
+    jobs = []
+    videos = Asset.objects.filter(survey__in=surveys, kind="video", blurred_video__isnull=True)
+    waiting = {j.params.get("asset") for j in Job.objects.filter(
+        kind="blur_video", survey__in=surveys, state__in=(JobState.PENDING, JobState.RUNNING))}
+    for video in videos:
+        if video.pk not in waiting:
+            jobs.append(enqueue_job(kind="blur_video", survey=video.survey, params={"asset": video.pk}))
+    return jobs
+
+
+def blurred_video_store(*, asset: Asset, path: Any, frames: int, faces: int, now: datetime) -> BlurredVideo:
+    """Keep the blurred rendition of a video (a job made it); a second one for the same asset is dropped."""
+    from django.core.files import File
+
+    from .core.blur import DETECTOR_NAME
+
+    existing = BlurredVideo.objects.filter(asset=asset).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic(), open(path, "rb") as fh:
+            row = BlurredVideo(asset=asset, frames=frames, faces=faces, detector=DETECTOR_NAME, created_at=now)
+            row.file.save(f"asset-{asset.pk}.webm", File(fh), save=False)
+            row.save()
+    except IntegrityError:
+        return BlurredVideo.objects.get(asset=asset)
+    return row
 
 
 def share_link_revoke(*, link: ShareLink, by: Any, now: datetime) -> ShareLink:

@@ -22,4 +22,5 @@ urlpatterns = [
     path(_S + "surveys/<int:survey_id>/map.json", views.share_map, name="share_map"),
     path(_S + "surveys/<int:survey_id>/defects.geojson", views.share_defects, name="share_defects"),
     path(_S + "photos/<int:asset_id>.jpg", views.share_photo, name="share_photo"),
+    path(_S + "videos/<int:asset_id>.webm", views.share_video, name="share_video"),
 ]

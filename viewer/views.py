@@ -10,7 +10,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -292,6 +299,22 @@ def share_photo(request: HttpRequest, link: ShareLink, asset_id: int) -> HttpRes
     """The photo with faces blurred (rendered once, stored); the original is never sent through a link."""
     blurred = _link_photo(link, asset_id)
     response = FileResponse(blurred.file.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+@_link_view("video")
+def share_video(request: HttpRequest, link: ShareLink, asset_id: int) -> HttpResponseBase:
+    """The video with faces blurred (rendered once by the blur_video job); the original is never sent."""
+    from surveys.files import stored_file_response
+
+    asset = selectors.link_photos(link).filter(pk=asset_id, kind="video").select_related("blurred_video").first()
+    blurred = getattr(asset, "blurred_video", None) if asset is not None else None
+    if blurred is None:
+        raise Http404("this link does not name that video, or its blurred copy is not ready yet")
+    response = stored_file_response(name=blurred.file.name, content_type="video/webm",
+                                    filename=f"video-{asset.pk}-blurred.webm", range_header=request.headers.get("Range"))
     response["Cache-Control"] = "private, max-age=3600"
     return response
 

@@ -201,6 +201,7 @@
       }
       const cap = document.createElement("figcaption");
       cap.textContent = (v.name || "Video") + (v.duration_s ? " · " + Math.round(v.duration_s) + " s" : "") +
+        (v.preparing ? " · the video with faces blurred is being prepared: its poster frame meanwhile" : "") +
         (v.track ? " · its flight track is on the map (dashed); the orange dot follows the playback" :
           " · no flight log (SRT) delivered with it");
       fig.append(media, cap);

@@ -56,7 +56,7 @@ def test_a_kind_nobody_registered_is_refused_at_enqueue():
         services.enqueue_job(kind="test-echo", params={"text": "x"})
     assert refused.value.field == "kind"
     assert "unknown job kind 'test-echo'" in str(refused.value)
-    assert "registered kinds: cog, " in str(refused.value) and "orthomosaic" in str(refused.value)
+    assert "registered kinds: blur_video, cog, " in str(refused.value) and "orthomosaic" in str(refused.value)
     assert not Job.objects.exists()
 
 
@@ -67,7 +67,7 @@ def test_a_job_whose_kind_is_no_longer_registered_fails_without_retries():
     run_jobs("--once", "--quiet")
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.FAILED, 1)
-    assert job.error.startswith("no handler for job kind 'retired-kind' (registered kinds: cog, ")
+    assert job.error.startswith("no handler for job kind 'retired-kind' (registered kinds: blur_video, cog, ")
     assert "orthomosaic" in job.error
 
 

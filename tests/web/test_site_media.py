@@ -132,7 +132,8 @@ def test_through_a_share_link_photos_are_blurred_copies_and_the_video_only_its_p
     assert photo_urls and all(f"/s/{link.token}/photos/" in u and u.endswith(".jpg") for u in photo_urls)
     assert not any("deepzoom" in u or "/download/" in u or "/still.jpg" in u for u in requested)
     page.keyboard.press("Escape")
-    assert page.locator("#video-list video").count() == 0  # not played through a link
+    assert page.locator("#video-list video").count() == 0  # not the original; the blurred one is not made yet
+    assert "being prepared" in page.locator("#video-list figcaption").inner_text()
     poster = page.locator("#video-list img")
     assert poster.count() == 1 and f"/s/{link.token}/photos/" in poster.get_attribute("src")
     page.wait_for_function("document.querySelector('#video-list img').naturalWidth > 0", timeout=60000)

@@ -11,7 +11,9 @@ Number plates are NOT detected here (docs/viewer.md says so)."""
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,3 +127,64 @@ def blur_regions(rgb: np.ndarray, boxes: list[Box], *, pad: float = 0.25) -> np.
 def blur_faces(rgb: np.ndarray, model_path: Path) -> tuple[np.ndarray, list[Box]]:
     boxes = detect_faces(rgb, model_path)
     return blur_regions(rgb, boxes), boxes
+
+
+@dataclass(frozen=True)
+class BlurredVideoInfo:
+    frames: int
+    faces: int  # face detections over all the frames looked at
+    width: int
+    height: int
+    fps: float
+
+
+def blur_video(src: Path, dst: Path, model_path: Path, *, max_width: int = 1280, detect_every: int = 2,
+               progress: Callable[[float], None] | None = None) -> BlurredVideoInfo:
+    """The video with faces blurred in every frame, written to `dst` as WebM (VP8, which browsers play and
+    OpenCV's FFmpeg writes): faces are looked for every `detect_every` frames and the boxes of the last two
+    looks are blurred in each frame, so a face moving between looks stays covered. Scaled to `max_width`.
+    Written to a partial file first and moved into place, so `dst` is whole or absent."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(src))
+    if not cap.isOpened():
+        raise ValueError(f"{Path(src).name}: not a video that can be read")
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0) or 25.0
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    partial = dst.with_name(dst.name + ".partial.webm")
+    writer = None
+    frames = faces = 0
+    last: list[Box] = []
+    previous: list[Box] = []
+    size = (0, 0)
+    try:
+        while True:
+            ok, bgr = cap.read()
+            if not ok or bgr is None:
+                break
+            h, w = bgr.shape[:2]
+            if w > max_width:
+                bgr = cv2.resize(bgr, (max_width, round(h * max_width / w)), interpolation=cv2.INTER_AREA)
+            if writer is None:
+                size = (bgr.shape[1], bgr.shape[0])
+                writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"VP80"), fps, size)
+                if not writer.isOpened():
+                    raise ValueError("the blurred video could not be written (no VP8 encoder)")
+            rgb = np.ascontiguousarray(bgr[:, :, ::-1])
+            if frames % max(1, detect_every) == 0:
+                previous, last = last, detect_faces(rgb, model_path)
+                faces += len(last)
+            out = blur_regions(rgb, previous + last)
+            writer.write(np.ascontiguousarray(out[:, :, ::-1]))
+            frames += 1
+            if progress and total and frames % 25 == 0:
+                progress(min(1.0, frames / total))
+    finally:
+        cap.release()
+        if writer is not None:
+            writer.release()
+    if frames == 0:
+        partial.unlink(missing_ok=True)
+        raise ValueError(f"{Path(src).name}: the video has no frame that can be decoded")
+    os.replace(partial, dst)
+    return BlurredVideoInfo(frames=frames, faces=faces, width=size[0], height=size[1], fps=fps)
