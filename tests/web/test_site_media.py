@@ -172,3 +172,23 @@ def test_changes_since_the_previous_survey_are_on_the_site_map(page, live_server
     page.locator("#change-list button").first.click()
     assert "812 m²" in page.locator(".leaflet-popup-content").inner_text()
     assert page.js_errors == []
+
+
+def test_axe_finds_nothing_serious_on_the_survey_page_the_annotation_tool_and_the_photo_dialog(page, live_server,
+                                                                                               world):
+    from tests.web.test_site_viewer import _axe
+
+    cast, survey = world
+    login(page, live_server.url, cast.policy_officer.username, PASSWORD)
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/")
+    assert _axe(page, live_server) == []
+    page.goto(f"{live_server.url}/surveys/{survey.pk}/annotate/")
+    page.wait_for_function("document.getElementById('photo-viewer').dataset.ready === '1'", timeout=30000)
+    assert _axe(page, live_server) == []
+    page.goto(f"{live_server.url}/sites/{survey.site_id}/")
+    page.wait_for_function("document.getElementById('site-map').dataset.photos === '3'")
+    page.locator("#photo-list-box summary").click()
+    page.locator("#photo-list button").first.click()
+    page.wait_for_function("document.getElementById('photo-viewer').dataset.ready === '1'", timeout=30000)
+    assert _axe(page, live_server) == []
+    assert page.js_errors == []
