@@ -188,7 +188,7 @@ OTHER_ROUTES: dict[str, str | None] = {
     "supplier-list": "supplier", "policy-check-list": "check", "site-list": "site",
     "survey-list": "survey", "job-list": "job", "inspection-schemas": None,
     "booking:dashboard": None, "booking:request_list": None, "booking:request_create": None,
-    "booking:spend": None, "booking:profile": None, "surveys:list": None,
+    "booking:spend": None, "booking:profile": None, "surveys:list": None, "viewer:site_list": None,
     "booking:calendar_token_rotate": None,  # the signed-in user's own calendar token
     "booking:order_list": None, "booking:flight_list": None,  # lists scoped by booking.selectors
     "booking:request_export": None, "booking:order_export": None, "booking:spend_export": None,  # the lists' exports

@@ -130,3 +130,14 @@ def survey_videos(survey: Survey, *, shared_base: str | None = None) -> list[dic
             "track": _thin(sorted(fixes, key=lambda p: p["t_s"])) or None,
         })
     return videos
+
+
+def site_list_rows(user: Any) -> QuerySet[Site]:
+    """The sites `user` may see, each with how many of its surveys they may see and the latest one's date,
+    counted in the list's own query."""
+    from django.db.models import Count, Max, Q
+
+    seen = visible_surveys(user).values("id")
+    return (visible_sites(user).select_related("organisation")
+            .annotate(survey_total=Count("surveys", filter=Q(surveys__in=seen), distinct=True),
+                      last_survey=Max("surveys__created_at", filter=Q(surveys__in=seen))))

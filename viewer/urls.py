@@ -9,6 +9,7 @@ app_name = "viewer"
 _S = "s/<str:token>/"
 
 urlpatterns = [
+    path("sites/", views.site_list, name="site_list"),
     path("sites/<int:pk>/", views.site_page, name="site"),
     path("sites/<int:pk>/share-links/", views.site_share, name="site_share"),
     path("surveys/<int:pk>/share-links/", views.survey_share, name="survey_share"),

@@ -56,6 +56,18 @@ def _basemap() -> dict[str, Any]:
 
 @login_required
 @require_GET
+def site_list(request: HttpRequest) -> HttpResponse:
+    """Every site the user may see, searchable by name, paged, each linking to its page (its surveys over time)."""
+    from booking.filters import filtered, form_fields, paginate
+    from surveys.filters import SiteFilter
+
+    filterset, qs = filtered(SiteFilter, request, selectors.site_list_rows(request.user).order_by("name", "id"))
+    return render(request, "viewer/site_list.html", {
+        "filter": filterset, "fields": form_fields(filterset, ("q",)), **paginate(request, qs)})
+
+
+@login_required
+@require_GET
 def site_page(request: HttpRequest, pk: int) -> HttpResponse:
     site = selectors.site_for(request.user, pk)
     if site is None:

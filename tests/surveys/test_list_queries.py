@@ -16,7 +16,7 @@ from tests.surveys.helpers import make_delivery
 pytestmark = pytest.mark.django_db
 
 LISTS = ["/surveys/", "/surveys/?q=Test&ordering=-site", "/api/v1/surveys/?page_size=100",
-         "/api/v1/sites/?page_size=100", "/api/v1/jobs/?page_size=100"]  # fmt: skip
+         "/api/v1/sites/?page_size=100", "/api/v1/jobs/?page_size=100", "/sites/"]  # fmt: skip
 
 
 def _queries(client, url: str) -> int:

@@ -112,7 +112,7 @@ def test_the_pages_send_the_policy_and_satisfy_it(page, live_server, site_world)
     assert {"'self'", "data:", "blob:"} <= set(policy["img-src"])
 
     # The requester: lists, a new request (the drawing map), the request page (its site map), the policy.
-    for path in ("/requests/", "/requests/new/", f"/requests/{fr.pk}/", "/surveys/", "/policy/", "/profile/",
+    for path in ("/requests/", "/requests/new/", f"/requests/{fr.pk}/", "/surveys/", "/sites/", "/policy/", "/profile/",
                  "/notifications/", "/flights/"):
         _visit(page, base + path, console)
 

@@ -45,7 +45,7 @@ def test_main_pages_ask_no_other_host(page, live_server):
     base = live_server.url
 
     pages = {
-        cast.requester: ["/", "/requests/", f"/requests/{fr.pk}/", "/requests/new/", "/surveys/", "/policy/",
+        cast.requester: ["/", "/requests/", f"/requests/{fr.pk}/", "/requests/new/", "/surveys/", "/sites/", "/policy/",
                          "/profile/", "/notifications/", f"/sites/{survey.site_id}/", "/api/docs/", "/api/redoc/"],
         cast.procurement: ["/spend/"],
         cast.contractor: [f"/surveys/{survey.pk}/"],

@@ -23,7 +23,7 @@ def test_main_pages_fit_a_phone_for_each_role(page, live_server):
     fr = draft_request(cast, people_in_view=True)
     fr = services.flight_request_submit(actor=cast.requester, flight_request=fr, now=timezone.now())
     survey = make_delivery(cast)
-    common = ["/", "/requests/", f"/requests/{fr.pk}/", "/surveys/", "/policy/", "/profile/", "/notifications/"]
+    common = ["/", "/requests/", f"/requests/{fr.pk}/", "/surveys/", "/sites/", "/policy/", "/profile/", "/notifications/"]
     pages = {
         cast.requester: [*common, "/requests/new/", f"/sites/{survey.site_id}/"],
         cast.policy_officer: common,
