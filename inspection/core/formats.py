@@ -126,14 +126,19 @@ def parse_geojson(document: Any) -> list[Draft]:
     return drafts
 
 
+def _key(value: Any) -> bool:
+    return isinstance(value, (int, float, str)) or value is None
+
+
 def parse_coco(document: Any) -> list[Draft]:
     images = document.get("images") if isinstance(document, dict) else None
     cats = document.get("categories") if isinstance(document, dict) else None
     anns = document.get("annotations") if isinstance(document, dict) else None
     if not (isinstance(images, list) and isinstance(cats, list) and isinstance(anns, list)):
         raise FormatError(["images, categories and annotations must be lists"])
-    names = {i.get("id"): i.get("file_name") for i in images if isinstance(i, dict)}
-    cat_names = {c.get("id"): c.get("name") for c in cats if isinstance(c, dict)}
+    # ids are looked up, so only hashable ones (a list or an object as an id names nothing)
+    names = {i.get("id"): i.get("file_name") for i in images if isinstance(i, dict) and _key(i.get("id"))}
+    cat_names = {c.get("id"): c.get("name") for c in cats if isinstance(c, dict) and _key(c.get("id"))}
     drafts: list[Draft] = []
     problems: list[str] = []
     for n, a in enumerate(anns):
@@ -141,11 +146,11 @@ def parse_coco(document: Any) -> list[Draft]:
         if not isinstance(a, dict):
             problems.append(f"{where}: must be an object")
             continue
-        photo = names.get(a.get("image_id"))
+        photo = names.get(a.get("image_id")) if _key(a.get("image_id")) else None
         if not isinstance(photo, str):
             problems.append(f"{where}.image_id: names no image of the file")
             continue
-        category = cat_names.get(a.get("category_id"))
+        category = cat_names.get(a.get("category_id")) if _key(a.get("category_id")) else None
         if category is None:
             problems.append(f"{where}.category_id: names no category of the file")
             continue

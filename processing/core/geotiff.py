@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio._err import CPLE_BaseError
 from rasterio.errors import RasterioError
 from rasterio.warp import transform_geom
 from rasterio.windows import Window
@@ -136,5 +137,5 @@ def read_raster_facts(path: Path, *, check_pixels: bool = True) -> RasterFacts:
             )
     except ImageryError:
         raise
-    except RasterioError as exc:
+    except (RasterioError, CPLE_BaseError, UnicodeDecodeError) as exc:  # GDAL errors; a CRS name not UTF-8
         raise ImageryError(f"{name}: not a readable GeoTIFF ({exc})") from exc

@@ -159,7 +159,7 @@ def _check_tiff_header(path: Path, name: str, limits: UploadLimits) -> None:
     try:
         with rasterio.open(path) as ds:
             width, height, georeferenced = ds.width, ds.height, ds.crs is not None
-    except RasterioError:
+    except (RasterioError, UnicodeDecodeError):
         return  # not readable by GDAL: read_imagery_info reports it
     limit = limits.max_raster_pixels if georeferenced else limits.max_pixels
     _check_pixels(name, width, height, limit, "TIFF")

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 from xml.etree import (
@@ -18,6 +19,7 @@ import shapely.errors
 from shapely.geometry import mapping, shape
 from shapely.validation import make_valid
 
+MAX_KML_BYTES = 64 * 1024**2  # the KML inside a KMZ, read into memory
 NAME_KEYS = ("name", "NAME", "Name", "SITE_NAME", "site_name", "title", "designator")
 
 
@@ -33,7 +35,10 @@ def _clean_geometry(geom: dict[str, Any], where: str) -> dict[str, Any]:
     if g.is_empty:
         raise LayerError(f"{where}: empty geometry")
     if not g.is_valid:
-        g = make_valid(g)
+        try:
+            g = make_valid(g)
+        except shapely.errors.ShapelyError as exc:  # NaN or infinite coordinates
+            raise LayerError(f"{where}: bad geometry ({exc})") from None
     return mapping(g)  # type: ignore[no-any-return]
 
 
@@ -49,6 +54,8 @@ def zones_from_geojson(text: str, *, kind: str) -> Iterator[dict[str, Any]]:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LayerError(f"not JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise LayerError("not GeoJSON: expected a FeatureCollection, Feature or geometry")
     if doc.get("type") == "FeatureCollection":
         features = doc.get("features") or []
     elif doc.get("type") == "Feature":
@@ -57,8 +64,13 @@ def zones_from_geojson(text: str, *, kind: str) -> Iterator[dict[str, Any]]:
         features = [{"type": "Feature", "geometry": doc, "properties": {}}]
     else:
         raise LayerError("not GeoJSON: expected a FeatureCollection, Feature or geometry")
+    if not isinstance(features, list):
+        raise LayerError("not GeoJSON: features must be a list")
     for i, feat in enumerate(features):
-        props = feat.get("properties") or {}
+        if not isinstance(feat, dict):
+            raise LayerError(f"feature {i + 1}: not a GeoJSON Feature object")
+        raw_props = feat.get("properties")
+        props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
         if not feat.get("geometry"):
             continue
         name = _name(props, f"{kind} {i + 1}")
@@ -87,7 +99,10 @@ def _coords(text: str | None) -> list[list[float]]:
     for token in (text or "").split():
         parts = token.split(",")
         if len(parts) >= 2:
-            pts.append([float(parts[0]), float(parts[1])])
+            try:
+                pts.append([float(parts[0]), float(parts[1])])
+            except ValueError:
+                raise LayerError(f"KML coordinate {token[:40]!r} is not lon,lat[,alt]") from None
     return pts
 
 
@@ -118,14 +133,21 @@ def zones_from_kml(data: bytes, *, kind: str) -> Iterator[dict[str, Any]]:
                 names = [n for n in zf.namelist() if n.lower().endswith(".kml")]
                 if not names:
                     raise LayerError("the KMZ holds no .kml file")
-                data = zf.read("doc.kml" if "doc.kml" in names else names[0])
-        except zipfile.BadZipFile:
+                member = zf.getinfo("doc.kml" if "doc.kml" in names else names[0])
+                if member.file_size > MAX_KML_BYTES:
+                    raise LayerError(f"the KMZ's {member.filename} expands to {member.file_size:,} bytes")
+                data = zf.read(member)
+        except LayerError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError, OSError):
             raise LayerError("not a valid KMZ (zip) file") from None
     try:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except defusedxml.DefusedXmlException:
         raise LayerError("KML with a DOCTYPE or entities is not accepted") from None
     except ET.ParseError as exc:
+        raise LayerError(f"not valid KML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # expat: an unknown or multi-byte encoding declared
         raise LayerError(f"not valid KML: {exc}") from None
     _strip_ns(root)
     for i, pm in enumerate(root.iter("Placemark")):

@@ -93,8 +93,11 @@ def dates_in_name(name: str, year: int) -> tuple[datetime, datetime] | None:
     m = re.search(r"\((\d{1,2})(?:\s*-\s*(\d{1,2}))?\s+([A-Z]{3})\)", name.upper())
     if not m or m[3] not in _MONTHS:
         return None
-    first = date(year, _MONTHS[m[3]], int(m[1]))
-    last = date(year, _MONTHS[m[3]], int(m[2] or m[1]))
+    try:
+        first = date(year, _MONTHS[m[3]], int(m[1]))
+        last = date(year, _MONTHS[m[3]], int(m[2] or m[1]))
+    except ValueError as exc:  # (31 FEB)
+        raise AirspaceError(f"{name}: {exc}") from None
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
     end = datetime(last.year, last.month, last.day, tzinfo=UTC)
     return start, end.replace(hour=23, minute=59, second=59)
@@ -124,6 +127,10 @@ def release_date(doc: Mapping[str, Any]) -> date | None:
         raise AirspaceError(f"release.airac_date: {value!r} is not a date") from None
 
 
+def _is_feature(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("geometry") or [], list)
+
+
 def zones_from_yaixm(text: str | Mapping[str, Any], *, data_date: date,
                      frz_radius_m: float = 2 * NM) -> Iterator[dict[str, Any]]:
     """Zone dicts (kind, name, external_id, geometry, limits, validity, attributes) from a YAIXM file (its
@@ -132,6 +139,8 @@ def zones_from_yaixm(text: str | Mapping[str, Any], *, data_date: date,
     seen: dict[str, int] = {}
     for section in ("airspace", "rat"):
         for feature in doc.get(section) or []:
+            if not _is_feature(feature):
+                raise AirspaceError(f"{section}: each entry must be a feature with a list of volumes")
             name = str(feature.get("name", "")).strip()
             ftype, local = feature.get("type"), feature.get("localtype")
             kind: str | None = "temporary" if section == "rat" else (
@@ -143,7 +152,7 @@ def zones_from_yaixm(text: str | Mapping[str, Any], *, data_date: date,
                 try:
                     ring = boundary_ring(vol["boundary"], frz_radius_m if local == "NOATZ" else 0.0)
                     lower, upper = parse_limit(vol.get("lower", "SFC")), parse_limit(vol.get("upper", "SFC"))
-                except (AirspaceError, KeyError) as exc:
+                except (AirspaceError, KeyError, TypeError, AttributeError) as exc:  # not the YAIXM shape
                     raise AirspaceError(f"{name} volume {i + 1}: {exc}") from None
                 ext = f"{feature.get('id') or name}#{vol.get('id') or vol.get('seq') or i + 1}"
                 seen[ext] = seen.get(ext, 0) + 1
