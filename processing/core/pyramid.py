@@ -93,14 +93,25 @@ def export_tiles(
     ctx = multiprocessing.get_context(start_method)
     if start_method == "forkserver":
         ctx.set_forkserver_preload([__name__])
+    # Not a `with` block: leaving one on an error waits for every queued block to render. Here a failure (in a
+    # worker, a KeyboardInterrupt, a progress callback) cancels what is queued, stops the workers mid-tile and
+    # joins them, so no worker outlives the call and no .partial file is left behind by one.
+    pool = ProcessPoolExecutor(min(processes, len(jobs)), mp_context=ctx)
     try:
-        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=ctx) as pool:
-            for future in as_completed([pool.submit(_render_unit, job) for job in jobs]):
-                done += future.result()
-                if progress:
-                    progress(done / total, f"{done}/{total} tiles")
+        for future in as_completed([pool.submit(_render_unit, job) for job in jobs]):
+            done += future.result()
+            if progress:
+                progress(done / total, f"{done}/{total} tiles")
     except BaseException:
-        for partial in out.rglob("*.partial"):  # what a dying worker was writing
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join()
+        pool.shutdown(wait=True)
+        for partial in out.rglob("*.partial"):  # what a stopped worker was writing
             partial.unlink(missing_ok=True)
         raise
+    pool.shutdown(wait=True)
     return total
