@@ -168,7 +168,7 @@ def parse_kml(data: bytes | str) -> dict:
         raise GeometryError("KML with a DOCTYPE or entities is not accepted") from exc
     except ET.ParseError as exc:
         raise GeometryError(f"not a readable KML file: {exc}") from exc
-    except (LookupError, ValueError) as exc:  # expat: an unknown or multi-byte encoding declared
+    except (LookupError, ValueError) as exc:  # the XML parser: an unknown or multi-byte encoding declared
         raise GeometryError(f"not a readable KML file: {exc}") from exc
     polygons = [el for el in root.iter() if _local(el.tag) == "Polygon"]
     if len(polygons) != 1:

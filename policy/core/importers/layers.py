@@ -147,7 +147,7 @@ def zones_from_kml(data: bytes, *, kind: str) -> Iterator[dict[str, Any]]:
         raise LayerError("KML with a DOCTYPE or entities is not accepted") from None
     except ET.ParseError as exc:
         raise LayerError(f"not valid KML: {exc}") from None
-    except (LookupError, ValueError) as exc:  # expat: an unknown or multi-byte encoding declared
+    except (LookupError, ValueError) as exc:  # the XML parser: an unknown or multi-byte encoding declared
         raise LayerError(f"not valid KML: {exc}") from None
     _strip_ns(root)
     for i, pm in enumerate(root.iter("Placemark")):
