@@ -78,8 +78,11 @@ _TILE = re.compile(r"^\d{1,2}/\d{1,4}_\d{1,4}$")
 def photo_tile(request: HttpRequest, asset_id: int, level: int, col: int, row: int) -> HttpResponseBase:
     """One JPEG tile of the photo's pyramid."""
     asset = _photo(request, asset_id)
-    ensure_pyramid(asset)
     name = f"{pyramid_prefix(asset)}/{NAME}_files/{level}/{col}_{row}.jpg"
-    if not _TILE.match(f"{level}/{col}_{row}") or not default_storage.exists(name):
+    if not _TILE.match(f"{level}/{col}_{row}"):
         raise Http404("No such tile.")
+    if not default_storage.exists(name):  # one storage call for a tile already made; else make the pyramid
+        ensure_pyramid(asset)
+        if not default_storage.exists(name):
+            raise Http404("No such tile.")
     return stored_file_response(name=name, content_type="image/jpeg", filename=f"{level}-{col}-{row}.jpg")

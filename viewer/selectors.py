@@ -14,7 +14,7 @@ from .models import BlurredVideo, ShareLink
 from .services import can_share
 
 #: The surveys a link to a site shows: those delivered (a delivery still being received is not shown).
-SHOWN_STATUSES = ("delivered", "flagged", "accepted", "returned")
+SHOWN_STATUSES = ("delivered", "flagged", "accepted", "returned")  # also in services.share_link_create
 
 
 def visible_share_links(user: Any) -> QuerySet[ShareLink]:
@@ -111,9 +111,7 @@ def survey_videos(survey: Survey, *, shared_base: str | None = None) -> list[dic
     blurred = set(BlurredVideo.objects.filter(asset__in=[a for a in assets if a.kind == "video"])
                   .values_list("asset_id", flat=True)) if shared_base else set()
     videos = []
-    for a in assets:
-        if a.kind != "video":
-            continue
+    for n, a in enumerate((a for a in assets if a.kind == "video"), start=1):
         meta = a.metadata or {}
         log = logs.get(a.original_name.rsplit(".", 1)[0].lower())
         points = meta.get("track") or ((log.metadata or {}).get("track") if log is not None else None) or []
@@ -121,7 +119,8 @@ def survey_videos(survey: Survey, *, shared_base: str | None = None) -> list[dic
                  if isinstance(p, dict) and {"t_s", "lat", "lon"} <= set(p)]
         facts = meta.get("video") or {}
         videos.append({
-            "id": a.pk, "name": a.original_name, "duration_s": facts.get("duration_s"),
+            # through a link no file names, as the link's map data (views.share_map)
+            "id": a.pk, "name": f"Video {n}" if shared_base else a.original_name, "duration_s": facts.get("duration_s"),
             "poster": f"{shared_base}/photos/{a.pk}.jpg" if shared_base else f"/files/{a.pk}/still.jpg",
             # through a link: the blurred rendition once the blur_video job made it, never the original
             "src": (f"{shared_base}/videos/{a.pk}.webm" if a.pk in blurred else None) if shared_base

@@ -80,7 +80,9 @@ def share_link_create(*, by: Any, now: datetime, expires_in: timedelta, purpose:
         _audit(link, "share_link_created", by=by, now=now,
                data={"names": link.names, "purpose": purpose, "expires_at": link.expires_at.isoformat(),
                      "passcode": bool(passcode)})
-        videos_blur_queue(surveys=[survey] if survey is not None else list(site.surveys.all()))
+        # exactly the surveys the link shows (viewer.selectors.link_surveys: a site's delivered ones)
+        shown = ("delivered", "flagged", "accepted", "returned")
+        videos_blur_queue(surveys=[survey] if survey is not None else list(site.surveys.filter(status__in=shown)))
     return link
 
 

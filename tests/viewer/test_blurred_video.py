@@ -97,3 +97,4 @@ def test_a_link_plays_the_video_with_the_face_blurred_in_every_frame(tmp_path):
     assert Job.objects.filter(kind="blur_video").count() == 1
     page = client.get(f"/s/{link.token}/").content.decode()
     assert f"/s/{link.token}/videos/{video.pk}.webm" in page
+    assert "DJI_0007" not in page  # no file names through a link
